@@ -1,0 +1,171 @@
+-- The demo CRM: Salesforce-shaped objects with snake_case columns.
+-- Every object carries system_modstamp (UTC), which the extract reads incrementally.
+-- Columns prefixed ai_ are the only ones Momentum writes.
+create schema if not exists crm;
+create schema if not exists sim_truth;
+
+create table crm."user" (
+    user_id          text primary key,
+    name             text not null,
+    email            text,
+    role             text not null,          -- 'Account Executive' | 'Sales Manager'
+    manager_id       text,
+    team             text,
+    segment          text,                   -- segment the rep sells to: SMB | MM | ENT
+    timezone         text,
+    is_active        boolean not null default true,
+    created_date     timestamptz not null,
+    system_modstamp  timestamptz not null
+);
+
+create table crm.account (
+    account_id       text primary key,
+    name             text not null,
+    industry         text,
+    segment          text,                   -- SMB | MM | ENT
+    employees        integer,
+    region           text,
+    owner_id         text,
+    created_date     timestamptz not null,
+    system_modstamp  timestamptz not null
+);
+
+create table crm.contact (
+    contact_id       text primary key,
+    account_id       text,
+    first_name       text,
+    last_name        text,
+    email            text,
+    title            text,
+    seniority        text,                   -- IC | Manager | Director | VP | C-Level
+    department       text,
+    timezone         text,
+    created_date     timestamptz not null,
+    system_modstamp  timestamptz not null
+);
+
+-- Stage metadata: the pipeline reads stage semantics from here, never from stage names.
+create table crm.opportunity_stage (
+    stage_name           text primary key,
+    sort_order           integer not null,
+    is_closed            boolean not null,
+    is_won               boolean not null,
+    default_probability  numeric(5, 2) not null,   -- percent, as in Salesforce
+    forecast_category    text not null,            -- Pipeline | Best Case | Commit | Closed | Omitted
+    system_modstamp      timestamptz not null
+);
+
+create table crm.opportunity (
+    opportunity_id       text primary key,
+    account_id           text,
+    owner_id             text,
+    name                 text not null,
+    stage_name           text not null,
+    amount               numeric(14, 2),
+    close_date           date,
+    probability          numeric(5, 2),
+    forecast_category    text,
+    next_step            text,
+    type                 text,                -- New Business | Expansion | Renewal
+    lead_source          text,
+    loss_reason          text,
+    is_closed            boolean not null default false,
+    is_won               boolean not null default false,
+    created_date         timestamptz not null,
+    closed_date          date,
+    system_modstamp      timestamptz not null,
+    ai_win_probability   numeric(5, 4),
+    ai_next_best_action  text,
+    ai_model_version     text,
+    ai_scored_at         timestamptz
+);
+
+-- One row per change of stage, amount, close date or forecast category, holding
+-- the values after the change (Salesforce's OpportunityHistory).
+create table crm.opportunity_history (
+    history_id           text primary key,
+    opportunity_id       text not null,
+    created_date         timestamptz not null,
+    stage_name           text,
+    amount               numeric(14, 2),
+    close_date           date,
+    probability          numeric(5, 2),
+    forecast_category    text,
+    system_modstamp      timestamptz not null
+);
+
+create table crm.opportunity_contact_role (
+    opportunity_contact_role_id  text primary key,
+    opportunity_id       text not null,
+    contact_id           text not null,
+    role                 text,                -- Economic Buyer | Champion | Decision Maker | Technical Buyer | Influencer
+    is_primary           boolean not null default false,
+    created_date         timestamptz not null,
+    system_modstamp      timestamptz not null
+);
+
+-- Calls and emails (and Momentum's own TMVA tasks, recognisable by ai_external_id).
+create table crm.task (
+    task_id              text primary key,
+    what_id              text,                -- opportunity
+    who_id               text,                -- contact
+    account_id           text,
+    owner_id             text,
+    subject              text,
+    type                 text,                -- Call | Email | Other
+    status               text not null,       -- Open | Completed | Dismissed
+    priority             text,
+    activity_date        date,
+    completed_at         timestamptz,
+    call_disposition     text,                -- Connected | Left Voicemail | No Answer
+    call_duration_seconds integer,
+    description          text,
+    created_date         timestamptz not null,
+    system_modstamp      timestamptz not null,
+    ai_external_id       text unique,
+    ai_action_type       text,
+    ai_context           text,
+    ai_script            text,
+    ai_recommended_at    timestamptz,
+    ai_expected_impact_amount numeric(14, 2),
+    ai_model_version     text
+);
+
+create table crm.event (
+    event_id             text primary key,
+    what_id              text,
+    who_id               text,
+    account_id           text,
+    owner_id             text,
+    subject              text,
+    type                 text,                -- Meeting | Demo | Onsite
+    start_at             timestamptz not null,
+    end_at               timestamptz,
+    description          text,
+    created_date         timestamptz not null,
+    system_modstamp      timestamptz not null
+);
+
+-- Each rep's weekly call for a fiscal quarter.
+create table crm.forecast_submission (
+    forecast_submission_id  text primary key,
+    owner_id             text not null,
+    fiscal_quarter       text not null,       -- e.g. 2026-Q3 (fiscal)
+    submitted_date       date not null,
+    commit_amount        numeric(14, 2),
+    best_case_amount     numeric(14, 2),
+    system_modstamp      timestamptz not null
+);
+
+-- The simulator's clock: the demo CRM's own "today". Not part of a real CRM.
+create table sim_truth.clock (
+    current_date_value   date not null
+);
+
+-- Truth the pipeline must never read: each open deal's true win probability per day, and outcomes.
+create table sim_truth.deal_daily (
+    opportunity_id       text not null,
+    as_of_date           date not null,
+    true_p_win           double precision not null,
+    primary key (opportunity_id, as_of_date)
+);

@@ -1,0 +1,1 @@
+"""The one PostgreSQL warehouse: where it is, how to start it, how to connect."""

@@ -1,0 +1,47 @@
+"""The one place that reads Momentum's environment.
+
+Everything else receives a `Settings` value; nothing else reads `os.environ`
+at import time. See the README's table of environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    """Where the embedded warehouse, MLflow artifacts and Dagster's run history live."""
+    warehouse_url: str | None
+    """An external PostgreSQL server; None means start the embedded one."""
+    schedule_timezone: str
+    """Time zone of the 06:00 morning schedule."""
+    min_closed_deals_per_class: int
+    """Below this many won (and lost) deals no model is trained; scores fall back to stage probability."""
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def mlflow_artifacts_dir(self) -> Path:
+        return self.home / "mlflow-artifacts"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    home = Path(env.get("MOMENTUM_HOME") or Path.cwd() / ".momentum").resolve()
+    return Settings(
+        home=home,
+        warehouse_url=env.get("MOMENTUM_WAREHOUSE_URL") or None,
+        schedule_timezone=env.get("MOMENTUM_SCHEDULE_TIMEZONE", "UTC"),
+        min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "30")),
+    )
