@@ -1,0 +1,79 @@
+"""Value every (deal, play) pair: amount x (p_win once the play's gap is closed - p_win now).
+
+The champion model re-scores each triggered deal with the play's counterfactual
+features, so the value of an action comes from what the model learned about
+that signal on this company's own history. Without a promoted model the play's
+prior uplift stands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from actions.playbook import Play, Playbook
+
+Predict = Callable[[pd.DataFrame], np.ndarray]
+
+
+def value_candidates(
+    deals: pd.DataFrame, playbook: Playbook, predict: Predict | None, as_of: date
+) -> pd.DataFrame:
+    """One row per (deal, triggered play) with uplift and expected_impact_amount."""
+    frames = []
+    for play in playbook.plays:
+        triggered = deals[_evaluate(deals, play.trigger, play.id).to_numpy()]
+        if triggered.empty:
+            continue
+        uplift = _uplift(triggered, play, predict)
+        urgency = np.where(
+            _closes_this_quarter_soon(triggered, as_of, playbook.urgency_days),
+            playbook.urgency_multiplier,
+            1.0,
+        )
+        amount = triggered["amount"].fillna(0).astype(float).to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "opportunity_id": triggered["opportunity_id"].to_numpy(),
+                    "owner_id": triggered["owner_id"].to_numpy(),
+                    "play_id": play.id,
+                    "uplift": uplift,
+                    "expected_impact_amount": np.round(amount * uplift * urgency, 2),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=["opportunity_id", "owner_id", "play_id", "uplift", "expected_impact_amount"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _uplift(triggered: pd.DataFrame, play: Play, predict: Predict | None) -> np.ndarray:
+    if predict is None:
+        return np.full(len(triggered), float(play.prior_uplift))
+    counterfactual = triggered.copy()
+    for column, value in play.counterfactual.items():
+        counterfactual[column] = _evaluate(triggered, value, play.id) if isinstance(value, str) else value
+    # Only improvements count: a play never has negative value, it is just not chosen.
+    return np.clip(predict(counterfactual) - predict(triggered), 0.0, None)
+
+
+def _evaluate(deals: pd.DataFrame, expression: str, play_id: str) -> pd.Series:
+    try:
+        return deals.eval(expression, engine="python")
+    except Exception as error:  # pandas raises many types; the play id is what the user needs
+        raise ValueError(f"play {play_id!r}: cannot evaluate {expression!r}: {error}") from error
+
+
+def _closes_this_quarter_soon(deals: pd.DataFrame, as_of: date, days: int) -> np.ndarray:
+    """Deals whose close date falls in the current quarter when that quarter ends within `days` days."""
+    quarter_end = (pd.Timestamp(as_of).to_period("Q").end_time).date()
+    if (quarter_end - as_of).days > days:
+        return np.zeros(len(deals), dtype=bool)
+    close_dates = pd.to_datetime(deals["close_date"]).dt.date
+    return ((close_dates >= as_of) & (close_dates <= quarter_end)).to_numpy()

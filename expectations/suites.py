@@ -1,0 +1,71 @@
+"""Load the suite registry and turn a YAML suite into a Great Expectations suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import great_expectations as gx
+import psycopg
+import yaml
+
+EXPECTATIONS_DIR = Path(__file__).parent
+SEVERITIES = ("block", "warn")
+
+
+@dataclass(frozen=True)
+class Validation:
+    name: str
+    asset: str
+    schema: str
+    table: str
+    suite: str
+    severity: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "block"
+
+
+def load_registry(path: Path = EXPECTATIONS_DIR / "registry.yml") -> list[Validation]:
+    entries = yaml.safe_load(path.read_text())["validations"]
+    validations = [Validation(**entry) for entry in entries]
+    for validation in validations:
+        if validation.severity not in SEVERITIES:
+            raise ValueError(
+                f"{path.name}: validation {validation.name!r} has severity {validation.severity!r}; "
+                f"use one of {', '.join(SEVERITIES)}"
+            )
+    return validations
+
+
+def build_suite(suite_name: str, warehouse_url: str) -> gx.ExpectationSuite:
+    """The suite from expectations/suites/<name>.yml.
+
+    `value_set_query` is our one extension: a SQL query whose first column becomes
+    the expectation's value_set, so allowed values can come from CRM metadata.
+    """
+    spec = yaml.safe_load((EXPECTATIONS_DIR / "suites" / f"{suite_name}.yml").read_text())
+    suite = gx.ExpectationSuite(name=spec["name"])
+    for entry in spec["expectations"]:
+        ((expectation_type, kwargs),) = entry.items()
+        kwargs = dict(kwargs)
+        if "value_set_query" in kwargs:
+            kwargs["value_set"] = _query_values(warehouse_url, kwargs.pop("value_set_query"))
+        suite.add_expectation(_expectation_class(expectation_type)(**kwargs))
+    return suite
+
+
+def _expectation_class(expectation_type: str):
+    class_name = "".join(part.capitalize() for part in expectation_type.split("_"))
+    try:
+        return getattr(gx.expectations, class_name)
+    except AttributeError:
+        raise ValueError(
+            f"unknown expectation {expectation_type!r} (no gx.expectations.{class_name})"
+        ) from None
+
+
+def _query_values(warehouse_url: str, query: str) -> list:
+    with psycopg.connect(warehouse_url) as conn:
+        return [row[0] for row in conn.execute(query)]

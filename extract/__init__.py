@@ -1,0 +1,1 @@
+"""Source connectors: copy CRM objects into the warehouse's `raw_crm` schema, incrementally."""
