@@ -1,0 +1,39 @@
+# Every target creates .venv from the lock file when it is missing, so a fresh
+# machine needs only Python 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+
+.PHONY: demo test lint format ui install clean-demo
+
+demo: $(STAMP)
+	$(BIN)/momentum demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+ui: $(STAMP)
+	$(BIN)/momentum ui
+
+install: $(STAMP)
+
+# uv itself is pinned in the lock file's dev group, so `uv sync` keeps it.
+$(STAMP): pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv sync --frozen --python $(BIN)/python
+	touch $(STAMP)
+
+# Removes the embedded warehouse, MLflow store and Dagster history of the demo.
+clean-demo:
+	rm -rf .momentum

@@ -1,0 +1,1 @@
+"""Dagster definitions for the whole morning chain, and the `momentum` command line."""

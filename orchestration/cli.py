@@ -1,0 +1,118 @@
+"""`momentum`: the command line for the demo, the morning job, retraining and the UI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+
+import click
+
+from orchestration.runner import JobReport, run_job
+from orchestration.summary import print_run_summary
+from warehouse.server import redact, warehouse_url
+from warehouse.settings import load_settings
+
+
+@click.group()
+def main() -> None:
+    """Momentum: scores every open deal, picks each rep's most valuable actions, writes them into the CRM."""
+
+
+@main.group()
+def warehouse() -> None:
+    """The PostgreSQL warehouse (embedded unless MOMENTUM_WAREHOUSE_URL is set)."""
+
+
+@warehouse.command("url")
+@click.option("--show-password", is_flag=True, help="Print the password instead of ***.")
+def warehouse_url_command(show_password: bool) -> None:
+    """Print the warehouse URL (psql and SQLAlchemy accept it), starting the embedded server if needed."""
+    url = warehouse_url(load_settings())
+    click.echo(url if show_password else redact(url))
+
+
+@main.command()
+@click.option("--preset", default="demo", show_default=True, help="Size of the demo CRM to create.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the demo CRM.")
+@click.option("--rebuild", is_flag=True, help="Recreate the demo CRM even if it exists.")
+def demo(preset: str, seed: int, rebuild: bool) -> None:
+    """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
+    from crm.demo import build_demo_crm, demo_crm_exists, demo_today
+
+    from ml.registry import champion_version
+
+    started = time.monotonic()
+    settings = load_settings()
+    url = warehouse_url(settings)
+    if rebuild or not demo_crm_exists(url):
+        click.echo(f"Creating the demo CRM (preset {preset}, seed {seed}) in schema crm ...")
+        summary = build_demo_crm(url, preset=preset, seed=seed)
+        click.echo(f"  {summary}")
+    as_of = demo_today(url)
+    reports: list[JobReport] = []
+    if champion_version(_tracking_uri(settings)) is None:
+        click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
+        reports.append(_run_or_exit(settings, "retrain", as_of))
+    click.echo(f"Running the morning job as of {as_of} (the demo CRM's today) ...")
+    reports.append(_run_or_exit(settings, "morning", as_of))
+    print_run_summary(settings, url, reports, total_seconds=time.monotonic() - started)
+
+
+@main.command()
+@click.option("--as-of", "as_of", default=None, help="The day to run for (YYYY-MM-DD); default today (UTC).")
+def run(as_of: str | None) -> None:
+    """Run the morning job: extract, dbt, checks, scores, TMVAs, CRM sync."""
+    settings = load_settings()
+    day = _parse_day(as_of)
+    started = time.monotonic()
+    report = _run_or_exit(settings, "morning", day)
+    print_run_summary(settings, warehouse_url(settings), [report], total_seconds=time.monotonic() - started)
+
+
+@main.command()
+@click.option(
+    "--as-of", "as_of", default=None, help="Train on snapshots before this day; default today (UTC)."
+)
+def retrain(as_of: str | None) -> None:
+    """Retrain the win model now; it becomes champion only if it is not worse than the current one."""
+    settings = load_settings()
+    started = time.monotonic()
+    report = _run_or_exit(settings, "retrain", _parse_day(as_of))
+    print_run_summary(settings, warehouse_url(settings), [report], total_seconds=time.monotonic() - started)
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, type=int)
+def ui(port: int) -> None:
+    """Open the Dagster UI on the Momentum definitions (asset graph, checks, runs, schedules)."""
+    settings = load_settings()
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port)]
+    raise SystemExit(subprocess.call(command, env=env))
+
+
+def _run_or_exit(settings, job_name: str, as_of: date) -> JobReport:
+    report = run_job(settings, job_name, as_of)
+    if not report.success:
+        print_run_summary(settings, warehouse_url(settings), [report], total_seconds=None)
+        raise SystemExit(1)
+    return report
+
+
+def _tracking_uri(settings) -> str:
+    from warehouse.server import mlflow_database_url
+
+    return mlflow_database_url(settings)
+
+
+def _parse_day(value: str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of") from None

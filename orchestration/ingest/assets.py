@@ -1,0 +1,35 @@
+"""`raw_crm/<object>`: the CRM copied into the warehouse, incrementally."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from extract.objects import CRM_OBJECTS
+from extract.postgres_source import extract_crm
+from orchestration.resources import MomentumResource
+
+RAW_ASSET_KEYS = {crm_object.name: dg.AssetKey(["raw_crm", crm_object.name]) for crm_object in CRM_OBJECTS}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key, group_name="raw_crm", description=f"CRM object `{name}` as extracted, one row per record."
+        )
+        for name, key in RAW_ASSET_KEYS.items()
+    ],
+    name="extract_crm",
+)
+def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumResource):
+    """Copy new and changed CRM records (system_modstamp at or after the last watermark) into raw_crm."""
+    url = momentum.url()
+    for extracted in extract_crm(source_url=url, warehouse_url=url):
+        context.log.info(f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}")
+        yield dg.MaterializeResult(
+            asset_key=RAW_ASSET_KEYS[extracted.object_name],
+            metadata={
+                "received": extracted.received,
+                "loaded": extracted.loaded,
+                "high_watermark": str(extracted.high_watermark),
+            },
+        )

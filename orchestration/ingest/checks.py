@@ -1,0 +1,31 @@
+"""Great Expectations suites from expectations/registry.yml, one Dagster asset check each."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from expectations.runner import run_validation
+from expectations.suites import Validation, load_registry
+from orchestration.resources import MomentumResource
+
+
+def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(validation.asset.split("/")),
+        name=validation.suite,
+        blocking=validation.blocking,
+        description=f"Great Expectations suite {validation.suite} ({validation.severity}).",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, momentum: MomentumResource) -> dg.AssetCheckResult:
+        outcome = run_validation(momentum.url(), validation, dagster_run_id=context.run_id)
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR if validation.blocking else dg.AssetCheckSeverity.WARN,
+            description=outcome.summary(),
+            metadata={"expectations": outcome.evaluated, "failures": "\n".join(outcome.failures) or "none"},
+        )
+
+    return _check
+
+
+expectation_checks = [_build_check(validation) for validation in load_registry()]

@@ -1,0 +1,39 @@
+"""The two jobs and their schedules."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.modeling.assets import WIN_MODEL_KEY
+from orchestration.resources import AS_OF_TAG
+
+# The morning job never trains: it scores with whatever model is champion.
+morning_job = dg.define_asset_job(
+    "morning",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(WIN_MODEL_KEY),
+    description="Extract the CRM, build and check the warehouse, score deals, pick TMVAs, sync back to the CRM.",
+)
+
+# Retraining refreshes what the model trains on first, so it never trains on yesterday's snapshots.
+retrain_job = dg.define_asset_job(
+    "retrain",
+    selection=dg.AssetSelection.assets(WIN_MODEL_KEY).upstream(),
+    description="Rebuild the snapshots, train a challenger, and promote it when it is not worse than the champion.",
+)
+
+
+def build_schedules(timezone: str) -> list[dg.ScheduleDefinition]:
+    @dg.schedule(job=morning_job, cron_schedule="0 6 * * *", execution_timezone=timezone, name="morning_at_6")
+    def morning_at_6(context: dg.ScheduleEvaluationContext):
+        as_of = context.scheduled_execution_time.date()
+        return dg.RunRequest(run_key=as_of.isoformat(), tags={AS_OF_TAG: as_of.isoformat()})
+
+    # Monday 04:00, two hours before the morning run, so Monday's scores come from the fresh champion.
+    @dg.schedule(
+        job=retrain_job, cron_schedule="0 4 * * 1", execution_timezone=timezone, name="weekly_retrain"
+    )
+    def weekly_retrain(context: dg.ScheduleEvaluationContext):
+        as_of = context.scheduled_execution_time.date()
+        return dg.RunRequest(run_key=as_of.isoformat(), tags={AS_OF_TAG: as_of.isoformat()})
+
+    return [morning_at_6, weekly_retrain]

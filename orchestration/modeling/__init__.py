@@ -1,0 +1,1 @@
+"""Dagster assets and checks for one area of the chain."""

@@ -1,0 +1,69 @@
+"""Resources shared by every asset: where the warehouse and MLflow are, and which day the run is for.
+
+The as-of date travels as the run tag `momentum/as_of_date` (set by the CLI and
+the schedules), so every asset of one run, dbt included, works on the same day.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject
+
+from warehouse.server import dbt_environment, mlflow_database_url, warehouse_url
+from warehouse.settings import Settings, load_settings
+
+AS_OF_TAG = "momentum/as_of_date"
+DBT_PROJECT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dbt_project")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+class MomentumResource(dg.ConfigurableResource):
+    """The warehouse (embedded unless `warehouse_url` is set) and the MLflow store beside it."""
+
+    warehouse_url: str = ""
+
+    def settings(self) -> Settings:
+        return load_settings()
+
+    def url(self) -> str:
+        settings = self.settings()
+        if self.warehouse_url:
+            settings = Settings(**{**settings.__dict__, "warehouse_url": self.warehouse_url})
+        return warehouse_url(settings)
+
+    def tracking_uri(self) -> str:
+        settings = self.settings()
+        if self.warehouse_url:
+            settings = Settings(**{**settings.__dict__, "warehouse_url": self.warehouse_url})
+        return mlflow_database_url(settings)
+
+    def artifact_root(self) -> str:
+        return str(self.settings().mlflow_artifacts_dir)
+
+    def export_dbt_environment(self) -> None:
+        """dbt runs as a subprocess and reads its connection from these variables (profiles.yml)."""
+        os.environ.update(dbt_environment(self.url()))
+
+
+def as_of_date(context) -> date:
+    tag = context.run.tags.get(AS_OF_TAG)
+    return date.fromisoformat(tag) if tag else datetime.now(UTC).date()
+
+
+def dbt_vars(context) -> str:
+    return json.dumps({"as_of_date": as_of_date(context).isoformat()})
+
+
+def build_resources(settings: Settings) -> dict:
+    # The URL may hold a password, so it reaches Dagster only as an EnvVar reference, never as a value.
+    momentum = (
+        MomentumResource(warehouse_url=dg.EnvVar("MOMENTUM_WAREHOUSE_URL"))
+        if settings.warehouse_url
+        else MomentumResource()
+    )
+    return {"momentum": momentum, "dbt": DbtCliResource(project_dir=dbt_project)}

@@ -1,0 +1,76 @@
+"""The summary printed after a CLI run: what changed, how long each step took, where to look next."""
+
+from __future__ import annotations
+
+import click
+
+from orchestration.runner import JobReport
+from warehouse.frames import read_frame, relation_exists
+from warehouse.server import redact
+from warehouse.settings import Settings
+
+
+def print_run_summary(
+    settings: Settings, url: str, reports: list[JobReport], *, total_seconds: float | None
+) -> None:
+    for report in reports:
+        status = "succeeded" if report.success else "FAILED"
+        click.echo(f"\n{report.job_name} job {status} (run {report.run_id[:8]}, as of {report.as_of})")
+        for failure in report.failed_checks:
+            click.echo(f"  blocking data check failed: {failure}")
+        for step in report.failed_steps:
+            click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
+        if report.failed_checks or report.failed_steps:
+            click.echo(
+                "  Nothing downstream of the failure ran: no scores, TMVAs or CRM writes from this run."
+            )
+        if report.step_seconds:
+            click.echo("  step timings:")
+            for step, seconds in sorted(report.step_seconds.items(), key=lambda item: -item[1]):
+                click.echo(f"    {seconds:7.1f}s  {step}")
+    morning = [report for report in reports if report.job_name == "morning" and report.success]
+    if morning:
+        _print_outputs(url, morning[-1])
+    if total_seconds is not None:
+        click.echo(f"\nTotal wall time: {total_seconds:.1f}s")
+    click.echo(
+        "\nWhere to look next:\n"
+        "  momentum ui                      Dagster: asset graph, checks, runs, schedules\n"
+        f"  psql '{redact(url)}'\n"
+        "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
+        "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
+        f"  MLflow: mlflow ui --backend-store-uri '<momentum warehouse url, database *_mlflow>'  "
+        f"(artifacts in {settings.mlflow_artifacts_dir})"
+    )
+
+
+def _print_outputs(url: str, report: JobReport) -> None:
+    as_of = report.as_of
+    if relation_exists(url, "ml_outputs.deal_scores"):
+        scores = read_frame(
+            url,
+            "select score_source, model_version, count(*) as deals from ml_outputs.deal_scores "
+            "where as_of_date = %s group by 1, 2 order by 1, 2",
+            (as_of,),
+        )
+        for row in scores.itertuples():
+            click.echo(f"  deals scored: {row.deals} ({row.score_source}, model version {row.model_version})")
+    if relation_exists(url, "actions.tmva_daily"):
+        tmvas = read_frame(
+            url,
+            "select count(*) as actions, count(distinct owner_id) as reps from actions.tmva_daily where as_of_date = %s",
+            (as_of,),
+        ).iloc[0]
+        click.echo(f"  TMVAs chosen: {tmvas.actions} for {tmvas.reps} reps")
+    if relation_exists(url, "reverse_etl.sync_log"):
+        syncs = read_frame(
+            url,
+            "select sync_name, status, received, changed, written, retired, failed, message "
+            "from reverse_etl.sync_log where dagster_run_id = %s order by started_at",
+            (report.run_id,),
+        )
+        for row in syncs.itertuples():
+            click.echo(
+                f"  CRM sync {row.sync_name}: {row.status}; {row.received} records in payload, "
+                f"{row.changed} changed, {row.written} written, {row.retired} retired, {row.failed} failed"
+            )

@@ -1,0 +1,59 @@
+"""The dbt project as Dagster assets: staging -> intermediate -> marts, and the CRM payloads.
+
+Two selections of one project, because Python assets sit in the middle of the
+chain: the warehouse models feed scoring and TMVAs, and the models that read
+their outputs (`ml_outputs`, `actions` sources) build after them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.resources import MomentumResource, dbt_project, dbt_vars
+
+PYTHON_OUTPUT_SOURCES = "source:ml_outputs+ source:actions+"
+
+
+class FolderTranslator(DagsterDbtTranslator):
+    """Asset group = dbt folder (= schema), so the graph reads staging -> intermediate -> marts -> sync."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+def _ensure_manifest() -> None:
+    dbt_project.prepare_if_dev()
+    if not dbt_project.manifest_path.exists():
+        dbt_project.preparer.prepare(dbt_project)
+
+
+_ensure_manifest()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=FolderTranslator(),
+    exclude=PYTHON_OUTPUT_SOURCES,
+    name="dbt_warehouse_models",
+)
+def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
+    """Staging, intermediate and mart models built from raw_crm, tests included."""
+    momentum.export_dbt_environment()
+    yield from dbt.cli(["build", "--vars", dbt_vars(context)], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=FolderTranslator(),
+    select=PYTHON_OUTPUT_SOURCES,
+    name="dbt_output_models",
+)
+def dbt_output_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
+    """Models over the scores and TMVAs: their staging views and the CRM sync payloads."""
+    momentum.export_dbt_environment()
+    yield from dbt.cli(["build", "--vars", dbt_vars(context)], context=context).stream()

@@ -1,0 +1,105 @@
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from actions.playbook import load_playbook
+from actions.ranking import is_holdout, select_top_actions
+from actions.valuation import value_candidates
+
+AS_OF = date(2026, 11, 23)
+
+
+def _deals(count: int, owners: int = 2) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "opportunity_id": [f"opp{i}" for i in range(count)],
+            "owner_id": [f"rep{i % owners}" for i in range(count)],
+            "amount": [10_000.0 * (i + 1) for i in range(count)],
+            "close_date": [date(2027, 1, 15)] * count,
+            "days_in_stage": [30] * count,
+            "days_since_last_activity": [20] * count,
+            "activities_7d": [0] * count,
+            "activities_30d": [0] * count,
+            "is_close_date_past": [False] * count,
+            "days_to_close": [53] * count,
+            "has_economic_buyer": [False] * count,
+            "stage_sort_order": [4] * count,
+            "contact_role_count": [1] * count,
+            "contacts_engaged_90d": [1] * count,
+        }
+    )
+
+
+def _recency_model(frame: pd.DataFrame) -> np.ndarray:
+    """A stand-in model where only activity recency matters: fresh contact lifts P(win) from 0.2 to 0.5."""
+    return np.where(frame["days_since_last_activity"] < 10, 0.5, 0.2)
+
+
+def test_the_model_decides_which_play_is_worth_most():
+    candidates = value_candidates(_deals(1), load_playbook(), _recency_model, AS_OF)
+
+    by_play = candidates.set_index("play_id")["expected_impact_amount"]
+    assert by_play["re_engage_quiet_deal"] == pytest.approx(10_000 * 0.3)
+    # Plays whose counterfactual the model does not respond to are worth nothing, not negative.
+    assert by_play.drop("re_engage_quiet_deal").eq(0).all()
+
+
+def test_without_a_model_the_playbook_priors_value_the_actions():
+    candidates = value_candidates(_deals(1), load_playbook(), None, AS_OF)
+
+    prior = {play.id: play.prior_uplift for play in load_playbook().plays}
+    for row in candidates.itertuples():
+        assert row.uplift == prior[row.play_id]
+
+
+def test_each_rep_gets_at_most_three_actions_one_per_deal_holdout_excluded():
+    deals = _deals(40, owners=3)
+    candidates = value_candidates(deals, load_playbook(), None, AS_OF)
+
+    top = select_top_actions(candidates, per_rep=3, holdout_share=0.1)
+
+    assert top.groupby("owner_id").size().max() == 3
+    assert top["opportunity_id"].is_unique
+    assert not top["opportunity_id"].map(lambda oid: is_holdout(oid, 0.1)).any()
+    assert list(top.groupby("owner_id")["rank"].apply(list)) == [[1, 2, 3]] * 3
+
+
+def test_the_biggest_expected_impact_comes_first():
+    candidates = value_candidates(_deals(12, owners=1), load_playbook(), _recency_model, AS_OF)
+
+    top = select_top_actions(candidates, per_rep=3, holdout_share=0.0)
+
+    assert list(top["opportunity_id"]) == ["opp11", "opp10", "opp9"]
+    assert top["expected_impact_amount"].is_monotonic_decreasing
+
+
+def test_holdout_is_stable_and_close_to_its_share():
+    ids = [f"006{i:012d}" for i in range(5000)]
+    share = sum(is_holdout(oid, 0.1) for oid in ids) / len(ids)
+
+    assert 0.08 < share < 0.12
+    assert [is_holdout(oid, 0.1) for oid in ids[:50]] == [is_holdout(oid, 0.1) for oid in ids[:50]]
+
+
+def test_a_play_with_a_bad_trigger_is_named_in_the_error(tmp_path):
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(
+        "plays:\n  - {id: broken, trigger: 'no_such_column > 3', action_type: call, counterfactual: {}, "
+        "prior_uplift: 0.1, title: t, context: c, script: s}\n"
+    )
+
+    with pytest.raises(ValueError, match="play 'broken'"):
+        value_candidates(_deals(1), load_playbook(playbook), None, AS_OF)
+
+
+def test_an_unknown_action_type_is_refused_when_the_playbook_loads(tmp_path):
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(
+        "plays:\n  - {id: fax, trigger: 'amount > 0', action_type: fax, counterfactual: {}, "
+        "prior_uplift: 0.1, title: t, context: c, script: s}\n"
+    )
+
+    with pytest.raises(ValueError, match="action_type 'fax'"):
+        load_playbook(playbook)

@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from expectations.runner import run_validation
+from expectations.suites import load_registry
+
+SCHEMA_SQL = (Path(__file__).parents[2] / "crm" / "schema.sql").read_text()
+RAW_OPPORTUNITY = next(v for v in load_registry() if v.name == "raw_opportunity")
+
+
+@pytest.fixture
+def raw_opportunities(warehouse_url):
+    # raw_crm tables have the CRM's columns (plus _extracted_at, not needed here).
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute(
+            SCHEMA_SQL.replace("crm.", "raw_crm.").replace("schema if not exists crm", "schema raw_crm")
+        )
+        conn.execute(
+            "insert into raw_crm.opportunity_stage values ('Prospecting', 1, false, false, 10, 'Pipeline', now()), "
+            "('Closed Won', 2, true, true, 100, 'Closed', now())"
+        )
+        conn.execute(
+            "insert into raw_crm.opportunity (opportunity_id, name, stage_name, amount, close_date, created_date, "
+            "system_modstamp) select 'opp' || g, 'Deal', 'Prospecting', 500, '2026-12-31', now(), now() "
+            "from generate_series(1, 20) g"
+        )
+    return warehouse_url
+
+
+def _execute(url, statement):
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def test_clean_opportunities_pass_and_the_result_is_kept(raw_opportunities):
+    outcome = run_validation(raw_opportunities, RAW_OPPORTUNITY, dagster_run_id="run-1")
+
+    assert outcome.success, outcome.failures
+    with psycopg.connect(raw_opportunities) as conn:
+        kept = conn.execute(
+            "select count(*), bool_and(success) from data_quality.validation_results where dagster_run_id = 'run-1'"
+        ).fetchone()
+    assert kept == (outcome.evaluated, True)
+
+
+@pytest.mark.parametrize(
+    ("defect", "named_in_failure"),
+    [
+        ("update raw_crm.opportunity set amount = -10 where opportunity_id = 'opp1'", "on amount"),
+        (
+            "update raw_crm.opportunity set stage_name = 'Sleeping' where opportunity_id = 'opp1'",
+            "on stage_name",
+        ),
+        (
+            "update raw_crm.opportunity set close_date = '2999-01-01' where opportunity_id = 'opp1'",
+            "on close_date",
+        ),
+        (
+            "alter table raw_crm.opportunity drop constraint opportunity_pkey; "
+            "update raw_crm.opportunity set opportunity_id = 'opp2' where opportunity_id = 'opp1'",
+            "unique",
+        ),
+        ("delete from raw_crm.opportunity", "row_count"),
+    ],
+)
+def test_a_defect_fails_the_blocking_suite_and_names_the_column(raw_opportunities, defect, named_in_failure):
+    _execute(raw_opportunities, defect)
+
+    outcome = run_validation(raw_opportunities, RAW_OPPORTUNITY)
+
+    assert not outcome.success
+    assert RAW_OPPORTUNITY.blocking
+    assert named_in_failure in outcome.summary()
+
+
+def test_stage_values_come_from_the_stage_metadata_not_from_code(raw_opportunities):
+    # GIVEN a CRM that renamed its first stage
+    _execute(
+        raw_opportunities,
+        "update raw_crm.opportunity_stage set stage_name = 'Discovery' where sort_order = 1",
+    )
+    _execute(raw_opportunities, "update raw_crm.opportunity set stage_name = 'Discovery'")
+
+    assert run_validation(raw_opportunities, RAW_OPPORTUNITY).success
