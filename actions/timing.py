@@ -14,14 +14,15 @@ DEFAULT_LOCAL_HOUR = 10
 
 
 def best_hours_by_seniority(connect_rates: pd.DataFrame) -> dict[str, int]:
-    """{seniority: local hour}, from rows of (seniority, local_hour, calls, connect_rate)."""
+    """{seniority: local hour}, from rows of (seniority, contact_local_hour, call_count, connect_rate)."""
     usable = connect_rates[
-        (connect_rates["calls"] >= MIN_CALLS_PER_HOUR) & connect_rates["local_hour"].isin(BUSINESS_HOURS)
+        (connect_rates["call_count"] >= MIN_CALLS_PER_HOUR)
+        & connect_rates["contact_local_hour"].isin(BUSINESS_HOURS)
     ]
-    best = usable.sort_values(["connect_rate", "local_hour"], ascending=[False, True]).drop_duplicates(
-        "seniority"
-    )
-    return {str(row.seniority): int(row.local_hour) for row in best.itertuples()}
+    best = usable.sort_values(
+        ["connect_rate", "contact_local_hour"], ascending=[False, True]
+    ).drop_duplicates("seniority")
+    return {str(row.seniority): int(row.contact_local_hour) for row in best.itertuples()}
 
 
 def recommended_at(as_of: date, local_hour: int, timezone_name: str | None) -> datetime:

@@ -95,6 +95,10 @@ def _extract_object(source, warehouse, source_schema: str, crm_object: CrmObject
             ).format(state=sql.Identifier(RAW_SCHEMA, STATE_TABLE)),
             (crm_object.name, new_watermark, received),
         )
+    if loaded:
+        # Fresh statistics: without them the planner guesses a few dozen rows for a first load of thousands
+        # and picks nested loops in the dbt models that read these tables.
+        warehouse.execute(sql.SQL("analyze {}").format(raw_table))
     return ObjectExtract(crm_object.name, received, loaded, new_watermark)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import time
+import warnings
 from datetime import UTC, date, datetime
 
 import click
@@ -19,6 +21,11 @@ from warehouse.settings import load_settings
 @click.group()
 def main() -> None:
     """Momentum: scores every open deal, picks each rep's most valuable actions, writes them into the CRM."""
+    # pgserver asks platformdirs for a runtime dir it never uses; the warning only confuses users.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    # MLflow's per-file download bars and INFO lines would bury the one-line-per-step progress.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
 
 
 @main.group()
@@ -41,8 +48,7 @@ def warehouse_url_command(show_password: bool) -> None:
 def demo(preset: str, seed: int, rebuild: bool) -> None:
     """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
     from crm.demo import build_demo_crm, demo_crm_exists, demo_today
-
-    from ml.registry import champion_version
+    from ml.registry import CHAMPION, MODEL_NAME, alias_version, mlflow_client
 
     started = time.monotonic()
     settings = load_settings()
@@ -53,7 +59,7 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
         click.echo(f"  {summary}")
     as_of = demo_today(url)
     reports: list[JobReport] = []
-    if champion_version(_tracking_uri(settings)) is None:
+    if alias_version(mlflow_client(_tracking_uri(settings)), MODEL_NAME, CHAMPION) is None:
         click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
         reports.append(_run_or_exit(settings, "retrain", as_of))
     click.echo(f"Running the morning job as of {as_of} (the demo CRM's today) ...")
@@ -96,7 +102,8 @@ def ui(port: int) -> None:
 
 
 def _run_or_exit(settings, job_name: str, as_of: date) -> JobReport:
-    report = run_job(settings, job_name, as_of)
+    log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
+    report = run_job(settings, job_name, as_of, log_path=log_path)
     if not report.success:
         print_run_summary(settings, warehouse_url(settings), [report], total_seconds=None)
         raise SystemExit(1)

@@ -1,11 +1,17 @@
 """Console progress for CLI runs: one line when a step starts, finishes or fails, instead of Dagster's debug log."""
 
-from __future__ import annotations
-
 import logging
 import sys
 
 import dagster as dg
+
+# Where progress lines go. The runner points this at the real console while it sends the rest of the
+# run's stdout (dbt's own log lines, which dagster-dbt always echoes) to a log file.
+console = sys.stdout
+
+
+def _say(line: str) -> None:
+    print(line, file=console, flush=True)
 
 
 class _StepProgressHandler(logging.Handler):
@@ -14,21 +20,24 @@ class _StepProgressHandler(logging.Handler):
         event = meta.get("dagster_event")
         if event is None:
             if record.levelno >= logging.WARNING:
-                print(f"  ! {record.getMessage()}", file=sys.stderr, flush=True)
+                _say(f"  ! {record.getMessage()}")
             return
         kind = event.event_type_value
         if kind == "STEP_START":
-            print(f"  > {event.step_key} ...", flush=True)
+            _say(f"  > {event.step_key} ...")
         elif kind == "STEP_SUCCESS":
             seconds = event.event_specific_data.duration_ms / 1000
-            print(f"  + {event.step_key} done in {seconds:.1f}s", flush=True)
+            _say(f"  + {event.step_key} done in {seconds:.1f}s")
         elif kind == "STEP_FAILURE":
             error = event.event_specific_data.error
+            # Dagster wraps the user's exception; its cause is the message worth reading.
+            while error is not None and error.cause is not None:
+                error = error.cause
             message = error.message.strip().splitlines()[-1] if error else "failed"
-            print(f"  x {event.step_key} failed: {message}", flush=True)
+            _say(f"  x {event.step_key} failed: {message}")
         elif kind == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             check = event.event_specific_data
-            print(f"  x check {check.check_name} on {check.asset_key.to_user_string()} failed", flush=True)
+            _say(f"  x check {check.check_name} on {check.asset_key.to_user_string()} failed")
 
 
 @dg.logger(description="One console line per step started, finished (with its duration) or failed.")

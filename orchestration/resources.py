@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -66,4 +67,9 @@ def build_resources(settings: Settings) -> dict:
         if settings.warehouse_url
         else MomentumResource()
     )
-    return {"momentum": momentum, "dbt": DbtCliResource(project_dir=dbt_project)}
+    # dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
+    dbt_executable = os.path.join(os.path.dirname(sys.executable), "dbt")
+    return {
+        "momentum": momentum,
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable),
+    }

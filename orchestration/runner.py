@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -21,26 +24,43 @@ class JobReport:
     step_seconds: dict[str, float] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    log_path: Path | None = None
 
 
 def run_job(
-    settings: Settings, job_name: str, as_of: date, *, instance: dg.DagsterInstance | None = None
+    settings: Settings,
+    job_name: str,
+    as_of: date,
+    *,
+    instance: dg.DagsterInstance | None = None,
+    log_path: Path | None = None,
 ) -> JobReport:
+    """Run `job_name` for `as_of`. With `log_path`, the run's full output (dbt's log lines included) goes
+    there and the console gets one line per step."""
     if instance is None:
         settings.dagster_home.mkdir(parents=True, exist_ok=True)
+        config = settings.dagster_home / "dagster.yaml"
+        if not config.exists():
+            # Dagster's defaults (run history in files under DAGSTER_HOME), minus telemetry: no internet here.
+            config.write_text("telemetry:\n  enabled: false\n")
         os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
         instance = dg.DagsterInstance.get()
+    from orchestration import progress
     from orchestration.definitions import defs  # imported late: loading it parses the dbt project
-    from orchestration.progress import step_progress_logger
 
-    job = defs.resolve_job_def(job_name).with_logger_defs({"progress": step_progress_logger})
-    result = job.execute_in_process(
-        instance=instance,
-        tags={AS_OF_TAG: as_of.isoformat()},
-        run_config={"loggers": {"progress": {}}},
-        raise_on_error=False,
-    )
-    report = JobReport(job_name, result.run_id, result.success, as_of)
+    job = defs.resolve_job_def(job_name).with_logger_defs({"progress": progress.step_progress_logger})
+    progress.console = sys.stdout
+    with contextlib.ExitStack() as stack:
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("a"))))
+        result = job.execute_in_process(
+            instance=instance,
+            tags={AS_OF_TAG: as_of.isoformat()},
+            run_config={"loggers": {"progress": {}}},
+            raise_on_error=False,
+        )
+    report = JobReport(job_name, result.run_id, result.success, as_of, log_path=log_path)
     for event in result.all_events:
         if event.event_type_value == "STEP_SUCCESS":
             report.step_seconds[event.step_key] = event.event_specific_data.duration_ms / 1000

@@ -8,7 +8,10 @@ gets a fresh database of its own, dropped afterwards.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -19,12 +22,23 @@ from warehouse.settings import load_settings
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory) -> str:
+def server_url():
     external = os.environ.get("MOMENTUM_TEST_SERVER_URL")
     if external:
-        return external
-    home = tmp_path_factory.mktemp("momentum_home")
-    return resolve_warehouse_url(load_settings({"MOMENTUM_HOME": str(home)}))
+        yield external
+        return
+    import pgserver
+
+    # Not under pytest's temp folder: a new pytest session resets that folder to owner-only, and the
+    # embedded postgres runs as its own user, so it would lose its data directory mid-run.
+    home = Path(tempfile.mkdtemp(prefix="momentum-test-"))
+    settings = load_settings({"MOMENTUM_HOME": str(home)})
+    # Registered first with cleanup_mode="stop", so this handle stops the server when the session ends
+    # instead of leaving a postgres running over a temporary folder pytest will delete.
+    server = pgserver.get_server(settings.pgdata_dir, cleanup_mode="stop")
+    yield resolve_warehouse_url(settings)
+    server.cleanup()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

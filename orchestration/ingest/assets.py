@@ -1,7 +1,5 @@
 """`raw_crm/<object>`: the CRM copied into the warehouse, incrementally."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from extract.objects import CRM_OBJECTS

@@ -1,7 +1,5 @@
 """Great Expectations suites from expectations/registry.yml, one Dagster asset check each."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from expectations.runner import run_validation
@@ -17,7 +15,7 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite {validation.suite} ({validation.severity}).",
     )
     def _check(context: dg.AssetCheckExecutionContext, momentum: MomentumResource) -> dg.AssetCheckResult:
-        outcome = run_validation(momentum.url(), validation, dagster_run_id=context.run_id)
+        outcome = run_validation(momentum.url(), validation, dagster_run_id=context.run.run_id)
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if validation.blocking else dg.AssetCheckSeverity.WARN,

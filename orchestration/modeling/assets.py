@@ -1,7 +1,5 @@
 """`ml/win_model` (trained weekly, promoted only when not worse) and `ml_outputs/deal_scores` (daily)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """`actions/tmva_daily`: each rep's Today's Most Valuable Actions."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from actions.tmva import build_tmvas

@@ -1,7 +1,5 @@
 """`crm_sync/<mapping>`: one reverse-ETL sync per mapping in reverse_etl/mappings/."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.resources import MomentumResource

@@ -5,8 +5,6 @@ chain: the warehouse models feed scoring and TMVAs, and the models that read
 their outputs (`ml_outputs`, `actions` sources) build after them.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,8 +25,16 @@ class FolderTranslator(DagsterDbtTranslator):
 
 
 def _ensure_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or older than any model, test, macro or YAML."""
     dbt_project.prepare_if_dev()
-    if not dbt_project.manifest_path.exists():
+    manifest = dbt_project.manifest_path
+    sources = [
+        path
+        for folder in ("models", "tests", "macros")
+        for path in (dbt_project.project_dir / folder).rglob("*")
+        if path.suffix in (".sql", ".yml")
+    ] + [dbt_project.project_dir / "dbt_project.yml"]
+    if not manifest.exists() or max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime:
         dbt_project.preparer.prepare(dbt_project)
 
 

@@ -13,8 +13,8 @@ def test_best_hour_is_the_busiest_reliable_hour_for_the_seniority():
     rates = pd.DataFrame(
         {
             "seniority": ["VP", "VP", "VP", "IC"],
-            "local_hour": [9, 16, 3, 11],
-            "calls": [50, 40, 500, 5],
+            "contact_local_hour": [9, 16, 3, 11],
+            "call_count": [50, 40, 500, 5],
             "connect_rate": [0.20, 0.35, 0.90, 0.99],
         }
     )

@@ -1,0 +1,102 @@
+{#
+    Each deal's history as validity intervals: one row per deal per UTC day on which its
+    stage, amount, close date or forecast category changed, holding the state at the end of
+    that day, valid from valid_from_date up to (not including) valid_to_date. Snapshots then
+    find "the state as of date D" with one range join instead of a sort per (deal, date).
+    Running facts (when the current stage was entered, how often the close date was pushed)
+    are computed here, over history rows only, so they never see a change after the day.
+#}
+with history as (
+    select * from {{ ref('stg_crm__opportunity_history') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+ordered_changes as (
+    select
+        *,
+        {{ utc_date('created_at') }} as changed_date,
+        lag(stage_name) over by_time as previous_stage_name,
+        lag(close_date) over by_time as previous_close_date,
+        row_number() over by_time as change_number
+    from history
+    window by_time as (partition by opportunity_id order by created_at, history_id)
+),
+
+running_facts as (
+    select
+        *,
+        -- A push moves the close date later than the row before; setting or clearing a close
+        -- date is not a push.
+        sum(case when close_date > previous_close_date then 1 else 0 end) over running
+            as close_date_push_count,
+        max(
+            case when change_number = 1 or stage_name <> previous_stage_name then created_at end
+        ) over running as stage_entered_at,
+        row_number() over (
+            partition by opportunity_id, changed_date order by created_at desc, history_id desc
+        ) as rank_in_day
+    from ordered_changes
+    window running as (
+        partition by opportunity_id order by created_at, history_id
+        rows between unbounded preceding and current row
+    )
+),
+
+end_of_day_states as (
+    select * from running_facts where rank_in_day = 1
+),
+
+versions as (
+    select
+        states.opportunity_id,
+        -- The first history row can be stamped a moment after the deal was created (and land
+        -- on the next UTC day); the deal's creation day already had that state.
+        case
+            when states.change_number = 1
+                then least(states.changed_date, {{ utc_date('opportunities.created_at') }})
+            else states.changed_date
+        end as valid_from_date,
+        lead(states.changed_date) over (
+            partition by states.opportunity_id order by states.changed_date
+        ) as valid_to_date,
+        states.stage_name,
+        states.amount,
+        states.close_date,
+        states.forecast_category,
+        states.stage_entered_at,
+        states.close_date_push_count,
+        true as is_from_history
+    from end_of_day_states as states
+    left join opportunities on states.opportunity_id = opportunities.opportunity_id
+),
+
+deals_without_history as (
+    -- A defect some CRMs have. Their current values are all we know, so they are valid from
+    -- today only: back-dating them would leak today's stage into past snapshots.
+    select
+        opportunity_id,
+        {{ as_of_date() }} as valid_from_date,
+        cast(null as date) as valid_to_date,
+        stage_name,
+        amount,
+        close_date,
+        forecast_category,
+        created_at as stage_entered_at,
+        0 as close_date_push_count,
+        false as is_from_history
+    from opportunities
+    where not exists (
+        select 1 from history where history.opportunity_id = opportunities.opportunity_id
+    )
+),
+
+final as (
+    select * from versions
+    union all
+    select * from deals_without_history
+)
+
+select * from final

@@ -1,0 +1,44 @@
+{#
+    Activity features per deal snapshot, from activities known on or before the as-of date.
+    Windows are N days ending on the as-of date, inclusive (7d = as-of date and the 6 before).
+#}
+with snapshots as (
+    select opportunity_id, as_of_date from {{ ref('int_opportunities_spined_weekly') }}
+),
+
+activities as (
+    select * from {{ ref('int_activities_unioned') }}
+),
+
+known_activities as (
+    select
+        snapshots.opportunity_id,
+        snapshots.as_of_date,
+        activities.activity_kind,
+        activities.is_connected_call,
+        activities.contact_id,
+        activities.activity_date,
+        {{ dbt.datediff('activities.activity_date', 'snapshots.as_of_date', 'day') }} as days_ago
+    from snapshots
+    left join activities
+        on snapshots.opportunity_id = activities.opportunity_id
+        and activities.known_date <= snapshots.as_of_date
+),
+
+final as (
+    select
+        opportunity_id,
+        as_of_date,
+        sum(case when days_ago < 7 then 1 else 0 end) as activities_7d,
+        sum(case when days_ago < 30 then 1 else 0 end) as activities_30d,
+        sum(case when days_ago < 30 and activity_kind = 'call' then 1 else 0 end) as calls_30d,
+        sum(case when days_ago < 30 and activity_kind = 'email' then 1 else 0 end) as emails_30d,
+        sum(case when days_ago < 30 and activity_kind = 'meeting' then 1 else 0 end) as meetings_30d,
+        sum(case when days_ago < 30 and is_connected_call then 1 else 0 end) as connected_calls_30d,
+        count(distinct case when days_ago < 90 then contact_id end) as contacts_engaged_90d,
+        max(activity_date) as last_activity_date
+    from known_activities
+    group by opportunity_id, as_of_date
+)
+
+select * from final

@@ -1,0 +1,27 @@
+{#
+    Buying-committee features per deal snapshot, from contact roles created on or before the
+    as-of date. (The CRM does not keep deleted roles, so a role removed later is missed.)
+#}
+with snapshots as (
+    select opportunity_id, as_of_date from {{ ref('int_opportunities_spined_weekly') }}
+),
+
+contact_roles as (
+    select * from {{ ref('stg_crm__opportunity_contact_roles') }}
+),
+
+final as (
+    select
+        snapshots.opportunity_id,
+        snapshots.as_of_date,
+        coalesce({{ dbt.bool_or('contact_roles.is_economic_buyer') }}, false) as has_economic_buyer,
+        coalesce({{ dbt.bool_or('contact_roles.is_champion') }}, false) as has_champion,
+        count(distinct contact_roles.contact_id) as contact_role_count
+    from snapshots
+    left join contact_roles
+        on snapshots.opportunity_id = contact_roles.opportunity_id
+        and {{ utc_date('contact_roles.created_at') }} <= snapshots.as_of_date
+    group by snapshots.opportunity_id, snapshots.as_of_date
+)
+
+select * from final

@@ -1,0 +1,44 @@
+{#
+    The two labels of every deal snapshot, defined once here (DESIGN.md, "Labels") and read
+    by training through fct_deal_snapshots. Both come from the deal's FINAL state, through the
+    stage table; they are the only facts from after the as-of date in the snapshot mart.
+
+    label_won:     1 closed won, 0 closed lost, null while still open.
+    label_slipped: for deals finally won, 1 when the win came after the end of the fiscal
+                   quarter that held the close date on the as-of date, else 0; null otherwise.
+#}
+with snapshots as (
+    select opportunity_id, as_of_date, close_date from {{ ref('int_opportunities_spined_weekly') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+stages as (
+    select * from {{ ref('stg_crm__opportunity_stages') }}
+),
+
+outcomes as (
+    select
+        opportunities.opportunity_id,
+        opportunities.closed_date,
+        case when stages.is_closed then case when stages.is_won then 1 else 0 end end as label_won
+    from opportunities
+    left join stages on opportunities.stage_name = stages.stage_name
+),
+
+final as (
+    select
+        snapshots.opportunity_id,
+        snapshots.as_of_date,
+        outcomes.label_won,
+        case
+            when outcomes.label_won = 1 and outcomes.closed_date is not null and snapshots.close_date is not null
+                then case when outcomes.closed_date > {{ fiscal_quarter_end('snapshots.close_date') }} then 1 else 0 end
+        end as label_slipped
+    from snapshots
+    left join outcomes on snapshots.opportunity_id = outcomes.opportunity_id
+)
+
+select * from final

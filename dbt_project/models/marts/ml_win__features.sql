@@ -1,0 +1,66 @@
+{#
+    The rows the win and slip models score today: today's snapshot of every open deal, plus
+    the context the TMVA scripts need (names, time zones, whom to call, what happened last).
+#}
+with todays_snapshots as (
+    select * from {{ ref('fct_deal_snapshots') }}
+    where is_current
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
+),
+
+users as (
+    select * from {{ ref('stg_crm__users') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+primary_contacts as (
+    select * from {{ ref('int_primary_contacts_picked') }}
+),
+
+last_activities as (
+    select
+        opportunity_id,
+        activity_at,
+        subject,
+        row_number() over (partition by opportunity_id order by activity_at desc, activity_id) as recency
+    from {{ ref('int_activities_unioned') }}
+    where known_date <= {{ as_of_date() }}
+),
+
+final as (
+    select
+        todays_snapshots.*,
+        opportunities.opportunity_name,
+        accounts.account_name,
+        owners.user_name as owner_name,
+        owners.timezone as owner_timezone,
+        primary_contacts.contact_id,
+        contacts.contact_name,
+        contacts.title as contact_title,
+        contacts.seniority as contact_seniority,
+        contacts.timezone as contact_timezone,
+        primary_contacts.contact_role,
+        last_activities.activity_at as last_activity_at,
+        last_activities.subject as last_activity_subject
+    from todays_snapshots
+    left join opportunities on todays_snapshots.opportunity_id = opportunities.opportunity_id
+    left join accounts on todays_snapshots.account_id = accounts.account_id
+    left join users as owners on todays_snapshots.owner_id = owners.user_id
+    left join primary_contacts on todays_snapshots.opportunity_id = primary_contacts.opportunity_id
+    left join contacts on primary_contacts.contact_id = contacts.contact_id
+    left join last_activities
+        on todays_snapshots.opportunity_id = last_activities.opportunity_id
+        and last_activities.recency = 1
+)
+
+select * from final

@@ -1,0 +1,28 @@
+with source as (
+    select * from {{ source('raw_crm', 'contact') }}
+),
+
+deduped as (
+    {{ latest_row_per_key('source', 'contact_id', 'system_modstamp desc, _extracted_at desc') }}
+),
+
+final as (
+    select
+        contact_id,
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
+        nullif(concat_ws(' ', {{ clean_text('first_name') }}, {{ clean_text('last_name') }}), '')
+            as contact_name,
+        lower({{ clean_text('email') }}) as email,
+        {{ clean_text('title') }} as title,
+        {{ clean_picklist('seniority', ['IC', 'Manager', 'Director', 'VP', 'C-Level']) }} as seniority,
+        {{ clean_text('department') }} as department,
+        {{ valid_timezone('timezone') }} as timezone,
+        created_date as created_at,
+        system_modstamp,
+        _extracted_at as extracted_at
+    from deduped
+)
+
+select * from final

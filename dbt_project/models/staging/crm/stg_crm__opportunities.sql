@@ -1,0 +1,39 @@
+with source as (
+    select * from {{ source('raw_crm', 'opportunity') }}
+),
+
+deduped as (
+    {{ latest_row_per_key('source', 'opportunity_id', 'system_modstamp desc, _extracted_at desc') }}
+),
+
+final as (
+    select
+        opportunity_id,
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('owner_id') }} as owner_id,
+        {{ clean_text('name') }} as opportunity_name,
+        trim(stage_name) as stage_name,
+        amount,
+        close_date,
+        cast(probability as {{ dbt.type_float() }}) / 100 as probability,
+        {{ clean_picklist('forecast_category', ['Pipeline', 'Best Case', 'Commit', 'Closed', 'Omitted']) }}
+            as forecast_category,
+        -- The CRM keeps no history of next_step: this is today's value only.
+        {{ clean_text('next_step') }} as next_step,
+        {{ clean_picklist('type', ['New Business', 'Expansion', 'Renewal']) }} as opportunity_type,
+        {{ clean_text('lead_source') }} as lead_source,
+        {{ clean_text('loss_reason') }} as loss_reason,
+        is_closed,
+        is_won,
+        created_date as created_at,
+        closed_date,
+        system_modstamp,
+        ai_win_probability,
+        ai_next_best_action,
+        ai_model_version,
+        ai_scored_at,
+        _extracted_at as extracted_at
+    from deduped
+)
+
+select * from final

@@ -1,0 +1,34 @@
+with source as (
+    select * from {{ source('raw_crm', 'opportunity_contact_role') }}
+),
+
+deduped as (
+    {{ latest_row_per_key('source', 'opportunity_contact_role_id', 'system_modstamp desc, _extracted_at desc') }}
+),
+
+cleaned as (
+    select
+        opportunity_contact_role_id,
+        opportunity_id,
+        contact_id,
+        {{ clean_picklist('role', [
+            'Economic Buyer', 'Champion', 'Decision Maker', 'Technical Buyer', 'Influencer'
+        ]) }} as contact_role,
+        is_primary,
+        created_date as created_at,
+        system_modstamp,
+        _extracted_at as extracted_at
+    from deduped
+),
+
+final as (
+    select
+        *,
+        -- The two roles the sales process cares about, named once here so no downstream model
+        -- compares role strings.
+        coalesce(contact_role = 'Economic Buyer', false) as is_economic_buyer,
+        coalesce(contact_role = 'Champion', false) as is_champion
+    from cleaned
+)
+
+select * from final

@@ -1,0 +1,53 @@
+with source as (
+    select * from {{ source('raw_crm', 'task') }}
+),
+
+deduped as (
+    {{ latest_row_per_key('source', 'task_id', 'system_modstamp desc, _extracted_at desc') }}
+),
+
+cleaned as (
+    select
+        task_id,
+        -- what_id / who_id are the opportunity and the contact in this CRM model.
+        {{ clean_text('what_id') }} as opportunity_id,
+        {{ clean_text('who_id') }} as contact_id,
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('owner_id') }} as owner_id,
+        {{ clean_text('subject') }} as subject,
+        {{ clean_picklist('type', ['Call', 'Email', 'Other']) }} as task_type,
+        {{ clean_picklist('status', ['Open', 'Completed', 'Dismissed', 'Expired']) }} as task_status,
+        {{ clean_picklist('priority', ['High', 'Normal', 'Low']) }} as priority,
+        activity_date,
+        completed_at,
+        {{ clean_picklist('call_disposition', ['Connected', 'Left Voicemail', 'No Answer']) }}
+            as call_disposition,
+        call_duration_seconds,
+        {{ clean_text('description') }} as description,
+        created_date as created_at,
+        system_modstamp,
+        ai_external_id,
+        ai_action_type,
+        ai_context,
+        ai_script,
+        ai_recommended_at,
+        ai_expected_impact_amount,
+        ai_model_version,
+        _extracted_at as extracted_at
+    from deduped
+),
+
+final as (
+    select
+        *,
+        -- Momentum's own TMVA tasks: a recommendation, not past activity. Activity features
+        -- must exclude them or the model would learn from its own advice.
+        ai_external_id is not null as is_momentum_task,
+        coalesce(task_status = 'Completed', false) as is_completed,
+        coalesce(task_type = 'Call', false) as is_call,
+        coalesce(task_type = 'Email', false) as is_email,
+        coalesce(call_disposition = 'Connected', false) as is_connected_call
+    from cleaned
+)
+
+select * from final

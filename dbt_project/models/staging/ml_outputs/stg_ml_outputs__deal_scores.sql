@@ -1,0 +1,24 @@
+with source as (
+    select * from {{ source('ml_outputs', 'deal_scores') }}
+),
+
+deduped as (
+    -- A re-run of scoring for the same day appends; the latest scored_at wins.
+    {{ latest_row_per_key('source', 'opportunity_id, as_of_date', 'scored_at desc') }}
+),
+
+final as (
+    select
+        opportunity_id,
+        as_of_date,
+        cast(p_win as double precision) as p_win,
+        score_source,
+        model_name,
+        model_version,
+        top_factors_for,
+        top_factors_against,
+        scored_at
+    from deduped
+)
+
+select * from final

@@ -1,0 +1,150 @@
+"""Turn LightGBM's per-row contributions into the top factors for and against a deal, in a rep's words.
+
+Features that describe one fact are summed into one factor first (contributions are additive in log-odds):
+stage order + stage probability are "the stage", days to close + close-date-past are "the close date". A
+factor is named with the deal's actual value ("no activity in 21 days"), never with a column name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+FACTORS_PER_SIDE = 3
+# Below 0.05 log-odds (about one percentage point at p = 0.5) a factor moved nothing a rep would notice.
+MIN_CONTRIBUTION = 0.05
+GROUPS: dict[str, tuple[str, ...]] = {
+    "stage_sort_order": ("stage_sort_order", "stage_default_probability"),
+    "days_to_close": ("days_to_close", "is_close_date_past"),
+}
+SEGMENT_WORDS = {"SMB": "small-business", "MM": "mid-market", "ENT": "enterprise"}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"1 {one}" if n == 1 else f"{n} {many}"
+
+
+def _activity(one: str, many: str, window: str) -> Callable[[float, dict], str]:
+    return lambda v, row: (
+        f"no {many} in the last {window}" if v == 0 else f"{_count(int(v), one, many)} in the last {window}"
+    )
+
+
+def _last_activity(v: float, row: dict) -> str:
+    if v == 0:
+        return "activity today"
+    if v <= 3:
+        return f"last activity {_count(int(v), 'day', 'days')} ago"
+    return f"no activity in {int(v)} days"
+
+
+def _close_date(v: float, row: dict) -> str:
+    if v < 0:
+        return f"close date passed {_count(abs(int(v)), 'day', 'days')} ago"
+    return "closes today" if v == 0 else f"close date in {_count(int(v), 'day', 'days')}"
+
+
+def _pushes(v: float, row: dict) -> str:
+    return {0: "close date never pushed", 1: "close date pushed once"}.get(
+        int(v), f"close date pushed {int(v)} times"
+    )
+
+
+def _contacts(v: float, row: dict) -> str:
+    if v == 0:
+        return "no contacts engaged in 90 days"
+    return "only 1 contact engaged in 90 days" if v == 1 else f"{int(v)} contacts engaged in 90 days"
+
+
+PHRASES: dict[str, Callable[[float, dict], str]] = {
+    "stage_sort_order": lambda v, row: f"at the {row.get('stage_name') or f'#{int(v)}'} stage",
+    "amount": lambda v, row: f"deal size {v:,.0f}",
+    "days_in_stage": lambda v, row: f"{_count(int(v), 'day', 'days')} in the current stage",
+    "deal_age_days": lambda v, row: f"deal open {_count(int(v), 'day', 'days')}",
+    "days_to_close": _close_date,
+    "close_date_push_count": _pushes,
+    "activities_7d": _activity("activity", "activities", "7 days"),
+    "activities_30d": _activity("activity", "activities", "30 days"),
+    "calls_30d": _activity("call", "calls", "30 days"),
+    "emails_30d": _activity("email", "emails", "30 days"),
+    "meetings_30d": _activity("meeting", "meetings", "30 days"),
+    "connected_calls_30d": _activity("connected call", "connected calls", "30 days"),
+    "days_since_last_activity": _last_activity,
+    "contacts_engaged_90d": _contacts,
+    "contact_role_count": lambda v, row: (
+        "no contact roles on the deal"
+        if v == 0
+        else f"{_count(int(v), 'contact role', 'contact roles')} on the deal"
+    ),
+    "rep_trailing_win_rate": lambda v, row: f"rep's recent win rate {v:.0%}",
+    "has_economic_buyer": lambda v, row: "economic buyer engaged" if v == 1 else "no economic buyer engaged",
+    "has_champion": lambda v, row: "champion on the deal" if v == 1 else "no champion identified",
+}
+WHEN_MISSING = {
+    "amount": "no amount on the deal",
+    "days_since_last_activity": "no activity logged yet",
+    "rep_trailing_win_rate": "rep's win rate not known yet",
+    "segment": "segment not set",
+    "days_to_close": "no close date",
+}
+
+
+def phrase(feature: str, value: object, row: dict) -> str:
+    """One factor in words, e.g. phrase("close_date_push_count", 3, row) -> "close date pushed 3 times"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return WHEN_MISSING.get(feature, f"{feature.replace('_', ' ')} unknown")
+    if feature == "segment":
+        return f"{SEGMENT_WORDS.get(str(value), str(value))} segment"
+    if feature in PHRASES:
+        return PHRASES[feature](float(value), row)
+    return f"{feature.replace('_', ' ')} {value}"
+
+
+def top_factors(
+    contributions: pd.DataFrame, deals: pd.DataFrame, limit: int = FACTORS_PER_SIDE
+) -> tuple[list[str | None], list[str | None]]:
+    """Per row: the `limit` factors that raised p_win most and lowered it most, '; '-joined (None if none).
+
+    `contributions` has one column per feature (log-odds); `deals` holds the same rows' feature values
+    and, optionally, stage_name.
+    """
+    factors = _grouped(contributions)
+    names = list(factors.columns)
+    values = factors.to_numpy()
+    order = np.argsort(-values, axis=1, kind="stable")
+    records = deals.to_dict("records")
+    raised, lowered = [], []
+    for i, row in enumerate(records):
+        up = [j for j in order[i, :limit] if values[i, j] >= MIN_CONTRIBUTION]
+        down = [j for j in order[i, ::-1][:limit] if values[i, j] <= -MIN_CONTRIBUTION]
+        raised.append(_join(names, up, row))
+        lowered.append(_join(names, down, row))
+    return raised, lowered
+
+
+def _grouped(contributions: pd.DataFrame) -> pd.DataFrame:
+    grouped = contributions.copy()
+    for lead, members in GROUPS.items():
+        present = [column for column in members if column in grouped.columns]
+        if lead in present:
+            grouped[lead] = grouped[present].sum(axis=1)
+            grouped = grouped.drop(columns=[column for column in present if column != lead])
+    return grouped
+
+
+def _join(names: list[str], indices: list[int], row: dict) -> str | None:
+    if not indices:
+        return None
+    return "; ".join(phrase(names[j], _plain(row.get(names[j])), row) for j in indices)
+
+
+def _plain(value: object) -> object:
+    """Booleans from the warehouse as 1/0, pandas NA as None, so every phrase sees plain numbers."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    return value

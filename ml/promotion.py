@@ -1,0 +1,150 @@
+"""Move the `champion` alias: promote a challenger that is not worse, or roll back to the previous champion.
+
+Both models score the SAME holdout frame, so the comparison is like for like even when the champion was
+trained months ago on an older window. Every decision is written as tags on the challenger's version, and
+the order of champions is kept in a registered-model tag (`champion_history`, oldest first) so a rollback
+knows where to go.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from mlflow import MlflowClient
+
+from ml.evaluation import probability_metrics
+from ml.registry import CHAMPION, MODEL_NAME, alias_version, load_version, mlflow_client
+
+# A challenger may be up to 0.005 nats of log loss worse and still be promoted: on a holdout of a few
+# thousand snapshots, differences that small are noise (about 1% of a typical 0.5 log loss), and a
+# fresher model trained on newer deals is preferred when the two are otherwise equal.
+LOG_LOSS_TOLERANCE = 0.005
+_logger = logging.getLogger(__name__)
+HISTORY_TAG = "champion_history"
+HISTORY_LIMIT = 100  # ~2 years of weekly retrains; keeps the tag far below MLflow's 5000-character limit
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    promoted: bool
+    challenger_version: str
+    previous_champion_version: str | None
+    challenger_log_loss: float
+    champion_log_loss: float | None
+    reason: str
+
+
+def promote_if_not_worse(
+    tracking_uri: str,
+    challenger_version: str,
+    holdout: pd.DataFrame,
+    *,
+    model_name: str = MODEL_NAME,
+    registry_uri: str | None = None,
+    tolerance: float = LOG_LOSS_TOLERANCE,
+) -> PromotionDecision:
+    """Score `holdout` (feature columns + label_won) with the challenger and the current champion; move
+    `champion` to the challenger when there is no champion or its log loss is not higher by > tolerance."""
+    client = mlflow_client(tracking_uri, registry_uri)
+    labels = holdout["label_won"].to_numpy()
+    challenger = load_version(client, model_name, challenger_version)
+    challenger_loss = probability_metrics(labels, challenger.predict_proba(holdout))["log_loss"]
+    champion_version = alias_version(client, model_name, CHAMPION)
+    champion_loss = None
+    if champion_version is None:
+        promoted, reason = True, "no champion yet"
+    elif champion_version == str(challenger_version):
+        promoted, reason = True, "already champion"
+    elif (champion_loss := _champion_log_loss(client, model_name, champion_version, holdout)) is None:
+        promoted, reason = True, f"champion v{champion_version} cannot score the current holdout"
+    else:
+        promoted = challenger_loss <= champion_loss + tolerance
+        verdict = "not worse than" if promoted else "worse than"
+        reason = (
+            f"log loss {challenger_loss:.4f} is {verdict} champion v{champion_version}'s {champion_loss:.4f}"
+            f" (tolerance {tolerance}) on the same {len(holdout)}-row holdout"
+        )
+    decision = PromotionDecision(
+        promoted, str(challenger_version), champion_version, challenger_loss, champion_loss, reason
+    )
+    _tag_decision(client, model_name, decision)
+    if promoted and champion_version != str(challenger_version):
+        _move_champion(client, model_name, str(challenger_version), previous=champion_version)
+    return decision
+
+
+def rollback(tracking_uri: str, model_name: str = MODEL_NAME, *, registry_uri: str | None = None) -> str:
+    """Move `champion` back to the version that held it before the current one; returns that version."""
+    client = mlflow_client(tracking_uri, registry_uri)
+    history = _history(client, model_name)
+    current = alias_version(client, model_name, CHAMPION)
+    if current is not None and (not history or history[-1] != current):
+        history.append(current)  # the alias was moved by hand: it is still the newest champion
+    if len(history) < 2:
+        raise ValueError(
+            f"no earlier champion of {model_name} to roll back to (history: {history or 'empty'})"
+        )
+    demoted, restored = history[-1], history[-2]
+    client.set_registered_model_alias(model_name, CHAMPION, restored)
+    client.set_registered_model_tag(model_name, HISTORY_TAG, ",".join(history[:-1]))
+    client.set_model_version_tag(
+        model_name, demoted, "rollback", f"{_now()} champion moved back to v{restored}"
+    )
+    return restored
+
+
+def champion_history(
+    tracking_uri: str, model_name: str = MODEL_NAME, *, registry_uri: str | None = None
+) -> list[str]:
+    """Versions that have been champion, oldest first; the last one holds the alias now."""
+    return _history(mlflow_client(tracking_uri, registry_uri), model_name)
+
+
+def _champion_log_loss(
+    client: MlflowClient, model_name: str, version: str, holdout: pd.DataFrame
+) -> float | None:
+    """The champion's log loss on the holdout, or None when it cannot load or score it (its feature contract
+    names a column that no longer exists, or its files are unreadable): a champion that cannot score
+    would fail every morning's scoring too, so any working challenger should replace it."""
+    try:
+        champion = load_version(client, model_name, version)
+        return probability_metrics(holdout["label_won"].to_numpy(), champion.predict_proba(holdout))[
+            "log_loss"
+        ]
+    except Exception as error:  # any failure means the same here; the cause goes to the log
+        _logger.warning("champion v%s of %s cannot score the holdout: %s", version, model_name, error)
+        return None
+
+
+def _move_champion(client: MlflowClient, model_name: str, version: str, *, previous: str | None) -> None:
+    history = _history(client, model_name)
+    if previous is not None and (not history or history[-1] != previous):
+        history.append(previous)  # the alias was set by hand: keep it so a rollback can return to it
+    client.set_registered_model_alias(model_name, CHAMPION, version)
+    client.set_registered_model_tag(model_name, HISTORY_TAG, ",".join((history + [version])[-HISTORY_LIMIT:]))
+
+
+def _history(client: MlflowClient, model_name: str) -> list[str]:
+    raw = client.get_registered_model(model_name).tags.get(HISTORY_TAG, "")
+    return [version for version in raw.split(",") if version]
+
+
+def _tag_decision(client: MlflowClient, model_name: str, decision: PromotionDecision) -> None:
+    tags = {
+        "promotion.decision": "promoted" if decision.promoted else "rejected",
+        "promotion.reason": decision.reason,
+        "promotion.decided_at": _now(),
+        "promotion.challenger_log_loss": f"{decision.challenger_log_loss:.6f}",
+        "promotion.compared_with": decision.previous_champion_version or "none",
+    }
+    if decision.champion_log_loss is not None:
+        tags["promotion.champion_log_loss"] = f"{decision.champion_log_loss:.6f}"
+    for key, value in tags.items():
+        client.set_model_version_tag(model_name, decision.challenger_version, key, value)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

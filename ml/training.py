@@ -1,0 +1,180 @@
+"""Train the win model as of a date: read labelled snapshots, split by time, fit, evaluate against the
+baselines, log to MLflow, register a `challenger` version and promote it if it is not worse."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from ml.dataset import count_closed_deals, read_labelled_snapshots
+from ml.evaluation import forecast_category_baseline, probability_metrics
+from ml.features import FEATURE_COLUMNS
+from ml.fitting import EARLY_STOPPING_ROUNDS, LIGHTGBM_PARAMS, NUM_BOOST_ROUND, fit_win_predictor
+from ml.model_card import render_model_card
+from ml.predictor import WinPredictor
+from ml.promotion import PromotionDecision, promote_if_not_worse
+from ml.registry import (
+    CHAMPION,
+    MODEL_NAME,
+    alias_version,
+    ensure_experiment,
+    mlflow_client,
+    register_challenger,
+)
+from ml.splits import SLICE_STARTS, TimeSplit, split_by_last_snapshot
+from ml.tracking import log_training_run
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    trained: bool
+    message: str
+    """One line for logs and the Dagster UI: the outcome, or why nothing was trained."""
+    won_deals: int
+    lost_deals: int
+    run_id: str | None = None
+    model_version: str | None = None
+    promotion: PromotionDecision | None = None
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Holdout metrics by scorer: "model", "stage_probability", "forecast_category"."""
+    seconds: float = 0.0
+
+
+def train_win_model(
+    warehouse_url: str,
+    tracking_uri: str,
+    artifact_root: str,
+    *,
+    as_of_date: date,
+    min_closed_per_class: int,
+    tags: dict[str, str],
+    registry_uri: str | None = None,
+) -> TrainingResult:
+    """Train on labelled snapshots with as_of_date < `as_of_date` and register the result as `challenger`
+    (and `champion` when it is not worse). With fewer than `min_closed_per_class` won or lost DEALS,
+    or a history too short to split by time, nothing is trained and `message` says why in one line.
+
+    `tags` (e.g. the Dagster run id) go on the MLflow run next to the data window. Labels are the deals'
+    final outcomes, so a backtest with a past `as_of_date` also learns outcomes that were known only
+    later; for the weekly retrain (as of today) every label is already known.
+    """
+    started = time.perf_counter()
+    counts = count_closed_deals(warehouse_url, before=as_of_date)
+    client = mlflow_client(tracking_uri, registry_uri)
+
+    def not_trained(why: str) -> TrainingResult:
+        champion = alias_version(client, MODEL_NAME, CHAMPION)
+        fallback = (
+            f"champion v{champion} keeps scoring" if champion else "scores fall back to stage probability"
+        )
+        seconds = time.perf_counter() - started
+        return TrainingResult(False, f"{why}; {fallback}", counts.won, counts.lost, seconds=seconds)
+
+    if min(counts.won, counts.lost) < min_closed_per_class:
+        return not_trained(
+            f"not enough closed deals to train: {counts.won} won, {counts.lost} lost,"
+            f" need {min_closed_per_class} of each"
+        )
+    split = split_by_last_snapshot(read_labelled_snapshots(warehouse_url, before=as_of_date))
+    if problem := split.problem():
+        return not_trained(f"no model trained: {problem}")
+
+    predictor = fit_win_predictor(split)
+    metrics = _holdout_metrics(predictor, split)
+    window = _data_window(split, as_of_date)
+    run_id = log_training_run(
+        client,
+        ensure_experiment(client, artifact_root),
+        run_name=f"win-{as_of_date.isoformat()}",
+        tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}},
+        params=_params(predictor, as_of_date),
+        metrics=_flat_metrics(metrics, predictor, split),
+        predictor=predictor,
+        calibration_curves=_curves(predictor, split.holdout),
+        model_card=render_model_card(
+            as_of_date=as_of_date,
+            data_window=window,
+            counts={"won deals": counts.won, "lost deals": counts.lost} | _slice_rows(split),
+            metrics=metrics,
+            feature_columns=predictor.feature_columns,
+            calibration_method=predictor.calibrator.method,
+            best_iteration=predictor.booster.num_trees(),
+        ),
+        input_example=split.holdout,
+    )
+    version = str(register_challenger(client, run_id).version)
+    decision = promote_if_not_worse(tracking_uri, version, split.holdout, registry_uri=registry_uri)
+    model, stage = metrics["model"], metrics["stage_probability"]
+    message = (
+        f"trained momentum_win v{version}: holdout AUC {model['auc']:.3f} (stage probability"
+        f" {stage['auc']:.3f}), log loss {model['log_loss']:.3f} ({stage['log_loss']:.3f});"
+        f" {'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
+    )
+    return TrainingResult(
+        True,
+        message,
+        counts.won,
+        counts.lost,
+        run_id,
+        version,
+        decision,
+        metrics,
+        time.perf_counter() - started,
+    )
+
+
+def _holdout_metrics(predictor: WinPredictor, split: TimeSplit) -> dict[str, dict[str, float]]:
+    holdout, labels = split.holdout, split.holdout["label_won"].to_numpy()
+    training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
+    return {
+        "model": probability_metrics(labels, predictor.predict_proba(holdout)),
+        "stage_probability": probability_metrics(labels, holdout["stage_default_probability"].to_numpy()),
+        "forecast_category": probability_metrics(labels, forecast_category_baseline(training_side, holdout)),
+    }
+
+
+def _flat_metrics(metrics: dict[str, dict[str, float]], predictor: WinPredictor, split: TimeSplit) -> dict:
+    prefixes = {
+        "model": "holdout",
+        "stage_probability": "baseline_stage",
+        "forecast_category": "baseline_forecast",
+    }
+    flat = {
+        f"{prefixes[scorer]}_{name}": value
+        for scorer, values in metrics.items()
+        for name, value in values.items()
+    }
+    return flat | {"best_iteration": predictor.booster.num_trees()} | _slice_rows(split)
+
+
+def _slice_rows(split: TimeSplit) -> dict[str, int]:
+    return {f"rows_{name}": len(rows) for name, rows in split.slices().items()}
+
+
+def _data_window(split: TimeSplit, as_of_date: date) -> dict[str, str]:
+    everything = pd.concat(list(split.slices().values()), ignore_index=True)
+    window = {"first_as_of_date": str(min(everything["as_of_date"])), "trained_as_of": as_of_date.isoformat()}
+    return window | {f"{name}_last_snapshots_from": str(start) for name, start in split.starts.items()}
+
+
+def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
+    return {
+        **{f"lgb_{key}": value for key, value in LIGHTGBM_PARAMS.items()},
+        "num_boost_round": NUM_BOOST_ROUND,
+        "early_stopping_rounds": EARLY_STOPPING_ROUNDS,
+        "calibration_method": predictor.calibrator.method,
+        "feature_count": len(FEATURE_COLUMNS),
+        "split_deal_shares": ", ".join(f"{name} from {share:.0%}" for name, share in SLICE_STARTS.items()),
+        "as_of_date": as_of_date.isoformat(),
+    }
+
+
+def _curves(predictor: WinPredictor, holdout: pd.DataFrame) -> dict:
+    labels = holdout["label_won"].to_numpy()
+    return {
+        "model": (labels, predictor.predict_proba(holdout)),
+        "stage probability": (labels, holdout["stage_default_probability"].to_numpy()),
+    }

@@ -1,0 +1,186 @@
+"""Run one declared sync: diff today's payload against sync state, check the guard rails, write
+the changed records into the CRM, remember what was written, and log the run.
+
+Failure semantics. When the CRM lives in the warehouse database (the product's default, same
+URL), the CRM write and the sync-state update commit in one transaction: both happen or neither.
+When it lives elsewhere, the CRM transaction commits first and the state second; a crash between
+the two leaves the state behind the CRM, and the next run sends those records again. That resend
+changes nothing, because writes match by id or external id and a record whose CRM values already
+equal the payload is left alone: at-least-once delivery, exactly-once effect. The opposite order
+(state first) could lose an update for good, so state never commits before the CRM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import psycopg
+
+from reverse_etl import diff, sync_state
+from reverse_etl.demo_crm import KEYS, STAGE, DemoCrmDestination, WriteCounts
+from reverse_etl.mapping import Mapping, check_allow_list, load_allow_list
+from reverse_etl.result import DRY_RUN, FAILED, PARTIAL, REFUSED, STOPPED, SUCCEEDED, SyncResult
+
+ERRORS_IN_MESSAGE = 3
+
+
+def run_sync(
+    warehouse_url: str,
+    destination_url: str,
+    mapping: Mapping,
+    *,
+    run_id: str,
+    upstream_ok: bool = True,
+    dry_run: bool = False,
+    force: bool = False,
+    destination_schema: str = "crm",
+    sample_size: int = 5,
+) -> SyncResult:
+    """Sync one mapping. `run_id` (the Dagster run id, or the CLI's) goes into the sync log.
+
+    Returns a refused / stopped result instead of writing when a guard rail holds. Logs and
+    re-raises any error; an error before the CRM commit leaves nothing of this run in the CRM.
+    """
+    check_allow_list(mapping, load_allow_list())  # a hand-built Mapping gets the same check as YAML
+    with psycopg.connect(warehouse_url, autocommit=True) as wconn:
+        _session_defaults(wconn)
+        sync_state.ensure_tables(wconn)
+        run = _Run(
+            mapping,
+            sync_state.start_log(wconn, mapping.name, run_id),
+            destination_url,
+            destination_schema,
+            same_database=warehouse_url == destination_url,
+            dry_run=dry_run,
+            sample_size=sample_size,
+        )
+        try:
+            result = _run(wconn, run, upstream_ok=upstream_ok, force=force)
+        except Exception as exc:
+            failure = run.outcome(FAILED, f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(psycopg.Error):  # the original error matters more than the log's
+                sync_state.finish_log(wconn, run.sync_run_id, failure)
+            raise
+        sync_state.finish_log(wconn, run.sync_run_id, result)
+        return result
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The fixed inputs of one run."""
+
+    mapping: Mapping
+    sync_run_id: str
+    destination_url: str
+    schema: str
+    same_database: bool
+    dry_run: bool
+    sample_size: int
+
+    def outcome(self, status: str, message: str, **counts) -> SyncResult:
+        return SyncResult(self.mapping.name, status, message=message, sync_run_id=self.sync_run_id, **counts)
+
+
+def _run(wconn: psycopg.Connection, run: _Run, *, upstream_ok: bool, force: bool) -> SyncResult:
+    if not upstream_ok:
+        return run.outcome(REFUSED, "upstream blocking checks failed; nothing was sent")
+    with sync_state.sync_lock(wconn, run.mapping.name) as locked:
+        if not locked:
+            return run.outcome(REFUSED, "another run of this sync is in progress")
+        stats = diff.build_diff(wconn, run.mapping)
+        stop = _guard_rail(run.mapping, stats, force)
+        if stop:
+            return run.outcome(STOPPED, stop, received=stats.received, changed=stats.changed)
+        return _write(wconn, run, stats)
+
+
+def _write(wconn: psycopg.Connection, run: _Run, stats: diff.DiffStats) -> SyncResult:
+    errors = diff.bad_key_errors(wconn, run.mapping) if stats.bad_keys else []
+    with psycopg.connect(run.destination_url, autocommit=True) as dconn:
+        _session_defaults(dconn)
+        counts, sample, stage_errors = _send(wconn, dconn, run)
+    errors += stage_errors
+    if not (run.dry_run or run.same_database):
+        with wconn.transaction():
+            _remember(wconn, run, diff.CANDIDATES, diff.PAYLOAD, errors)
+    if errors and not run.dry_run:
+        sync_state.record_errors(wconn, run.sync_run_id, run.mapping.name, errors)
+    left_alone = stats.changed - counts.written - len(stage_errors)
+    message = (
+        f"{counts.inserted} inserted, {counts.updated} updated, "
+        f"{left_alone} left alone (CRM already current, or a rep owns the record)"
+    )
+    if errors:
+        message += "; failed e.g. " + "; ".join(f"{k}: {e}" for k, e in errors[:ERRORS_IN_MESSAGE])
+    return run.outcome(
+        DRY_RUN if run.dry_run else PARTIAL if errors else SUCCEEDED,
+        message,
+        received=stats.received,
+        changed=stats.changed,
+        written=counts.written,
+        retired=counts.retired,
+        failed=len(errors),
+        sample=sample,
+    )
+
+
+def _send(
+    wconn: psycopg.Connection, dconn: psycopg.Connection, run: _Run
+) -> tuple[WriteCounts, tuple[dict, ...], list[tuple[str, str]]]:
+    """Stage the candidates in the destination and write them (or, dry, count them) in one transaction."""
+    sample: tuple[dict, ...] = ()
+    with dconn.transaction():
+        destination = DemoCrmDestination(dconn, run.mapping, run.schema)
+        destination.create_stage()
+        _copy(wconn, dconn, diff.candidates_copy_sql(run.mapping), destination.stage_copy_sql())
+        if run.mapping.retire_missing:
+            _copy(wconn, dconn, diff.keys_copy_sql(), destination.keys_copy_sql())
+        errors = destination.mark_failures()
+        if run.dry_run:
+            counts, sample = destination.count_writes(), destination.sample(run.sample_size)
+            raise psycopg.Rollback()
+        counts = destination.write()
+        if run.same_database:
+            _remember(dconn, run, STAGE, KEYS, errors)
+    return counts, sample, errors
+
+
+def _remember(conn: psycopg.Connection, run: _Run, written_table: str, keys_table: str, errors: list) -> None:
+    failed_keys = [key for key, _ in errors]
+    sync_state.record_synced(conn, run.mapping.name, run.sync_run_id, written_table, failed_keys)
+    if run.mapping.retire_missing:
+        sync_state.forget_missing(conn, run.mapping.name, keys_table)
+
+
+def _guard_rail(mapping: Mapping, stats: diff.DiffStats, force: bool) -> str | None:
+    """Why the run must stop before writing, or None. A first sync (no state) is exempt."""
+    if force or stats.synced_total == 0:
+        return None
+    if stats.change_share > mapping.max_change_share:
+        return (
+            f"{stats.changed_existing} of {stats.synced_in_payload} synced records would change "
+            f"({stats.change_share:.0%}, limit {mapping.max_change_share:.0%}); check upstream, or force"
+        )
+    if mapping.retire_missing and stats.received == 0:
+        return f"the payload is empty; it would retire all {stats.synced_total} synced records; check upstream, or force"
+    return None
+
+
+def _copy(source: psycopg.Connection, target: psycopg.Connection, copy_out, copy_in) -> None:
+    """Stream COPY TO STDOUT of one session into COPY FROM STDIN of another, block by block."""
+    with (
+        source.cursor() as out_cur,
+        target.cursor() as in_cur,
+        out_cur.copy(copy_out) as out,
+        in_cur.copy(copy_in) as into,
+    ):
+        for block in out:
+            into.write(block)
+
+
+def _session_defaults(conn: psycopg.Connection) -> None:
+    # COPY text carries dates and timestamps as text: pin the format on both ends so the warehouse
+    # writes what the destination parses, whatever either server's configuration says.
+    conn.execute("set datestyle = 'ISO, YMD'")
+    conn.execute("set timezone = 'UTC'")

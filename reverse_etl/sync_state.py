@@ -1,0 +1,149 @@
+"""What was last written, and what each run did: tables in the warehouse schema `reverse_etl`.
+
+- `sync_state`: one row per (sync, record) holding the md5 of the compared fields last
+  written, so a run sends only new or changed records.
+- `sync_log`: one row per run, including refused, stopped, dry and failed runs.
+- `sync_record_error`: one row per record a run could not write, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+from reverse_etl.result import SyncResult
+
+_DDL = """
+create schema if not exists reverse_etl;
+create table if not exists reverse_etl.sync_state (
+    sync_name         text not null,
+    record_key        text not null,
+    payload_hash      text not null,
+    first_synced_at   timestamptz not null,
+    last_synced_at    timestamptz not null,
+    last_sync_run_id  uuid,
+    primary key (sync_name, record_key)
+);
+create table if not exists reverse_etl.sync_log (
+    sync_run_id       uuid primary key default gen_random_uuid(),
+    sync_name         text not null,
+    started_at        timestamptz not null,
+    finished_at       timestamptz,
+    status            text not null,
+    received          integer,
+    changed           integer,
+    written           integer,
+    retired           integer,
+    failed            integer,
+    message           text,
+    dagster_run_id    text
+);
+create table if not exists reverse_etl.sync_record_error (
+    sync_run_id       uuid not null,
+    sync_name         text not null,
+    record_key        text,
+    error             text not null,
+    logged_at         timestamptz not null default now()
+);
+"""
+
+
+def ensure_tables(conn: psycopg.Connection) -> None:
+    # Two syncs starting at once (Dagster runs them in parallel) would race on `create ... if
+    # not exists` and one would fail on pg_type's unique index; the lock serialises the DDL.
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('reverse_etl.ddl'))")
+        conn.execute(_DDL)
+
+
+@contextmanager
+def sync_lock(conn: psycopg.Connection, sync_name: str) -> Iterator[bool]:
+    """Yields whether this session got the sync's lock, so two runs never diff the same state at once.
+
+    Released explicitly: a closed session's locks go only when its backend has finished exiting,
+    which after dropping a 1M-row temp table is late enough to refuse the next run spuriously.
+    """
+    key = "reverse_etl.sync:" + sync_name
+    acquired = conn.execute("select pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]
+    try:
+        yield bool(acquired)
+    finally:
+        if acquired:
+            conn.execute("select pg_advisory_unlock(hashtext(%s))", (key,))
+
+
+def start_log(conn: psycopg.Connection, sync_name: str, dagster_run_id: str) -> str:
+    row = conn.execute(
+        "insert into reverse_etl.sync_log (sync_name, started_at, status, dagster_run_id)"
+        " values (%s, now(), 'running', %s) returning sync_run_id::text",
+        (sync_name, dagster_run_id),
+    ).fetchone()
+    return row[0]
+
+
+def finish_log(conn: psycopg.Connection, sync_run_id: str, result: SyncResult) -> None:
+    conn.execute(
+        "update reverse_etl.sync_log set finished_at = now(), status = %s, received = %s, changed = %s,"
+        " written = %s, retired = %s, failed = %s, message = %s where sync_run_id = %s",
+        (
+            result.status,
+            result.received,
+            result.changed,
+            result.written,
+            result.retired,
+            result.failed,
+            result.message,
+            sync_run_id,
+        ),
+    )
+
+
+def record_errors(
+    conn: psycopg.Connection, sync_run_id: str, sync_name: str, errors: list[tuple[str | None, str]]
+) -> None:
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "copy reverse_etl.sync_record_error (sync_run_id, sync_name, record_key, error) from stdin"
+        ) as copy,
+    ):
+        for record_key, error in errors:
+            copy.write_row((sync_run_id, sync_name, record_key, error))
+
+
+def record_synced(
+    conn: psycopg.Connection, sync_name: str, sync_run_id: str, written_table: str, failed_keys: list[str]
+) -> None:
+    """Remember the hash of every record in `written_table` (record_key, payload_hash) but the failed.
+
+    Records left alone on purpose (a rep owns the task, the CRM already holds the values) count
+    as synced too, so they are not offered again until their payload changes.
+    """
+    conn.execute(
+        sql.SQL(
+            "insert into reverse_etl.sync_state as s (sync_name, record_key, payload_hash,"
+            " first_synced_at, last_synced_at, last_sync_run_id)"
+            " select %(sync)s, w.record_key, w.payload_hash, now(), now(), %(run)s from {written} as w"
+            " where not (w.record_key = any(%(failed)s::text[]))"
+            " on conflict (sync_name, record_key) do update set payload_hash = excluded.payload_hash,"
+            " last_synced_at = excluded.last_synced_at, last_sync_run_id = excluded.last_sync_run_id"
+        ).format(written=sql.Identifier(written_table)),
+        {"sync": sync_name, "run": sync_run_id, "failed": [k for k in failed_keys if k is not None]},
+    )
+
+
+def forget_missing(conn: psycopg.Connection, sync_name: str, keys_table: str) -> None:
+    """Drop the state of records no longer in the payload (their tasks were just retired).
+
+    If such an action returns to a rep's top 3 later, it is new again and reopens its task.
+    """
+    conn.execute(
+        sql.SQL(
+            "delete from reverse_etl.sync_state as s where s.sync_name = %s"
+            " and not exists (select 1 from {keys} as k where k.record_key = s.record_key)"
+        ).format(keys=sql.Identifier(keys_table)),
+        (sync_name,),
+    )

@@ -1,0 +1,107 @@
+"""The whole morning job on a tiny demo CRM, against the real embedded PostgreSQL, twice."""
+
+from datetime import date
+from urllib.parse import urlsplit, urlunsplit
+
+import dagster as dg
+import psycopg
+import pytest
+
+from crm.demo import build_demo_crm, demo_today
+from orchestration.runner import run_job
+from warehouse.settings import load_settings
+
+
+@pytest.fixture
+def demo_warehouse(warehouse_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", warehouse_url)
+    monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
+    # The tiny CRM has a few dozen closed deals; the production default would refuse to train on it.
+    monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
+    build_demo_crm(warehouse_url, preset="tiny", seed=11)
+    yield warehouse_url
+    mlflow_database = urlsplit(warehouse_url).path.lstrip("/") + "_mlflow"
+    admin = urlunsplit(urlsplit(warehouse_url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{mlflow_database}" with (force)')
+
+
+def _query(url: str, statement: str, params=None):
+    with psycopg.connect(url) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def _run(job_name: str, as_of: date):
+    report = run_job(load_settings(), job_name, as_of, instance=dg.DagsterInstance.ephemeral())
+    assert report.success, (report.failed_steps, report.failed_checks)
+    return report
+
+
+def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(demo_warehouse):
+    url = demo_warehouse
+    as_of = demo_today(url)
+
+    # GIVEN a trained champion
+    _run("retrain", as_of)
+
+    # WHEN the morning job runs
+    first = _run("morning", as_of)
+
+    # THEN every open opportunity carries a model score and its time
+    unscored = _query(
+        url,
+        "select count(*) from crm.opportunity where not is_closed "
+        "and (ai_win_probability is null or ai_scored_at is null)",
+    )
+    assert unscored == [(0,)]
+    assert _query(url, "select distinct score_source from ml_outputs.deal_scores") == [("model",)]
+    # AND each rep has at most 3 open Momentum tasks, each with action, context, script and timing
+    per_rep = _query(
+        url,
+        "select owner_id, count(*) from crm.task where ai_external_id is not null and status = 'Open' "
+        "group by owner_id",
+    )
+    assert per_rep and max(count for _, count in per_rep) <= 3
+    incomplete = _query(
+        url,
+        "select count(*) from crm.task where ai_external_id is not null and (subject is null "
+        "or ai_action_type is null or ai_context is null or ai_script is null or ai_recommended_at is null)",
+    )
+    assert incomplete == [(0,)]
+    first_sync = _query(
+        url, "select sync_name, written from reverse_etl.sync_log where dagster_run_id = %s", (first.run_id,)
+    )
+    assert dict(first_sync)["opportunity_fields"] > 0 and dict(first_sync)["tasks"] > 0
+
+    # WHEN it runs again on the same day
+    before = _query(url, "select count(*), max(system_modstamp) from crm.task")
+    opportunities_before = _query(url, "select max(system_modstamp) from crm.opportunity")
+    second = _run("morning", as_of)
+
+    # THEN nothing is written: no new task, no rewritten field
+    second_sync = _query(
+        url, "select sync_name, changed, written from reverse_etl.sync_log where dagster_run_id = %s", (second.run_id,)
+    )
+    assert sorted(second_sync) == [("opportunity_fields", 0, 0), ("tasks", 0, 0)]
+    assert _query(url, "select count(*), max(system_modstamp) from crm.task") == before
+    assert _query(url, "select max(system_modstamp) from crm.opportunity") == opportunities_before
+
+
+def test_a_blocking_data_failure_stops_scoring_and_leaves_the_crm_untouched(demo_warehouse):
+    url = demo_warehouse
+    as_of = demo_today(url)
+    # GIVEN an opportunity with a negative amount in the CRM
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update crm.opportunity set amount = -1, system_modstamp = system_modstamp + interval '1 second' "
+            "where opportunity_id = (select min(opportunity_id) from crm.opportunity)"
+        )
+
+    # WHEN the morning job runs
+    report = run_job(load_settings(), "morning", as_of, instance=dg.DagsterInstance.ephemeral())
+
+    # THEN the raw suite fails, nothing downstream runs and no CRM field or task is written
+    assert not report.success
+    assert any("raw_crm__opportunity" in failure and "amount" in failure for failure in report.failed_checks)
+    assert _query(url, "select count(*) from crm.opportunity where ai_win_probability is not null") == [(0,)]
+    assert _query(url, "select count(*) from crm.task where ai_external_id is not null") == [(0,)]

@@ -1,0 +1,148 @@
+"""Synthetic marts.fct_deal_snapshots and marts.ml_win__features for the ml tests.
+
+Each deal has a hidden quality z; its outcome is drawn from sigmoid(1.6 z - 0.4) and its weekly features
+are noisy signals of z (activity, multi-threading, economic buyer, close-date pushes, stage progress), so a
+model can learn the label from the features and beat the stage probability, as on real CRM data.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+TODAY = date(2026, 11, 23)  # a Monday: the weekly snapshot and today's coincide
+STAGE_PROBABILITY = np.array([0.10, 0.20, 0.40, 0.60, 0.80])
+SNAPSHOT_DDL = """
+create schema if not exists marts;
+create table marts.fct_deal_snapshots (
+    opportunity_id text, as_of_date date, is_current boolean, owner_id text, account_id text, segment text,
+    stage_name text, stage_sort_order integer, stage_default_probability double precision,
+    forecast_category text, amount numeric(14, 2), close_date date, days_in_stage integer,
+    deal_age_days integer, days_to_close integer, is_close_date_past boolean, close_date_push_count integer,
+    activities_7d integer, activities_30d integer, calls_30d integer, emails_30d integer, meetings_30d integer,
+    connected_calls_30d integer, days_since_last_activity integer, contacts_engaged_90d integer,
+    has_economic_buyer boolean, has_champion boolean, contact_role_count integer, has_next_step boolean,
+    rep_trailing_win_rate double precision, label_won integer, label_slipped integer
+);
+create table marts.ml_win__features as
+select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
+       'Rep ' || s.owner_id as owner_name
+from marts.fct_deal_snapshots s where false;
+"""
+
+
+@dataclass(frozen=True)
+class SyntheticMarts:
+    snapshots: int
+    open_deals: int
+    won_deals: int
+    lost_deals: int
+
+
+def build_synthetic_marts(
+    warehouse_url: str, *, deals: int, weeks: int = 70, seed: int = 7
+) -> SyntheticMarts:
+    """Create both tables and fill them: `deals` deals created over `weeks` weeks before TODAY."""
+    frame = synthetic_snapshots(deals=deals, weeks=weeks, seed=seed)
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(SNAPSHOT_DDL)
+        _copy(conn, "marts.fct_deal_snapshots", frame)
+        conn.execute(
+            "insert into marts.ml_win__features select s.*, 'Deal ' || opportunity_id, 'Account ' || account_id,"
+            " 'Rep ' || owner_id from marts.fct_deal_snapshots s where is_current"
+        )
+    labels = frame.groupby("opportunity_id")["label_won"].first()
+    return SyntheticMarts(
+        snapshots=len(frame),
+        open_deals=int(frame["is_current"].sum()),
+        won_deals=int((labels == 1).sum()),
+        lost_deals=int((labels == 0).sum()),
+    )
+
+
+def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=deals)
+    won = rng.random(deals) < 1 / (1 + np.exp(-(1.6 * z - 0.4)))
+    created = rng.integers(0, weeks, deals)
+    lifetime = rng.integers(2, 14, deals) + np.where(z < 0, 3, 0)  # bad deals linger before they are lost
+    planned = np.maximum(1, lifetime - rng.integers(0, 5, deals))  # reps set optimistic close dates
+    deal_index = np.repeat(np.arange(deals), lifetime)
+    week = created[deal_index] + np.concatenate([np.arange(n) for n in lifetime])
+    keep = week <= weeks  # week == weeks is TODAY; later weeks have not happened yet
+    deal_index, week = deal_index[keep], week[keep]
+    age_weeks = week - created[deal_index]
+    is_open = created + lifetime > weeks
+    n, zi = len(deal_index), z[deal_index]
+    progress = age_weeks / lifetime[deal_index]
+    stage = np.clip(1 + np.floor(progress * 5 * (0.55 + 0.45 / (1 + np.exp(-zi)))), 1, 5).astype(int)
+    first_monday = TODAY - timedelta(weeks=weeks)
+    as_of = np.array([first_monday + timedelta(weeks=int(w)) for w in week])
+    weeks_to_close = planned[deal_index] - age_weeks
+    pushes = np.maximum(0, -weeks_to_close) // 2 + rng.poisson(np.where(zi < 0, 0.6, 0.1))
+    activity_rate = np.exp(0.6 + 0.5 * zi)
+    activities_7d = rng.poisson(activity_rate)
+    calls, emails, meetings = (rng.poisson(activity_rate * share) for share in (1.5, 2.0, 0.6))
+    since_last = rng.geometric(np.minimum(1.0, 1 / np.exp(1.6 - 0.7 * zi))).astype(float) - 1
+    since_last[rng.random(n) < 0.02] = np.nan
+    has_eb = rng.random(n) < 1 / (1 + np.exp(-(1.2 * zi + 2 * progress - 1.2)))
+    has_champion = rng.random(n) < 1 / (1 + np.exp(-0.9 * zi))
+    segment = np.array(["SMB", "MM", "ENT"])[rng.choice(3, deals, p=[0.5, 0.3, 0.2])][deal_index]
+    amount = np.round(rng.lognormal(10 + (segment == "MM") + 2 * (segment == "ENT"), 0.6), 2)
+    amount[rng.random(n) < 0.03] = np.nan
+    owner = rng.integers(0, 12, deals)[deal_index]
+    rep_rate = np.where(rng.random(n) < 0.1, np.nan, 0.25 + 0.03 * (owner % 5))
+    label = np.where(is_open[deal_index], np.nan, won[deal_index].astype(float))
+    return pd.DataFrame(
+        {
+            "opportunity_id": [f"006{i:06d}" for i in deal_index],
+            "as_of_date": as_of,
+            "is_current": is_open[deal_index] & (week == weeks),
+            "owner_id": [f"005{o:04d}" for o in owner],
+            "account_id": [f"001{i:06d}" for i in deal_index],
+            "segment": segment,
+            "stage_name": np.array(["Discovery", "Qualification", "Solution", "Proposal", "Negotiation"])[
+                stage - 1
+            ],
+            "stage_sort_order": stage,
+            "stage_default_probability": STAGE_PROBABILITY[stage - 1],
+            "forecast_category": np.array(["Pipeline", "Pipeline", "Best Case", "Best Case", "Commit"])[
+                stage - 1
+            ],
+            "amount": amount,
+            "close_date": [d + timedelta(weeks=int(w)) for d, w in zip(as_of, weeks_to_close, strict=True)],
+            "days_in_stage": rng.integers(0, 21, n) + np.where(zi < 0, 14, 0),
+            "deal_age_days": age_weeks * 7 + rng.integers(0, 7, n),
+            "days_to_close": weeks_to_close * 7,
+            "is_close_date_past": weeks_to_close < 0,
+            "close_date_push_count": pushes,
+            "activities_7d": activities_7d,
+            "activities_30d": activities_7d + calls + emails + meetings,
+            "calls_30d": calls,
+            "emails_30d": emails,
+            "meetings_30d": meetings,
+            "connected_calls_30d": rng.binomial(calls, 0.35),
+            "days_since_last_activity": pd.array(since_last, dtype="Int64"),
+            "contacts_engaged_90d": rng.poisson(np.exp(0.4 + 0.4 * zi)),
+            "has_economic_buyer": has_eb,
+            "has_champion": has_champion,
+            "contact_role_count": has_eb.astype(int) + has_champion.astype(int) + rng.poisson(1.0, n),
+            "has_next_step": np.where(week == weeks, rng.random(n) < 0.6, None),
+            "rep_trailing_win_rate": rep_rate,
+            "label_won": pd.array(label, dtype="Int64"),
+            "label_slipped": np.nan,
+        }
+    )
+
+
+def _copy(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    columns = ", ".join(frame.columns)
+    with conn.cursor().copy(f"copy {table} ({columns}) from stdin with (format csv)") as copy:
+        copy.write(buffer.getvalue())

@@ -1,0 +1,41 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.features import FEATURE_COLUMNS, model_matrix
+
+
+def _deal(**overrides) -> dict:
+    deal = {column: 1.0 for column in FEATURE_COLUMNS}
+    deal["segment"] = "MM"
+    return deal | overrides
+
+
+def test_model_matrix_reads_bools_ints_decimals_and_nulls_the_same_way():
+    # GIVEN the same facts as the warehouse (bools, None) and as a counterfactual frame (0/1 ints) hold them
+    from decimal import Decimal
+
+    as_read = pd.DataFrame([_deal(has_champion=True, is_close_date_past=None, amount=Decimal("1200.50"))])
+    as_edited = pd.DataFrame([_deal(has_champion=1, is_close_date_past=np.nan, amount=1200.5)])
+    # WHEN both become model matrices
+    # THEN they are identical, with floats for every non-categorical column
+    pd.testing.assert_frame_equal(model_matrix(as_read), model_matrix(as_edited))
+    matrix = model_matrix(as_read)
+    assert matrix["has_champion"].iloc[0] == 1.0
+    assert np.isnan(matrix["is_close_date_past"].iloc[0])
+    assert all(matrix[c].dtype == "float64" for c in FEATURE_COLUMNS if c != "segment")
+
+
+def test_segment_levels_are_fixed_so_an_unknown_segment_becomes_missing():
+    matrix = model_matrix(
+        pd.DataFrame([_deal(segment="ENT"), _deal(segment="Public Sector"), _deal(segment=None)])
+    )
+    assert list(matrix["segment"].cat.categories) == ["SMB", "MM", "ENT"]
+    assert matrix["segment"].cat.codes.tolist() == [2, -1, -1]
+
+
+def test_model_matrix_keeps_only_contract_columns_and_names_missing_ones():
+    frame = pd.DataFrame([_deal(opportunity_name="Acme renewal")])
+    assert list(model_matrix(frame).columns) == list(FEATURE_COLUMNS)
+    with pytest.raises(KeyError, match="has_champion"):
+        model_matrix(frame.drop(columns=["has_champion"]))

@@ -1,0 +1,67 @@
+import dataclasses
+
+import pytest
+from mlflow import MlflowClient
+
+from ml.calibration import Calibrator
+from ml.dataset import read_labelled_snapshots
+from ml.promotion import champion_history, promote_if_not_worse, rollback
+from ml.registry import CHAMPION, MODEL_NAME, ensure_experiment, load_version, register_challenger
+from ml.splits import split_by_last_snapshot
+from ml.tracking import log_training_run
+from ml.training import train_win_model
+from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
+
+
+def _train(warehouse_url, tracking_uri, artifact_root):
+    return train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30, tags={}
+    )
+
+
+def test_promotion_refuses_a_clearly_worse_challenger(warehouse_url, tracking_uri, artifact_root):
+    # GIVEN a champion trained on the synthetic history
+    build_synthetic_marts(warehouse_url, deals=800)
+    assert _train(warehouse_url, tracking_uri, artifact_root).promotion.promoted
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    # AND a challenger that ranks deals backwards (same trees, calibration slope flipped)
+    champion = load_version(client, MODEL_NAME, "1")
+    backwards = dataclasses.replace(
+        champion.predictor, calibrator=Calibrator("platt", {"slope": [-1.0], "intercept": [0.0]})
+    )
+    holdout = split_by_last_snapshot(read_labelled_snapshots(warehouse_url, before=TODAY)).holdout
+    run_id = log_training_run(
+        client, ensure_experiment(client, artifact_root), run_name="backwards", tags={}, params={}, metrics={},
+        predictor=backwards, calibration_curves={}, model_card="# backwards", input_example=holdout,
+    )  # fmt: skip
+    challenger = str(register_challenger(client, run_id).version)
+    # WHEN it is compared with the champion on the same holdout
+    decision = promote_if_not_worse(tracking_uri, challenger, holdout)
+    # THEN it is refused, the champion stays, and the refusal is recorded on the version
+    assert not decision.promoted
+    assert decision.challenger_log_loss > decision.champion_log_loss
+    assert str(client.get_registered_model(MODEL_NAME).aliases[CHAMPION]) == "1"
+    tags = client.get_model_version(MODEL_NAME, challenger).tags
+    assert tags["promotion.decision"] == "rejected"
+    assert tags["promotion.compared_with"] == "1"
+
+
+def test_an_equally_good_retrain_is_promoted_and_rollback_moves_champion_back(
+    warehouse_url, tracking_uri, artifact_root
+):
+    # GIVEN two trainings on the same data (deterministic, so the second is exactly as good)
+    build_synthetic_marts(warehouse_url, deals=800)
+    _train(warehouse_url, tracking_uri, artifact_root)
+    second = _train(warehouse_url, tracking_uri, artifact_root)
+    assert second.promotion.promoted and second.promotion.previous_champion_version == "1"
+    assert champion_history(tracking_uri) == ["1", "2"]
+    # WHEN the new champion is rolled back
+    restored = rollback(tracking_uri, MODEL_NAME)
+    # THEN version 1 is champion again, the history forgets version 2, and a second rollback has nowhere to go
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    assert restored == "1"
+    assert str(client.get_registered_model(MODEL_NAME).aliases[CHAMPION]) == "1"
+    assert champion_history(tracking_uri) == ["1"]
+    assert "rollback" in client.get_model_version(MODEL_NAME, "2").tags
+    with pytest.raises(ValueError, match="no earlier champion"):
+        rollback(tracking_uri, MODEL_NAME)

@@ -1,0 +1,58 @@
+from mlflow import MlflowClient
+
+from ml.registry import CHALLENGER, CHAMPION, MODEL_NAME
+from ml.training import train_win_model
+from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
+
+
+def test_training_logs_params_metrics_and_artifacts_and_registers_challenger_and_champion(trained):
+    # GIVEN 800 deals of synthetic history whose outcome depends on the features
+    # WHEN the first model was trained (the shared `trained` fixture, tagged with a Dagster run id)
+    result = trained.result
+    # THEN one finished run holds tags, params, metrics for the model and the baseline, plots, card and model
+    assert result.trained and result.model_version == "1", result.message
+    client = MlflowClient(tracking_uri=trained.tracking_uri, registry_uri=trained.tracking_uri)
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["dagster_run_id"] == "run-42"
+    assert run.data.tags["data_window.trained_as_of"] == TODAY.isoformat()
+    assert run.data.params["lgb_num_leaves"] == "15"
+    for metric in ("auc", "log_loss", "brier", "ece", "lift_top_decile"):
+        assert f"holdout_{metric}" in run.data.metrics
+        assert f"baseline_stage_{metric}" in run.data.metrics
+    artifacts = {item.path for item in client.list_artifacts(result.run_id)}
+    assert {
+        "calibration.png",
+        "feature_importance.png",
+        "model_card.md",
+        "features.json",
+        "model",
+    } <= artifacts
+    assert "model/MLmodel" in {item.path for item in client.list_artifacts(result.run_id, "model")}
+    # AND the version carries both aliases, with the decision recorded on it
+    aliases = client.get_registered_model(MODEL_NAME).aliases
+    assert str(aliases[CHALLENGER]) == str(aliases[CHAMPION]) == "1"
+    assert client.get_model_version(MODEL_NAME, "1").tags["promotion.decision"] == "promoted"
+    # AND the model learned something the stage probability does not know
+    assert result.metrics["model"]["auc"] > result.metrics["stage_probability"]["auc"] + 0.1
+    assert result.metrics["model"]["log_loss"] < result.metrics["stage_probability"]["log_loss"]
+
+
+def test_too_few_closed_deals_trains_nothing_and_says_why_in_one_line(
+    warehouse_url, tracking_uri, artifact_root
+):
+    # GIVEN a young CRM: 40 deals, of which fewer than 30 won and 30 lost
+    marts = build_synthetic_marts(warehouse_url, deals=40)
+    assert min(marts.won_deals, marts.lost_deals) < 30
+    # WHEN training is asked for
+    result = train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30, tags={}
+    )
+    # THEN nothing is trained or registered, and the message counts DEALS and names the fallback
+    assert not result.trained and result.run_id is None
+    assert result.message == (
+        f"not enough closed deals to train: {marts.won_deals} won, {marts.lost_deals} lost, need 30 of each;"
+        " scores fall back to stage probability"
+    )
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    assert client.search_registered_models() == []

@@ -1,0 +1,64 @@
+import dagster as dg
+
+from orchestration.definitions import defs
+
+CHAIN = [
+    # CRM -> raw -> staging -> intermediate -> marts -> model/scores -> TMVAs -> payload -> CRM
+    ("raw_crm/opportunity", "staging/stg_crm__opportunities"),
+    ("staging/stg_crm__opportunity_history", "intermediate/int_opportunity_history_versioned"),
+    ("marts/fct_deal_snapshots", "ml/win_model"),
+    ("marts/ml_win__features", "ml_outputs/deal_scores"),
+    ("ml_outputs/deal_scores", "actions/tmva_daily"),
+    ("ml_outputs/deal_scores", "staging/stg_ml_outputs__deal_scores"),
+    ("actions/tmva_daily", "staging/stg_actions__tmva_daily"),
+    ("sync/sync_crm__opportunity_fields", "crm_sync/opportunity_fields"),
+    ("sync/sync_crm__tasks", "crm_sync/tasks"),
+]
+
+
+def _key(path: str) -> dg.AssetKey:
+    return dg.AssetKey(path.split("/"))
+
+
+def test_definitions_load_with_every_step_of_the_chain_wired_in_order():
+    graph = defs.resolve_asset_graph()
+
+    for upstream, downstream in CHAIN:
+        assert _key(upstream) in graph.get(_key(downstream)).parent_keys, f"{upstream} -> {downstream}"
+
+
+def test_every_dbt_model_sits_in_the_group_of_its_folder():
+    graph = defs.resolve_asset_graph()
+
+    for key in graph.get_all_asset_keys():
+        layer = key.path[0]
+        if layer in ("staging", "intermediate", "marts", "sync"):
+            assert graph.get(key).group_name == layer, key
+
+
+def test_the_raw_opportunity_suite_is_a_blocking_check():
+    graph = defs.resolve_asset_graph()
+    suite_key = dg.AssetCheckKey(_key("raw_crm/opportunity"), "raw_crm__opportunity")
+
+    assert suite_key in graph.asset_check_keys
+    assert graph.get_check_spec(suite_key).blocking
+
+
+def test_morning_never_trains_and_retrain_rebuilds_what_it_trains_on():
+    morning = defs.resolve_job_def("morning")
+    retrain = defs.resolve_job_def("retrain")
+    morning_keys = morning.asset_layer.executable_asset_keys
+    retrain_keys = retrain.asset_layer.executable_asset_keys
+
+    assert _key("ml/win_model") not in morning_keys
+    assert {_key("crm_sync/tasks"), _key("ml_outputs/deal_scores"), _key("raw_crm/task")} <= morning_keys
+    assert {_key("ml/win_model"), _key("marts/fct_deal_snapshots"), _key("raw_crm/opportunity")} <= retrain_keys
+    assert _key("crm_sync/tasks") not in retrain_keys
+
+
+def test_morning_runs_daily_at_six_and_retrain_weekly():
+    schedules = {schedule.name: schedule for schedule in defs.schedules}
+
+    assert schedules["morning_at_6"].cron_schedule == "0 6 * * *"
+    assert schedules["morning_at_6"].job_name == "morning"
+    assert schedules["weekly_retrain"].job_name == "retrain"

@@ -1,0 +1,97 @@
+"""Builders for the reverse-ETL tests: a demo CRM with ten open opportunities, payload rows.
+
+In the product the payloads are dbt views (`sync.sync_crm__*`); here they are plain tables that
+each test fills with COPY, so a test states exactly what today's payload is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+CRM_SCHEMA = Path(__file__).parents[2] / "crm" / "schema.sql"
+SEEDED_AT = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+OPPORTUNITY_IDS = [f"006{n:015d}" for n in range(1, 11)]
+
+PAYLOAD_DDL = """
+create schema sync;
+create table sync.sync_crm__opportunity_fields (
+    opportunity_id text, ai_win_probability numeric, ai_model_version text,
+    ai_next_best_action text, ai_scored_at timestamptz
+);
+create table sync.sync_crm__tasks (
+    ai_external_id text, what_id text, who_id text, owner_id text, subject text, type text,
+    status text, priority text, activity_date date, description text, ai_action_type text,
+    ai_context text, ai_script text, ai_recommended_at timestamptz,
+    ai_expected_impact_amount numeric, ai_model_version text
+);
+"""
+
+
+def create_crm(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(CRM_SCHEMA.read_text())
+        conn.execute(
+            "insert into crm.opportunity (opportunity_id, name, stage_name, amount, created_date,"
+            " system_modstamp) select id, 'Deal ' || id, 'Discovery', 50000, %s, %s from unnest(%s::text[]) as id",
+            (SEEDED_AT, SEEDED_AT, OPPORTUNITY_IDS),
+        )
+
+
+def set_payload(url: str, relation: str, rows: list[dict]) -> None:
+    """Replace today's payload in `sync.<relation>` with `rows` (COPY, as the standards ask)."""
+    with psycopg.connect(url) as conn:
+        conn.execute(f"truncate sync.{relation}")
+        if rows:
+            columns = list(rows[0])
+            with conn.cursor().copy(f"copy sync.{relation} ({', '.join(columns)}) from stdin") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+
+
+def query(url: str, statement: str, params=None) -> list[dict]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def score(
+    opportunity_id: str, probability: str, *, action: str | None = "Book a call", at: datetime | None = None
+):
+    return {
+        "opportunity_id": opportunity_id,
+        "ai_win_probability": Decimal(probability),
+        "ai_model_version": "win@3",
+        "ai_next_best_action": action,
+        "ai_scored_at": at or datetime(2026, 5, 4, 5, 30, tzinfo=UTC),
+    }
+
+
+def tmva(external_id: str, opportunity_id: str = OPPORTUNITY_IDS[0], **overrides) -> dict:
+    row = {
+        "ai_external_id": external_id,
+        "what_id": opportunity_id,
+        "who_id": "003000000000000001",
+        "owner_id": "005000000000000001",
+        "subject": "Call the economic buyer",
+        "type": "Call",
+        "status": "Open",
+        "priority": "High",
+        "activity_date": date(2026, 5, 4),
+        "description": "No economic buyer engaged after 21 days in Proposal.",
+        "ai_action_type": "call",
+        "ai_context": "Stalled 21 days in Proposal; single-threaded.",
+        "ai_script": "Hi Dana, ...",
+        "ai_recommended_at": datetime(2026, 5, 4, 5, 45, tzinfo=UTC),
+        "ai_expected_impact_amount": Decimal("4200.00"),
+        "ai_model_version": "win@3",
+    }
+    return row | overrides
+
+
+def execute(url: str, statement: str, params=None) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute(statement, params)
