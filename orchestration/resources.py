@@ -20,6 +20,9 @@ from warehouse.settings import Settings, load_settings
 AS_OF_TAG = "momentum/as_of_date"
 DBT_PROJECT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dbt_project")
 
+# dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
+DBT_EXECUTABLE = os.path.join(os.path.dirname(sys.executable), "dbt")
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 

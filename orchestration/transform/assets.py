@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.resources import MomentumResource, dbt_project, dbt_vars
+from orchestration.resources import DBT_EXECUTABLE, MomentumResource, dbt_project, dbt_vars
 
 PYTHON_OUTPUT_SOURCES = "source:ml_outputs+ source:actions+"
 
@@ -35,7 +35,11 @@ def _ensure_manifest() -> None:
         if path.suffix in (".sql", ".yml")
     ] + [dbt_project.project_dir / "dbt_project.yml"]
     if not manifest.exists() or max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime:
-        dbt_project.preparer.prepare(dbt_project)
+        # Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make`
+        # runs from .venv/bin without activating it.
+        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
+            ["parse", "--quiet"], target_path=manifest.parent
+        ).wait()
 
 
 _ensure_manifest()

@@ -1,0 +1,94 @@
+"""The demo preset looks like a real sales org, with the signal and the gaps the pipeline needs."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+
+from crm.demo import build_demo_crm
+from crm.demo_profile import profile_demo_crm
+
+
+def scalar(url: str, sql: str, params=None):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchone()[0]
+
+
+def test_open_share_win_rate_and_cycle_lengths_are_plausible(demo_crm_url):
+    profile = profile_demo_crm(demo_crm_url)
+
+    assert 400 <= profile["opportunities"] <= 600
+    assert 0.18 <= profile["open_share"] <= 0.35
+    assert 0.22 <= profile["win_rate"] <= 0.38
+    cycles = profile["median_won_cycle_days"]
+    # ENT and MM medians rest on a few dozen wins each, so only SMB (the fastest by far) is ordered.
+    assert cycles["SMB"] < cycles["MM"] and cycles["SMB"] < cycles["ENT"]
+
+
+def test_deals_with_an_economic_buyer_win_more_often_than_deals_without(demo_crm_url):
+    profile = profile_demo_crm(demo_crm_url)
+
+    assert profile["win_rate_with_economic_buyer"] > 1.5 * profile["win_rate_without_economic_buyer"]
+
+
+def test_open_deals_show_the_gaps_tmva_plays_trigger_on(demo_crm_url):
+    profile = profile_demo_crm(demo_crm_url)
+
+    for gap in ("open_share_stalled_14d", "open_share_no_activity_10d", "open_share_close_date_past",
+                "open_share_no_next_step"):  # fmt: skip
+        assert 0.02 <= profile[gap] <= 0.9, gap
+
+
+def test_defects_appear_at_small_rates(demo_crm_url):
+    missing_amounts = scalar(demo_crm_url, "select avg((amount is null)::int) from crm.opportunity")
+    messy_sources = scalar(
+        demo_crm_url, "select count(*) from crm.opportunity where lead_source <> initcap(trim(lead_source))"
+    )
+    duplicate_people = scalar(demo_crm_url, """
+        select count(*) from (select account_id, lower(trim(email)) from crm.contact group by 1, 2 having count(*) > 1) as d
+    """)  # fmt: skip
+
+    assert 0.003 < missing_amounts < 0.05
+    assert 3 <= messy_sources <= 60
+    assert duplicate_people >= 5
+
+
+def test_senior_contacts_pick_up_the_phone_less_often_than_individual_contributors(demo_crm_url):
+    connect_rate = """
+        select avg((t.call_disposition = 'Connected')::int)
+        from crm.task as t join crm.contact as c on t.who_id = c.contact_id
+        where t.type = 'Call' and c.seniority = any(%s)
+    """
+    juniors = scalar(demo_crm_url, connect_rate, (["IC", "Manager"],))
+    seniors = scalar(demo_crm_url, connect_rate, (["VP", "C-Level"],))
+
+    assert seniors < juniors
+
+
+def test_lost_deals_pushed_their_close_date_more_often_per_month_open_than_won_deals(demo_crm_url):
+    push_rate = """
+        with history as (
+            select h.opportunity_id, h.close_date, s.is_closed,
+                   lag(h.close_date) over (partition by h.opportunity_id order by h.created_date) as previous_close
+            from crm.opportunity_history as h join crm.opportunity_stage as s using (stage_name)
+        ),
+        per_deal as (
+            select o.opportunity_id, o.closed_date - o.created_date::date as days_open,
+                   count(*) filter (where h.close_date > h.previous_close and not h.is_closed) as pushes
+            from crm.opportunity as o join history as h using (opportunity_id)
+            where o.is_closed and o.is_won = %s
+            group by o.opportunity_id, days_open
+        )
+        select 30.0 * sum(pushes) / sum(days_open) from per_deal
+    """
+    assert scalar(demo_crm_url, push_rate, (False,)) > scalar(demo_crm_url, push_rate, (True,))
+
+
+def test_the_demo_preset_builds_in_a_few_seconds(warehouse_url):
+    started = time.perf_counter()
+    summary = build_demo_crm(warehouse_url, "demo", seed=11)
+
+    # ~1-3 s measured on a 2-core box; the bound is loose because CI machines are shared.
+    assert time.perf_counter() - started < 20
+    assert summary.row_counts["opportunity"] > 300
