@@ -96,7 +96,9 @@ def ui(port: int) -> None:
     """Open the Dagster UI on the Momentum definitions (asset graph, checks, runs, schedules)."""
     settings = load_settings()
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    # The code server Dagster starts must find this environment's executables (dbt) without activation.
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), "PATH": path}
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port)]
     raise SystemExit(subprocess.call(command, env=env))
 

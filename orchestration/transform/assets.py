@@ -26,7 +26,6 @@ class FolderTranslator(DagsterDbtTranslator):
 
 def _ensure_manifest() -> None:
     """Parse the dbt project when its manifest is missing or older than any model, test, macro or YAML."""
-    dbt_project.prepare_if_dev()
     manifest = dbt_project.manifest_path
     sources = [
         path

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import psycopg
 
 from crm.demo import build_demo_crm
 from crm.demo_profile import profile_demo_crm
+
+DEMO_TODAY = dt.date(2026, 11, 23)  # as in conftest.py
 
 
 def scalar(url: str, sql: str, params=None):
@@ -66,23 +69,33 @@ def test_senior_contacts_pick_up_the_phone_less_often_than_individual_contributo
     assert seniors < juniors
 
 
-def test_lost_deals_pushed_their_close_date_more_often_per_month_open_than_won_deals(demo_crm_url):
-    push_rate = """
+def test_weak_deals_push_their_close_date_more_often_per_month_open(demo_crm_url):
+    # Weak = the lower half by true win probability on the deal's first Monday (from sim_truth).
+    push_rate_by_half = """
         with history as (
             select h.opportunity_id, h.close_date, s.is_closed,
                    lag(h.close_date) over (partition by h.opportunity_id order by h.created_date) as previous_close
             from crm.opportunity_history as h join crm.opportunity_stage as s using (stage_name)
         ),
+        first_truth as (
+            select distinct on (opportunity_id) opportunity_id, true_p_win
+            from sim_truth.deal_daily order by opportunity_id, as_of_date
+        ),
         per_deal as (
-            select o.opportunity_id, o.closed_date - o.created_date::date as days_open,
+            select o.opportunity_id, ntile(2) over (order by t.true_p_win) as half,
+                   coalesce(o.closed_date, %(today)s) - o.created_date::date as days_open,
                    count(*) filter (where h.close_date > h.previous_close and not h.is_closed) as pushes
-            from crm.opportunity as o join history as h using (opportunity_id)
-            where o.is_closed and o.is_won = %s
-            group by o.opportunity_id, days_open
+            from crm.opportunity as o
+            join history as h using (opportunity_id)
+            join first_truth as t using (opportunity_id)
+            group by o.opportunity_id, days_open, t.true_p_win
         )
-        select 30.0 * sum(pushes) / sum(days_open) from per_deal
+        select 30.0 * sum(pushes) / sum(days_open) from per_deal group by half order by half
     """
-    assert scalar(demo_crm_url, push_rate, (False,)) > scalar(demo_crm_url, push_rate, (True,))
+    with psycopg.connect(demo_crm_url) as conn:
+        (weak,), (strong,) = conn.execute(push_rate_by_half, {"today": DEMO_TODAY}).fetchall()
+
+    assert float(weak) > 1.05 * float(strong)
 
 
 def test_the_demo_preset_builds_in_a_few_seconds(warehouse_url):

@@ -80,7 +80,9 @@ def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(de
 
     # THEN nothing is written: no new task, no rewritten field
     second_sync = _query(
-        url, "select sync_name, changed, written from reverse_etl.sync_log where dagster_run_id = %s", (second.run_id,)
+        url,
+        "select sync_name, changed, written from reverse_etl.sync_log where dagster_run_id = %s",
+        (second.run_id,),
     )
     assert sorted(second_sync) == [("opportunity_fields", 0, 0), ("tasks", 0, 0)]
     assert _query(url, "select count(*), max(system_modstamp) from crm.task") == before

@@ -52,7 +52,11 @@ def test_morning_never_trains_and_retrain_rebuilds_what_it_trains_on():
 
     assert _key("ml/win_model") not in morning_keys
     assert {_key("crm_sync/tasks"), _key("ml_outputs/deal_scores"), _key("raw_crm/task")} <= morning_keys
-    assert {_key("ml/win_model"), _key("marts/fct_deal_snapshots"), _key("raw_crm/opportunity")} <= retrain_keys
+    assert {
+        _key("ml/win_model"),
+        _key("marts/fct_deal_snapshots"),
+        _key("raw_crm/opportunity"),
+    } <= retrain_keys
     assert _key("crm_sync/tasks") not in retrain_keys
 
 
