@@ -185,7 +185,7 @@ def test_opportunity_sync_uses_the_latest_score_and_todays_action_only(built):
         " from sync.sync_crm__opportunity_fields order by 1",
     )
     assert [(o, float(p), v, a) for o, p, v, a in rows] == [
-        ("o1", 0.3123, "4", "Call Vera"),
+        ("o1", 0.31, "momentum_win v4", "Call Vera"),
         ("o4", 0.5, "stage_probability", "Research Acme"),
     ]
 

@@ -33,10 +33,15 @@ todays_top_actions as (
 final as (
     select
         open_deals.opportunity_id,
-        -- numeric(5,4) in the CRM.
-        round(cast(latest_scores.p_win as numeric), 4) as ai_win_probability,
-        -- A stage-probability fallback has no model version; say where the number came from.
-        coalesce(latest_scores.model_version, latest_scores.score_source) as ai_model_version,
+        -- Two decimals: reps read it as a percent. Finer digits move on most deals every day, and
+        -- each changed record is a CRM write that fires the CRM's triggers, for no visible change.
+        round(cast(latest_scores.p_win as numeric), 2) as ai_win_probability,
+        -- Where the number came from, readable in the CRM: "momentum_win v3", or the fallback.
+        case
+            when latest_scores.score_source = 'model'
+                then latest_scores.model_name || ' v' || latest_scores.model_version
+            else latest_scores.score_source
+        end as ai_model_version,
         todays_top_actions.action_title as ai_next_best_action,
         latest_scores.scored_at as ai_scored_at
     from open_deals
