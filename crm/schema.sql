@@ -113,7 +113,7 @@ create table crm.task (
     owner_id             text,
     subject              text,
     type                 text,                -- Call | Email | Other
-    status               text not null,       -- Open | Completed | Dismissed
+    status               text not null,       -- Open | Completed | Dismissed | Expired (a TMVA Momentum withdrew)
     priority             text,
     activity_date        date,
     completed_at         timestamptz,

@@ -56,7 +56,12 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
     if rebuild or not demo_crm_exists(url):
         click.echo(f"Creating the demo CRM (preset {preset}, seed {seed}) in schema crm ...")
         summary = build_demo_crm(url, preset=preset, seed=seed)
-        click.echo(f"  {summary}")
+        counts = summary.row_counts
+        click.echo(
+            f"  {counts['user']} users, {counts['account']} accounts, {counts['opportunity']} opportunities, "
+            f"{counts['task'] + counts['event']} activities from {summary.history_start} to {summary.today} "
+            f"({summary.build_seconds:.1f}s)"
+        )
     as_of = demo_today(url)
     reports: list[JobReport] = []
     if alias_version(mlflow_client(_tracking_uri(settings)), MODEL_NAME, CHAMPION) is None:

@@ -6,7 +6,7 @@ import click
 
 from orchestration.runner import JobReport
 from warehouse.frames import read_frame, relation_exists
-from warehouse.server import redact
+from warehouse.server import mlflow_database_url, redact
 from warehouse.settings import Settings
 
 
@@ -39,8 +39,8 @@ def print_run_summary(
         f"  psql '{redact(url)}'\n"
         "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
-        f"  MLflow: mlflow ui --backend-store-uri '<momentum warehouse url, database *_mlflow>'  "
-        f"(artifacts in {settings.mlflow_artifacts_dir})"
+        f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_database_url(settings))}'\n"
+        f"      MLflow: experiment momentum-win, registered model momentum_win@champion"
     )
 
 

@@ -118,6 +118,11 @@ def test_no_record_is_stamped_after_the_start_of_today_or_modified_before_it_was
                or system_modstamp < {created}
         """, {"today": TODAY})  # fmt: skip
         assert bad == [(0,)], table
+    activities_after_cutoff = rows(warehouse_url, """
+        select (select count(*) from crm.task where completed_at >= %(cutoff)s or activity_date >= %(today)s)
+             + (select count(*) from crm.event where end_at >= %(cutoff)s or end_at < start_at)
+    """, {"today": TODAY, "cutoff": dt.datetime(2026, 11, 23, tzinfo=dt.UTC)})  # fmt: skip
+    assert activities_after_cutoff == [(0,)]
 
 
 def test_stage_names_come_only_from_the_config(warehouse_url):

@@ -164,7 +164,15 @@ DEAL_SCORES = [
     ("o1", date(2026, 3, 17), 0.11, "model", "momentum_win", "3", at("2026-03-17", 6)),
     ("o1", date(2026, 3, 18), 0.2, "model", "momentum_win", "3", at("2026-03-18", 5)),
     ("o1", date(2026, 3, 18), 0.312345, "model", "momentum_win", "4", at("2026-03-18", 6)),
-    ("o4", date(2026, 3, 18), 0.5, "stage_probability", "stage_default_probability", None, at("2026-03-18", 6)),
+    (
+        "o4",
+        date(2026, 3, 18),
+        0.5,
+        "stage_probability",
+        "stage_default_probability",
+        None,
+        at("2026-03-18", 6),
+    ),
 ]
 
 # actions.tmva_daily: yesterday's action on o4 must not become today's next best action.

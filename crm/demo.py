@@ -1,0 +1,118 @@
+"""The demo CRM: build a simulated, Salesforce-shaped sales org in schemas `crm` and `sim_truth`.
+
+    summary = build_demo_crm(url, preset="demo", seed=7, today=date(2026, 11, 23))
+    demo_crm_exists(url)  -> True
+    demo_today(url)       -> date(2026, 11, 23)
+
+The CRM is as of the start of `today`: every business day before it has been simulated,
+today itself has not (the morning job runs before reps start). sim_truth.deal_daily holds
+each open deal's true P(win) at the start of each Monday and of today. Same seed and same
+today give identical tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import psycopg
+
+from crm.demo_calendar import business_days, history_start, utc_time
+from crm.demo_config import PRESETS, DemoConfig
+from crm.demo_forecast import write_forecast_submissions
+from crm.demo_ids import record_id
+from crm.demo_load import copy_rows, recreate_schemas, row_counts
+from crm.demo_org import build_org
+from crm.demo_plan import plan_deals
+from crm.demo_rows import DealRowBuilder
+from crm.demo_simulate import simulate
+from crm.demo_truth import win_probability_table
+
+__all__ = ["PRESETS", "DemoConfig", "DemoSummary", "build_demo_crm", "demo_crm_exists", "demo_today"]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    preset: str
+    seed: int
+    today: dt.date
+    history_start: dt.date
+    row_counts: dict[str, int]
+    build_seconds: float
+
+
+def build_demo_crm(
+    url: str, preset: str | DemoConfig = "demo", seed: int = 7, today: dt.date | None = None
+) -> DemoSummary:
+    """Drop and rebuild schemas crm and sim_truth with a simulated CRM; one transaction."""
+    started = time.perf_counter()
+    config = preset if isinstance(preset, DemoConfig) else _preset(preset)
+    today = today or dt.date.today()
+    start = history_start(today, config.months_of_history)
+    days = business_days(start, today)
+    org = build_org(config, start, np.random.default_rng([seed, 0]))
+    plan = plan_deals(config, org, days, np.random.default_rng([seed, 1]))
+    rep_kinds = tuple(sorted({(rep.segment, rep.activity) for rep in org.reps}))
+    table = win_probability_table(config.latent, len(config.open_stages), rep_kinds)
+    log = simulate(config, org, plan, days, np.datetime64(today), table, np.random.default_rng([seed, 3]))
+    deal_rows = DealRowBuilder(config, org, plan, log, days, today, seed)
+
+    with psycopg.connect(url) as conn:
+        recreate_schemas(conn)
+        copy_rows(conn, "crm.opportunity_stage", _stage_rows(config, utc_time(start, 12)))
+        copy_rows(conn, 'crm."user"', org.users)
+        copy_rows(conn, "crm.account", org.accounts)
+        copy_rows(conn, "crm.contact", org.contacts)
+        for batch in deal_rows.batches():
+            for table_name, rows in batch.items():
+                copy_rows(conn, f"crm.{table_name}", rows)
+        copy_rows(conn, "sim_truth.deal_daily", _truth_rows(log.truth))
+        copy_rows(conn, "sim_truth.clock", [(today,)])
+        write_forecast_submissions(conn, config, org, start, today)
+        counts = row_counts(conn)
+    return DemoSummary(config.name, seed, today, start, counts, round(time.perf_counter() - started, 3))
+
+
+def demo_crm_exists(url: str) -> bool:
+    """True when crm.opportunity exists and has rows."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('crm.opportunity')").fetchone()[0] is None:
+            return False
+        return conn.execute("select exists (select 1 from crm.opportunity)").fetchone()[0]
+
+
+def demo_today(url: str) -> dt.date:
+    """The demo CRM's own today (sim_truth.clock)."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('sim_truth.clock')").fetchone()[0] is None:
+            raise LookupError("no demo CRM here: sim_truth.clock does not exist (run build_demo_crm first)")
+        row = conn.execute("select current_date_value from sim_truth.clock").fetchone()
+    if row is None:
+        raise LookupError("sim_truth.clock is empty")
+    return row[0]
+
+
+def _preset(name: str) -> DemoConfig:
+    if name not in PRESETS:
+        raise ValueError(f"unknown demo preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def _stage_rows(config: DemoConfig, stamp: dt.datetime) -> list[tuple]:
+    return [
+        (s.name, s.sort_order, s.is_closed, s.is_won, s.default_probability, s.forecast_category, stamp)
+        for s in config.stages
+    ]
+
+
+def _truth_rows(truth: dict[str, np.ndarray]):
+    # 6 decimals: the solver is accurate to ~1e-6, and rounding keeps rebuilds byte-identical even
+    # if a BLAS sums in another order.
+    return zip(
+        (record_id("opportunity", int(deal) + 1) for deal in truth["deal"]),
+        truth["date"].astype("datetime64[D]").tolist(),
+        np.round(truth["p_win"], 6).tolist(),
+        strict=True,
+    )

@@ -1,0 +1,57 @@
+"""Dates for the demo CRM: business days, Mondays, quarters and office-hour timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+UTC = dt.UTC
+DAYS_PER_MONTH = 30.44
+
+
+def history_start(today: dt.date, months: int) -> dt.date:
+    return today - dt.timedelta(days=round(months * DAYS_PER_MONTH))
+
+
+def business_days(start: dt.date, end_exclusive: dt.date) -> np.ndarray:
+    """Weekdays in [start, end): the days the simulator steps (no holidays, a simplification)."""
+    days = np.arange(np.datetime64(start, "D"), np.datetime64(end_exclusive, "D"))
+    return days[np.is_busday(days)]
+
+
+def is_monday(days: np.ndarray) -> np.ndarray:
+    # 1970-01-01 was a Thursday, so Monday is day number 4 modulo 7.
+    return (days.astype("int64") - 4) % 7 == 0
+
+
+def month_end(days: np.ndarray) -> np.ndarray:
+    return (days.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+
+
+def to_date(day: np.datetime64) -> dt.date:
+    return day.astype("datetime64[D]").item()
+
+
+def fiscal_quarter(day: dt.date) -> str:
+    """Calendar quarters: the demo company's fiscal year starts in January."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_time(day: dt.date, hour: float, timezone: str) -> dt.datetime:
+    """A wall-clock time on `day` in `timezone`, as an aware UTC datetime."""
+    minutes = round(hour * 60)
+    local = dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=_zone(timezone))
+    return local.astimezone(UTC)
+
+
+def utc_time(day: dt.date, hour: float) -> dt.datetime:
+    seconds = round(hour * 3600)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=UTC) + dt.timedelta(seconds=seconds)

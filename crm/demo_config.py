@@ -1,0 +1,114 @@
+"""What a demo CRM looks like: stages, teams, volumes, amounts and defect rates, per preset.
+
+Stage names live only here. The generator reads stage semantics from `sort_order`,
+`is_closed` and `is_won`, so renaming a stage (or adding an open one) is a config edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crm.demo_latent import LatentParams
+
+SEGMENTS = ("SMB", "MM", "ENT")
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    sort_order: int
+    is_closed: bool
+    is_won: bool
+    default_probability: float  # percent, as in Salesforce
+    forecast_category: str
+
+
+DEFAULT_STAGES = (
+    StageConfig("Prospecting", 1, False, False, 10, "Pipeline"),
+    StageConfig("Qualification", 2, False, False, 20, "Pipeline"),
+    StageConfig("Discovery", 3, False, False, 30, "Pipeline"),
+    StageConfig("Proposal", 4, False, False, 60, "Best Case"),
+    StageConfig("Negotiation", 5, False, False, 80, "Commit"),
+    StageConfig("Closed Won", 6, True, True, 100, "Closed"),
+    StageConfig("Closed Lost", 7, True, False, 0, "Omitted"),
+)
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    name: str
+    rep_segments: tuple[str, ...]
+    """One entry per Account Executive: the segment that rep sells to. Each team has one Sales Manager."""
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    name: str
+    teams: tuple[TeamConfig, ...]
+    months_of_history: int
+    deals_per_rep_month: dict[str, float]
+    accounts_per_rep: dict[str, int]
+    amount_median: dict[str, float] = field(
+        # SMB ~5-20k, MM ~20-80k, ENT ~80-400k: medians with a lognormal spread of amount_sigma.
+        default_factory=lambda: {"SMB": 10_000.0, "MM": 40_000.0, "ENT": 170_000.0}
+    )
+    amount_sigma: float = 0.35
+    first_close_days: dict[str, int] = field(
+        # The close date a rep types on day one: optimistic, about half the real cycle.
+        default_factory=lambda: {"SMB": 21, "MM": 45, "ENT": 80}
+    )
+    stages: tuple[StageConfig, ...] = DEFAULT_STAGES
+    latent: LatentParams = field(default_factory=LatentParams)
+    missing_amount_rate: float = 0.02
+    lead_source_noise_rate: float = 0.04
+    duplicate_contact_rate: float = 0.03
+    seller_domain: str = "momentum-demo.example"
+
+    def __post_init__(self) -> None:
+        won = [s for s in self.stages if s.is_won]
+        lost = [s for s in self.stages if s.is_closed and not s.is_won]
+        if len(won) != 1 or not lost or len(self.open_stages) < 2:
+            raise ValueError("stages need one won stage, at least one lost stage and two open stages")
+        if any(s.is_won and not s.is_closed for s in self.stages):
+            raise ValueError("a won stage must also be closed")
+
+    @property
+    def open_stages(self) -> tuple[StageConfig, ...]:
+        return tuple(sorted((s for s in self.stages if not s.is_closed), key=lambda s: s.sort_order))
+
+    @property
+    def won_stage(self) -> StageConfig:
+        return next(s for s in self.stages if s.is_won)
+
+    @property
+    def lost_stage(self) -> StageConfig:
+        """The first lost stage by sort order: where the simulator sends lost deals."""
+        return min((s for s in self.stages if s.is_closed and not s.is_won), key=lambda s: s.sort_order)
+
+    @property
+    def open_forecast_categories(self) -> tuple[str, ...]:
+        """Forecast categories of open stages, weakest first (the order reps move a deal up or down)."""
+        return tuple(dict.fromkeys(s.forecast_category for s in self.open_stages))
+
+
+PRESETS: dict[str, DemoConfig] = {
+    # Tests: 4 reps, about 80 deals over half a year; builds in well under a second.
+    "tiny": DemoConfig(
+        name="tiny",
+        teams=(TeamConfig("Commercial", ("SMB", "SMB", "MM", "ENT")),),
+        months_of_history=6,
+        deals_per_rep_month={"SMB": 4.5, "MM": 3.0, "ENT": 1.6},
+        accounts_per_rep={"SMB": 14, "MM": 10, "ENT": 6},
+    ),
+    # The demo: 10 reps and 2 managers, about 500 deals over 15 months.
+    "demo": DemoConfig(
+        name="demo",
+        teams=(
+            TeamConfig("Commercial", ("SMB", "SMB", "SMB", "SMB", "MM")),
+            TeamConfig("Enterprise", ("MM", "MM", "ENT", "ENT", "ENT")),
+        ),
+        months_of_history=15,
+        deals_per_rep_month={"SMB": 4.5, "MM": 3.0, "ENT": 1.6},
+        accounts_per_rep={"SMB": 30, "MM": 18, "ENT": 10},
+    ),
+}

@@ -1,0 +1,47 @@
+"""Weekly forecast submissions, computed in SQL from the loaded opportunity history.
+
+Set work stays in the database: each Monday's call is an as-of join of opportunity
+history against the Mondays of the window (see demo_forecast.sql). Python only supplies
+each rep's forecast style, which the CRM never shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import psycopg
+
+from crm.demo_config import DemoConfig
+from crm.demo_org import FORECAST_STYLES, Org
+
+FORECAST_SQL = Path(__file__).with_name("demo_forecast.sql")
+RAMP_UP_DAYS = 28  # the first four weeks have almost no pipeline: no calls until the book has filled
+
+
+def write_forecast_submissions(
+    conn: psycopg.Connection, config: DemoConfig, org: Org, start: dt.date, today: dt.date
+) -> None:
+    first_monday = _next_monday(start + dt.timedelta(days=RAMP_UP_DAYS))
+    last_monday = today - dt.timedelta(days=(today.weekday() or 7))  # the last Monday before today
+    conn.execute(
+        "create temp table rep_forecast_style (owner_id text, commit_factor float8, stretch_factor float8,"
+        " best_case_factor float8) on commit drop"
+    )
+    with conn.cursor().copy("copy pg_temp.rep_forecast_style from stdin") as copy:
+        for rep in org.reps:
+            copy.write_row((rep.user_id, *FORECAST_STYLES[rep.forecast_style]))
+    categories = config.open_forecast_categories
+    conn.execute(
+        FORECAST_SQL.read_text(),
+        {
+            "first_monday": first_monday,
+            "last_monday": last_monday,
+            "commit_category": categories[-1],
+            "best_case_category": categories[-2] if len(categories) > 1 else categories[-1],
+        },
+    )
+
+
+def _next_monday(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)

@@ -1,0 +1,140 @@
+"""Run every planned deal through the business days up to today, all deals at once.
+
+One loop over days, numpy over deals: the latent step (crm.demo_latent), then what reps
+type into the tracked fields (crm.demo_fields). The result is a set of columnar logs
+the row builders turn into CRM records, plus the true win probability of each open deal
+at the start of each Monday and of today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from crm.demo_calendar import is_monday
+from crm.demo_config import DemoConfig
+from crm.demo_fields import DealFields
+from crm.demo_latent import ACT, BUYER, NEXT, QUAL, SEG, STAGE, STATE_COLUMNS, step_day
+from crm.demo_org import Org
+from crm.demo_plan import DealPlan
+from crm.demo_truth import true_win_probability
+
+TOUCH_COLUMNS = (
+    "deal",
+    "day",
+    "two_way",
+    "buyer_gain",
+    "champion_gain",
+    "thread_gain",
+    "was_dark",
+    "stage",
+    "outcome",
+)
+
+
+@dataclass
+class SimLog:
+    """Columnar logs (name -> array), one entry per event; a deal's entries are in day order."""
+
+    changes: dict[str, np.ndarray]  # deal, day, stage, amount, close, category: opportunity_history rows
+    touches: dict[
+        str, np.ndarray
+    ]  # deal, day, two_way, *_gain, was_dark, stage, outcome (0 open 1 won 2 lost)
+    next_steps: dict[str, np.ndarray]  # deal, day, is_set, stage
+    truth: dict[str, np.ndarray]  # deal, date, p_win
+    categories: tuple[str, ...]  # category codes: open categories weakest first, then won, then lost
+
+
+def simulate(
+    config: DemoConfig,
+    org: Org,
+    plan: DealPlan,
+    days: np.ndarray,
+    today: np.datetime64,
+    table: np.ndarray,
+    rng: np.random.Generator,
+) -> SimLog:
+    n_open = len(config.open_stages)
+    state = np.zeros((len(plan), len(STATE_COLUMNS)), dtype=np.int64)  # threads 0: one contact so far
+    state[:, SEG], state[:, ACT], state[:, QUAL] = plan.segment, plan.activity, plan.quality
+    state[:, STAGE], state[:, BUYER], state[:, NEXT] = plan.stage, plan.buyer, plan.next_step
+    fields = DealFields(config, org, plan, rng)
+    is_open = np.ones(len(plan), dtype=bool)
+    logs = {"changes": [], "touches": [], "next_steps": [], "truth": []}
+    logs["changes"].append(_changes(np.arange(len(plan)), plan.created_day, plan.stage, fields))
+    none = np.zeros(0, dtype=np.int64)  # so a log with no events still has its columns
+    logs["touches"].append({name: none for name in TOUCH_COLUMNS})
+    logs["next_steps"].append({name: none for name in ("deal", "day", "is_set", "stage")})
+
+    mondays = is_monday(days)
+    for d, day in enumerate(days):
+        active = np.nonzero(is_open & (plan.created_day < d))[0]
+        if mondays[d] and len(active):
+            logs["truth"].append(
+                {
+                    "deal": active,
+                    "date": np.full(len(active), day),
+                    "p_win": true_win_probability(table, state[active]),
+                }
+            )
+        if not len(active):
+            continue
+        rows = state[active]
+        step = step_day(config.latent, n_open, rows, rng)
+        state[active] = rows
+        closed = step.won | step.lost
+        is_open[active[closed]] = False
+        changed = fields.after_day(day, active, rows, step, rng)
+
+        stage_code = np.where(step.won, n_open, np.where(step.lost, n_open + 1, rows[:, STAGE]))
+        logs["changes"].append(_changes(active[changed], d, stage_code[changed], fields))
+        touched = step.worked | closed
+        logs["touches"].append(
+            {
+                "deal": active[touched],
+                "day": np.full(touched.sum(), d),
+                "two_way": step.two_way[touched],
+                "buyer_gain": step.buyer_gain[touched],
+                "champion_gain": step.champion_gain[touched],
+                "thread_gain": step.thread_gain[touched],
+                "was_dark": step.was_dark[touched],
+                "stage": rows[touched, STAGE],
+                "outcome": np.where(step.won, 1, np.where(step.lost, 2, 0))[touched],
+            }
+        )
+        flipped = step.next_step_set | step.next_step_clear
+        logs["next_steps"].append(
+            {
+                "deal": active[flipped],
+                "day": np.full(flipped.sum(), d),
+                "is_set": step.next_step_set[flipped],
+                "stage": rows[flipped, STAGE],
+            }
+        )
+
+    active = np.nonzero(is_open)[0]
+    logs["truth"].append(
+        {
+            "deal": active,
+            "date": np.full(len(active), today),
+            "p_win": true_win_probability(table, state[active]),
+        }
+    )
+    return SimLog(**{name: _concatenate(chunks) for name, chunks in logs.items()}, categories=fields.codes)
+
+
+def _changes(deals: np.ndarray, day, stage: np.ndarray, fields: DealFields) -> dict[str, np.ndarray]:
+    """History entries for `deals`: the tracked fields' values after the change."""
+    return {
+        "deal": deals,
+        "day": np.broadcast_to(day, deals.shape),
+        "stage": stage,
+        "amount": fields.amount[deals],
+        "close": fields.close[deals],
+        "category": fields.category[deals],
+    }
+
+
+def _concatenate(chunks: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
