@@ -27,10 +27,11 @@ ui: $(STAMP)
 
 install: $(STAMP)
 
-# uv itself is pinned in the lock file's dev group, so `uv sync` keeps it.
+# uv itself is pinned in the lock file's dev group, so `uv sync` keeps it (and a venv made by uv has it).
 $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	test -x $(BIN)/uv || $(BIN)/python -m ensurepip --upgrade >/dev/null
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv sync --frozen --python $(BIN)/python
 	touch $(STAMP)
 
