@@ -27,7 +27,8 @@ from crm.demo_load import copy_rows, recreate_schemas, row_counts
 from crm.demo_org import build_org
 from crm.demo_plan import plan_deals
 from crm.demo_rows import DealRowBuilder
-from crm.demo_simulate import simulate
+from crm.demo_simulate import SimLog, simulate
+from crm.demo_state import OpenDeals, save_state
 from crm.demo_truth import win_probability_table
 
 __all__ = ["PRESETS", "DemoConfig", "DemoSummary", "build_demo_crm", "demo_crm_exists", "demo_today"]
@@ -70,7 +71,10 @@ def build_demo_crm(
                 copy_rows(conn, f"crm.{table_name}", rows)
         copy_rows(conn, "sim_truth.deal_daily", _truth_rows(log.truth))
         copy_rows(conn, "sim_truth.clock", [(today,)])
-        write_forecast_submissions(conn, config, org, start, today)
+        forecasts = write_forecast_submissions(conn, config, org, start, today)
+        issued = {kind: sequence.issued for kind, sequence in deal_rows.ids.items()}
+        issued |= {"opportunity": len(plan), "forecast_submission": forecasts}
+        save_state(conn, _open_deals(plan, log), issued, (config, seed, start))
         counts = row_counts(conn)
     return DemoSummary(config.name, seed, today, start, counts, round(time.perf_counter() - started, 3))
 
@@ -105,6 +109,21 @@ def _stage_rows(config: DemoConfig, stamp: dt.datetime) -> list[tuple]:
         (s.name, s.sort_order, s.is_closed, s.is_won, s.default_probability, s.forecast_category, stamp)
         for s in config.stages
     ]
+
+
+def _open_deals(plan, log: SimLog) -> OpenDeals:
+    """What crm.demo_advance needs to continue: each deal open at the start of today, as it stands."""
+    deal = np.nonzero(log.is_open)[0]
+    fields = log.fields
+    return OpenDeals(
+        deal,
+        plan.rep[deal],
+        plan.account[deal],
+        log.final_state[deal],
+        fields.amount[deal],
+        fields.close[deal],
+        fields.category[deal],
+    )
 
 
 def _truth_rows(truth: dict[str, np.ndarray]):

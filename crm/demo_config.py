@@ -63,6 +63,8 @@ class DemoConfig:
     lead_source_noise_rate: float = 0.04
     duplicate_contact_rate: float = 0.03
     seller_domain: str = "momentum-demo.example"
+    # Share of open Momentum tasks (TMVAs) a simulated rep completes on a business day (crm.demo_advance).
+    tmva_completion_rate: float = 0.4
 
     def __post_init__(self) -> None:
         won = [s for s in self.stages if s.is_won]
@@ -112,3 +114,29 @@ PRESETS: dict[str, DemoConfig] = {
         accounts_per_rep={"SMB": 30, "MM": 18, "ENT": 10},
     ),
 }
+
+
+def _scaled_teams(n_teams: int) -> tuple[TeamConfig, ...]:
+    """`n_teams` teams of 10 AEs (4 SMB, 3 MM, 3 ENT) and one manager each."""
+    mix = ("SMB",) * 4 + ("MM",) * 3 + ("ENT",) * 3
+    return tuple(TeamConfig(f"Team {i + 1:03d}", mix) for i in range(n_teams))
+
+
+# Volume presets: busier reps (~16 deals per rep-month on this mix) over 3 years.
+# large: 500 AEs, ~290k opportunities; xl: 1,750 AEs, ~1M opportunities.
+_BUSY_RATES = {"SMB": 22.0, "MM": 15.0, "ENT": 8.0}
+_BUSY_ACCOUNTS = {"SMB": 120, "MM": 60, "ENT": 30}
+PRESETS["large"] = DemoConfig(
+    name="large",
+    teams=_scaled_teams(50),
+    months_of_history=36,
+    deals_per_rep_month=_BUSY_RATES,
+    accounts_per_rep=_BUSY_ACCOUNTS,
+)
+PRESETS["xl"] = DemoConfig(
+    name="xl",
+    teams=_scaled_teams(175),
+    months_of_history=36,
+    deals_per_rep_month=_BUSY_RATES,
+    accounts_per_rep=_BUSY_ACCOUNTS,
+)

@@ -47,6 +47,20 @@ class DealFields:
     """Current amount, close date and forecast category of every deal (arrays over deals)."""
 
     def __init__(self, config: DemoConfig, org: Org, plan: DealPlan, rng: np.random.Generator) -> None:
+        self._setup(config, org, plan.rep, plan.segment)
+        self.amount = plan.amount.copy()
+        self.close = plan.first_close.copy()
+        self.category = self._nudge(self.default_category[plan.stage], self.style, rng)
+
+    @classmethod
+    def restore(cls, config: DemoConfig, org: Org, rep, segment, amount, close, category) -> DealFields:
+        """The fields of deals already in the CRM (crm.demo_advance), as persisted: no random draws."""
+        fields = cls.__new__(cls)
+        fields._setup(config, org, rep, segment)
+        fields.amount, fields.close, fields.category = amount, close, category
+        return fields
+
+    def _setup(self, config: DemoConfig, org: Org, rep: np.ndarray, segment: np.ndarray) -> None:
         self.config = config
         self.n_open = len(config.open_stages)
         self.open_categories = config.open_forecast_categories
@@ -58,11 +72,9 @@ class DealFields:
         self.default_category = np.array(
             [self.open_categories.index(s.forecast_category) for s in config.open_stages]
         )
-        self.style = np.array([list(FORECAST_STYLES).index(org.reps[r].forecast_style) for r in plan.rep])
-        self.push_days = np.array([PUSH_DAYS[s] for s in SEGMENTS])[plan.segment]
-        self.amount = plan.amount.copy()
-        self.close = plan.first_close.copy()
-        self.category = self._nudge(self.default_category[plan.stage], self.style, rng)
+        styles = list(FORECAST_STYLES)
+        self.style = np.array([styles.index(org.reps[r].forecast_style) for r in rep], dtype=np.int64)
+        self.push_days = np.array([PUSH_DAYS[s] for s in SEGMENTS])[segment]
 
     def after_day(
         self,

@@ -20,10 +20,20 @@ RAMP_UP_DAYS = 28  # the first four weeks have almost no pipeline: no calls unti
 
 
 def write_forecast_submissions(
-    conn: psycopg.Connection, config: DemoConfig, org: Org, start: dt.date, today: dt.date
-) -> None:
-    first_monday = _next_monday(start + dt.timedelta(days=RAMP_UP_DAYS))
+    conn: psycopg.Connection,
+    config: DemoConfig,
+    org: Org,
+    start: dt.date,
+    today: dt.date,
+    first_monday: dt.date | None = None,
+    issued: int = 0,
+) -> int:
+    """Insert the calls of every Monday from `first_monday` (default: four weeks into the history) to
+    the last Monday before `today`, numbering ids after `issued`; returns the number of rows written."""
+    first_monday = first_monday or _next_monday(start + dt.timedelta(days=RAMP_UP_DAYS))
     last_monday = today - dt.timedelta(days=(today.weekday() or 7))  # the last Monday before today
+    # Dropped first: crm.demo_advance writes several Mondays in one transaction.
+    conn.execute("drop table if exists pg_temp.rep_forecast_style")
     conn.execute(
         "create temp table rep_forecast_style (owner_id text, commit_factor float8, stretch_factor float8,"
         " best_case_factor float8) on commit drop"
@@ -32,15 +42,17 @@ def write_forecast_submissions(
         for rep in org.reps:
             copy.write_row((rep.user_id, *FORECAST_STYLES[rep.forecast_style]))
     categories = config.open_forecast_categories
-    conn.execute(
+    cursor = conn.execute(
         FORECAST_SQL.read_text(),
         {
+            "issued": issued,
             "first_monday": first_monday,
             "last_monday": last_monday,
             "commit_category": categories[-1],
             "best_case_category": categories[-2] if len(categories) > 1 else categories[-1],
         },
     )
+    return cursor.rowcount
 
 
 def _next_monday(day: dt.date) -> dt.date:

@@ -83,7 +83,7 @@ final as (
 )
 
 select
-    '0FSDm' || lpad((row_number() over (order by submitted_date, owner_id))::text, 10, '0'),
+    '0FSDm' || lpad((%(issued)s + row_number() over (order by submitted_date, owner_id))::text, 10, '0'),
     owner_id,
     fiscal_quarter,
     submitted_date,

@@ -37,12 +37,20 @@ class DealRowBuilder:
         days: np.ndarray,
         today: dt.date,
         seed: int,
+        first_deal: int = 0,
+        rng_key: tuple[int, ...] = (2,),
+        issued: dict[str, int] | None = None,
     ) -> None:
+        """`first_deal`, `rng_key` and `issued` let crm.demo_advance add a day's new deals after the
+        existing ones: deal numbers, random streams and record ids continue instead of restarting."""
         self.config, self.org, self.plan, self.log, self.days, self.seed = config, org, plan, log, days, seed
+        self.first_deal, self.rng_key = first_deal, rng_key
         self.cutoff = utc_time(today, 0) - dt.timedelta(seconds=1)  # the CRM is as of the start of today
         self.n_open = len(config.open_stages)
         self.stages = [*config.open_stages, config.won_stage, config.lost_stage]  # indexed by stage code
         self.ids = {kind: IdSequence(kind) for kind in TABLES[1:]}
+        for kind, sequence in self.ids.items():
+            sequence.issued = (issued or {}).get(kind, 0)
         self.slices = {
             name: _by_deal(getattr(log, name), len(plan)) for name in ("changes", "touches", "next_steps")
         }
@@ -56,11 +64,11 @@ class DealRowBuilder:
             yield rows
 
     def _deal(self, deal: int, out: dict[str, list[tuple]]) -> None:
-        plan, rng = self.plan, np.random.default_rng([self.seed, 2, deal])
+        plan, rng = self.plan, np.random.default_rng([self.seed, *self.rng_key, deal])
         rep = self.org.reps[plan.rep[deal]]
         created_day = to_date(self.days[plan.created_day[deal]])
         ref = DealRef(
-            opportunity_id=record_id("opportunity", deal + 1),
+            opportunity_id=record_id("opportunity", self.first_deal + deal + 1),
             account_id=self.org.accounts[plan.account[deal]][0],
             account_name=self.org.account_names[plan.account[deal]],
             created_at=self._edit_time(created_day, rng),

@@ -44,6 +44,9 @@ class SimLog:
     next_steps: dict[str, np.ndarray]  # deal, day, is_set, stage
     truth: dict[str, np.ndarray]  # deal, date, p_win
     categories: tuple[str, ...]  # category codes: open categories weakest first, then won, then lost
+    final_state: np.ndarray | None = None  # latent rows of every deal at the start of today
+    fields: DealFields | None = None  # amount, close date, category of every deal at the start of today
+    is_open: np.ndarray | None = None  # open at the start of today
 
 
 def simulate(
@@ -121,7 +124,13 @@ def simulate(
             "p_win": true_win_probability(table, state[active]),
         }
     )
-    return SimLog(**{name: _concatenate(chunks) for name, chunks in logs.items()}, categories=fields.codes)
+    return SimLog(
+        **{name: _concatenate(chunks) for name, chunks in logs.items()},
+        categories=fields.codes,
+        final_state=state,
+        fields=fields,
+        is_open=is_open,
+    )
 
 
 def _changes(deals: np.ndarray, day, stage: np.ndarray, fields: DealFields) -> dict[str, np.ndarray]:

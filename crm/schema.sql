@@ -169,3 +169,47 @@ create table sim_truth.deal_daily (
     true_p_win           double precision not null,
     primary key (opportunity_id, as_of_date)
 );
+
+-- What the simulator needs to continue (crm.demo_advance): how it was built, the id counters, and
+-- each open deal's hidden state and tracked-field values. Closed deals never change, so they leave.
+create table sim_truth.sim_state (
+    seed                 bigint not null,
+    history_start        date not null,
+    config_json          text not null       -- the DemoConfig, as crm.demo_state writes it
+);
+
+create table sim_truth.id_counter (
+    kind                 text primary key,   -- crm.demo_ids.PREFIXES key
+    issued               bigint not null
+);
+
+create table sim_truth.deal_state (
+    deal                 bigint primary key, -- 0-based deal number: opportunity id number - 1
+    rep                  integer not null,   -- index into the org's reps
+    account              integer not null,   -- index into the org's accounts
+    segment              smallint not null,
+    activity             smallint not null,
+    quality              smallint not null,
+    stage                smallint not null,
+    buyer                smallint not null,
+    champion             smallint not null,
+    threads              smallint not null,
+    next_step            smallint not null,
+    warmth               smallint not null,
+    stall                smallint not null,
+    amount               double precision,   -- null: the rep never entered one
+    close_date           date not null,
+    category             smallint not null   -- code into the open forecast categories, weakest first
+);
+
+-- The true effect of each Momentum task a simulated rep completed: the hidden state before and after.
+create table sim_truth.action_effects (
+    task_id              text primary key,
+    opportunity_id       text not null,
+    action_type          text,
+    completed_date       date not null,
+    state_before         text not null,      -- STATE_COLUMNS=values, space separated
+    state_after          text not null,
+    true_p_win_before    double precision not null,
+    true_p_win_after     double precision not null
+);

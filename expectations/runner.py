@@ -11,11 +11,13 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import great_expectations as gx
 import psycopg
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from expectations.data_docs import validate_and_publish
 from expectations.suites import Validation, build_suite
 
 RESULTS_DDL = """
@@ -42,6 +44,7 @@ class ValidationOutcome:
     success: bool
     evaluated: int
     failures: list[str] = field(default_factory=list)
+    data_docs: Path | None = None  # the Data Docs index.html, when published
 
     def summary(self) -> str:
         table = f"{self.validation.schema}.{self.validation.table}"
@@ -51,10 +54,28 @@ class ValidationOutcome:
 
 
 def run_validation(
-    warehouse_url: str, validation: Validation, *, dagster_run_id: str = ""
+    warehouse_url: str, validation: Validation, *, dagster_run_id: str = "", docs_dir: Path | None = None
 ) -> ValidationOutcome:
+    """Validate in PostgreSQL and append the results; with `docs_dir`, also publish GX Data Docs there."""
     # GX would otherwise try to send usage statistics; this machine has no internet.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+    # Built only once a context is active: GX's suite objects need one.
+    def suite() -> gx.ExpectationSuite:
+        return build_suite(validation.suite, warehouse_url, schema=validation.schema, table=validation.table)
+
+    data_docs = None
+    if docs_dir is None:
+        result = _validate_ephemeral(warehouse_url, validation, suite)
+    else:
+        result, data_docs = validate_and_publish(warehouse_url, validation, suite, docs_dir)
+
+    failures = [_describe_failure(r) for r in result.results if not r.success]
+    _record(warehouse_url, validation, result.results, dagster_run_id)
+    return ValidationOutcome(validation, bool(result.success), len(result.results), failures, data_docs)
+
+
+def _validate_ephemeral(warehouse_url: str, validation: Validation, suite):
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # A generic SQL data source: the Postgres one rejects socket URLs (postgresql://user@/db?host=/dir).
@@ -63,22 +84,31 @@ def run_validation(
         validation.table, table_name=validation.table, schema_name=validation.schema
     )
     batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
-    result = batch.validate(build_suite(validation.suite, warehouse_url))
-
-    failures = [_describe_failure(r) for r in result.results if not r.success]
-    _record(warehouse_url, validation, result.results, dagster_run_id)
-    return ValidationOutcome(validation, bool(result.success), len(result.results), failures)
+    return batch.validate(suite())
 
 
 def _describe_failure(expectation_result) -> str:
     config = expectation_result.expectation_config
-    column = config.kwargs.get("column")
+    column = _column(config)
     details = expectation_result.result or {}
     observed = details.get("unexpected_count", details.get("observed_value"))
-    if expectation_result.exception_info and expectation_result.exception_info.get("raised_exception"):
-        observed = expectation_result.exception_info.get("exception_message")
+    info = expectation_result.exception_info or {}
+    # GX nests the error per metric when a metric query failed (e.g. a suite's SQL has a typo).
+    errors = [info] + [value for value in info.values() if isinstance(value, dict)]
+    raised = [error.get("exception_message") for error in errors if error.get("raised_exception")]
+    if raised:
+        observed = str(raised[0]).splitlines()[0]
     where = f" on {column}" if column else ""
-    return f"{config.type}{where} failed (observed: {observed})"
+    what = f" ({config.description})" if config.description else ""
+    return f"{_expectation_type(config)}{where} failed{what} (observed: {observed})"
+
+
+def _expectation_type(config) -> str:
+    return (config.meta or {}).get("momentum_expectation") or config.type
+
+
+def _column(config) -> str | None:
+    return config.kwargs.get("column") or (config.meta or {}).get("column")
 
 
 def _record(warehouse_url: str, validation: Validation, results, dagster_run_id: str) -> None:
@@ -90,8 +120,8 @@ def _record(warehouse_url: str, validation: Validation, results, dagster_run_id:
             validation.suite,
             f"{validation.schema}.{validation.table}",
             validation.severity,
-            r.expectation_config.type,
-            r.expectation_config.kwargs.get("column"),
+            _expectation_type(r.expectation_config),
+            _column(r.expectation_config),
             bool(r.success),
             json.dumps(_observed(r), default=str),
             dagster_run_id or None,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import great_expectations as gx
 import psycopg
 import yaml
+
+from expectations.extensions import build_shorthand, is_shorthand, resolve_relative_dates
 
 EXPECTATIONS_DIR = Path(__file__).parent
 SEVERITIES = ("block", "warn")
@@ -39,17 +42,24 @@ def load_registry(path: Path = EXPECTATIONS_DIR / "registry.yml") -> list[Valida
     return validations
 
 
-def build_suite(suite_name: str, warehouse_url: str) -> gx.ExpectationSuite:
-    """The suite from expectations/suites/<name>.yml.
+def build_suite(
+    suite_name: str, warehouse_url: str, *, schema: str = "", table: str = ""
+) -> gx.ExpectationSuite:
+    """The suite from expectations/suites/<name>.yml, for the table it validates.
 
-    `value_set_query` is our one extension: a SQL query whose first column becomes
-    the expectation's value_set, so allowed values can come from CRM metadata.
+    Our extensions: `value_set_query` (a SQL query whose first column becomes the
+    value_set, so allowed values can come from CRM metadata), `{days_from_today: N}`
+    as a bound, and the `momentum_*` shorthands of expectations/extensions.py.
     """
     spec = yaml.safe_load((EXPECTATIONS_DIR / "suites" / f"{suite_name}.yml").read_text())
     suite = gx.ExpectationSuite(name=spec["name"])
+    today = dt.date.today()
     for entry in spec["expectations"]:
         ((expectation_type, kwargs),) = entry.items()
-        kwargs = dict(kwargs)
+        kwargs = resolve_relative_dates(dict(kwargs or {}), today)
+        if is_shorthand(expectation_type):
+            suite.add_expectation(build_shorthand(expectation_type, kwargs, warehouse_url, schema, table))
+            continue
         if "value_set_query" in kwargs:
             kwargs["value_set"] = _query_values(warehouse_url, kwargs.pop("value_set_query"))
         suite.add_expectation(_expectation_class(expectation_type)(**kwargs))

@@ -6,10 +6,13 @@ per object, so a failed object leaves its raw table and watermark as they were.
 The watermark is the highest `system_modstamp` loaded. The next run re-reads rows
 stamped *at* the watermark (>=, not >): a CRM commits records stamped in the same
 second in separate transactions, and the merge makes the overlap harmless.
+Rows that cannot be loaded (no id, unparseable value, an older duplicate) are
+quarantined in `raw_crm._rejects` (see extract/quarantine.py), never dropped.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from extract.objects import CRM_OBJECTS, CrmObject
+from extract.quarantine import REJECTS_DDL, classify_incoming, quarantine_rejects
 
 RAW_SCHEMA = "raw_crm"
 STATE_TABLE = "_extract_state"
@@ -28,6 +32,9 @@ class ObjectExtract:
     received: int
     loaded: int
     high_watermark: datetime | None
+    rejected: int = 0
+    # Columns the raw table has but this extract did not receive (dropped or renamed in the CRM).
+    missing_columns: tuple[str, ...] = ()
 
 
 def extract_crm(
@@ -37,23 +44,39 @@ def extract_crm(
     source_schema: str = "crm",
     objects: tuple[CrmObject, ...] = CRM_OBJECTS,
     full_refresh: bool = False,
+    run_id: str = "",
 ) -> list[ObjectExtract]:
-    """Copy new and changed records of every object; returns what each object received and loaded."""
+    """Copy new and changed records of every object; per object: received = loaded + rejected."""
+    run_id = run_id or uuid.uuid4().hex
     with (
         psycopg.connect(source_url, autocommit=True) as source,
         psycopg.connect(warehouse_url, autocommit=True) as warehouse,
     ):
         _ensure_state_table(warehouse)
         return [
-            _extract_object(source, warehouse, source_schema, crm_object, full_refresh)
+            _extract_object(source, warehouse, source_schema, crm_object, full_refresh, run_id)
             for crm_object in objects
         ]
 
 
-def _extract_object(source, warehouse, source_schema: str, crm_object: CrmObject, full_refresh: bool):
-    columns = _source_columns(source, source_schema, crm_object.name)
+def _extract_object(source, warehouse, source_schema, crm_object: CrmObject, full_refresh: bool, run_id: str):
+    columns = _table_columns(source, source_schema, crm_object.name)
+    source_names = {name for name, _ in columns}
+    for required in (crm_object.primary_key, "system_modstamp"):
+        if required not in source_names:
+            raise LookupError(
+                f"{source_schema}.{crm_object.name} has no column {required}: cannot extract it"
+            )
     raw_table = sql.Identifier(RAW_SCHEMA, crm_object.name)
     _ensure_raw_table(warehouse, crm_object.name, columns, full_refresh)
+    raw_types = dict(_table_columns(warehouse, RAW_SCHEMA, crm_object.name))
+    missing = tuple(name for name in raw_types if name not in source_names and name != "_extracted_at")
+    # A column whose source type differs from the raw table's (the raw table is the contract once it
+    # exists) is staged as text and parsed row by row; identical types travel as they are.
+    typed_checks = {
+        name: raw_types[name] for name, data_type in columns if data_type != raw_types[name] != "text"
+    }
+    staged = {name: ("text" if name in typed_checks else data_type) for name, data_type in columns}
     watermark = None if full_refresh else _watermark(warehouse, crm_object.name)
 
     column_list = sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns)
@@ -62,44 +85,61 @@ def _extract_object(source, warehouse, source_schema: str, crm_object: CrmObject
     )
     if watermark is not None:
         select += sql.SQL(" where system_modstamp >= {}").format(sql.Literal(watermark))
+    typed = sql.SQL(", ").join(
+        sql.SQL("{}::{}").format(sql.Identifier(name), sql.SQL(raw_types[name]))
+        if name in typed_checks
+        else sql.Identifier(name)
+        for name, _ in columns
+    )
 
     with warehouse.transaction():
         warehouse.execute(
-            sql.SQL("create temp table incoming on commit drop as select {cols} from {raw} limit 0").format(
-                cols=column_list, raw=raw_table
+            sql.SQL(
+                "create temp table incoming ({}, _source_row bigint generated always as identity, "
+                "_reject_reason text) on commit drop"
+            ).format(
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(staged[name]))
+                    for name, _ in columns
+                )
             )
         )
         received = _stream_copy(source, warehouse, select, column_list)
+        classify_incoming(warehouse, crm_object.primary_key, typed_checks)
+        rejected = quarantine_rejects(warehouse, crm_object.name, run_id)
         key = sql.Identifier(crm_object.primary_key)
         warehouse.execute(
-            sql.SQL("delete from {raw} r using incoming i where r.{key} = i.{key}").format(
-                raw=raw_table, key=key
-            )
+            sql.SQL(
+                "delete from {raw} r using incoming i where i._reject_reason is null and r.{key} = i.{key}::{type}"
+            ).format(raw=raw_table, key=key, type=sql.SQL(raw_types[crm_object.primary_key]))
         )
-        # distinct on the key: a source that repeats a key (it should not) loads its latest version once.
         loaded = warehouse.execute(
             sql.SQL(
-                "insert into {raw} ({cols}, _extracted_at) "
-                "select distinct on ({key}) {cols}, now() from incoming order by {key}, system_modstamp desc"
-            ).format(raw=raw_table, cols=column_list, key=key)
+                "insert into {raw} ({cols}, _extracted_at) select {typed}, now() from incoming "
+                "where _reject_reason is null"
+            ).format(raw=raw_table, cols=column_list, typed=typed)
         ).rowcount
         new_watermark = warehouse.execute(
             sql.SQL("select max(system_modstamp) from {raw}").format(raw=raw_table)
         ).fetchone()[0]
         warehouse.execute(
             sql.SQL(
-                "insert into {state} (object_name, high_watermark, last_received, last_extracted_at) "
-                "values (%s, %s, %s, now()) on conflict (object_name) do update set "
-                "high_watermark = excluded.high_watermark, last_received = excluded.last_received, "
+                "insert into {state} (object_name, high_watermark, last_received, last_loaded, last_rejected, "
+                "missing_columns, last_extracted_at) values (%s, %s, %s, %s, %s, %s, now()) "
+                "on conflict (object_name) do update set high_watermark = excluded.high_watermark, "
+                "last_received = excluded.last_received, last_loaded = excluded.last_loaded, "
+                "last_rejected = excluded.last_rejected, missing_columns = excluded.missing_columns, "
                 "last_extracted_at = excluded.last_extracted_at"
             ).format(state=sql.Identifier(RAW_SCHEMA, STATE_TABLE)),
-            (crm_object.name, new_watermark, received),
+            (crm_object.name, new_watermark, received, loaded, rejected, list(missing)),
         )
+    if received != loaded + rejected:  # the invariant every caller relies on; never expected to fire
+        raise RuntimeError(f"{crm_object.name}: received {received} != loaded {loaded} + rejected {rejected}")
     if loaded:
         # Fresh statistics: without them the planner guesses a few dozen rows for a first load of thousands
         # and picks nested loops in the dbt models that read these tables.
         warehouse.execute(sql.SQL("analyze {}").format(raw_table))
-    return ObjectExtract(crm_object.name, received, loaded, new_watermark)
+    return ObjectExtract(crm_object.name, received, loaded, new_watermark, rejected, missing)
 
 
 def _stream_copy(source, warehouse, select: sql.Composable, column_list: sql.Composable) -> int:
@@ -117,7 +157,7 @@ def _stream_copy(source, warehouse, select: sql.Composable, column_list: sql.Com
     return warehouse.execute("select count(*) from incoming").fetchone()[0]
 
 
-def _source_columns(source, schema: str, table: str) -> list[tuple[str, str]]:
+def _table_columns(source, schema: str, table: str) -> list[tuple[str, str]]:
     rows = source.execute(
         "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
         "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
@@ -125,7 +165,7 @@ def _source_columns(source, schema: str, table: str) -> list[tuple[str, str]]:
         (schema, table),
     ).fetchall()
     if not rows:
-        raise LookupError(f"CRM object {schema}.{table} not found in the source: nothing to extract")
+        raise LookupError(f"CRM object {schema}.{table} not found: nothing to extract")
     return rows
 
 
@@ -161,6 +201,14 @@ def _ensure_state_table(warehouse) -> None:
                 "last_received bigint not null, last_extracted_at timestamptz not null)"
             ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
         )
+        # Added later: warehouses extracted before quarantine existed get them on their next run.
+        warehouse.execute(
+            sql.SQL(
+                "alter table {} add column if not exists last_loaded bigint, "
+                "add column if not exists last_rejected bigint, add column if not exists missing_columns text[]"
+            ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
+        )
+        warehouse.execute(REJECTS_DDL)
 
 
 def _watermark(warehouse, object_name: str) -> datetime | None:

@@ -56,7 +56,12 @@ def fit_calibrator(raw_scores: np.ndarray, labels: np.ndarray) -> Calibrator:
         )
     # C=1e6: effectively unregularised; two parameters cannot overfit even a few dozen rows.
     logistic = LogisticRegression(C=1e6).fit(raw.reshape(-1, 1), y)
-    return Calibrator(
-        "platt",
-        {"slope": [float(logistic.coef_[0, 0])], "intercept": [float(logistic.intercept_[0])]},
-    )
+    slope, intercept = float(logistic.coef_[0, 0]), float(logistic.intercept_[0])
+    if slope <= 0:
+        # A calibrator must never turn the trees' ranking upside down. A negative slope means the calibration
+        # slice contradicts the trees (on the demo preset: 10 won deals for the slip model, which inverted
+        # its holdout AUC to 0.27). The best non-negative slope is then 0: every deal gets the slice's
+        # base rate, an honest "no usable signal".
+        rate = float(np.clip(y.mean(), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR))
+        slope, intercept = 0.0, float(np.log(rate / (1 - rate)))
+    return Calibrator("platt", {"slope": [slope], "intercept": [intercept]})

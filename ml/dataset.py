@@ -28,41 +28,52 @@ class ClosedDealCounts:
     lost: int
 
 
-def count_closed_deals(warehouse_url: str, *, before: date) -> ClosedDealCounts:
-    """Won and lost DEALS (not snapshots) that have a labelled snapshot before `before`."""
+def count_closed_deals(warehouse_url: str, *, before: date, label: str = "label_won") -> ClosedDealCounts:
+    """DEALS (not snapshots) with a labelled snapshot before `before`: `won` = label 1, `lost` = label 0
+    (for the slip label: slipped and closed-in-quarter; a deal counts once per value it carries)."""
     query = sql.SQL(
-        "select count(distinct opportunity_id) filter (where label_won = 1),"
-        " count(distinct opportunity_id) filter (where label_won = 0)"
-        " from {relation} where label_won is not null and as_of_date < %s"
-    ).format(relation=sql.Identifier(*SNAPSHOTS_RELATION))
+        "select count(distinct opportunity_id) filter (where {label} = 1),"
+        " count(distinct opportunity_id) filter (where {label} = 0)"
+        " from {relation} where {label} is not null and as_of_date < %s"
+    ).format(relation=sql.Identifier(*SNAPSHOTS_RELATION), label=sql.Identifier(label))
     with psycopg.connect(warehouse_url) as conn:
         won, lost = conn.execute(query, (before,)).fetchone()
     return ClosedDealCounts(won=won, lost=lost)
 
 
-def read_labelled_snapshots(warehouse_url: str, *, before: date) -> pd.DataFrame:
-    """Every labelled snapshot with as_of_date < `before`, plus each deal's last snapshot date (the split
-    puts a deal wholly on the side of its last snapshot)."""
+def read_labelled_snapshots(warehouse_url: str, *, before: date, label: str = "label_won") -> pd.DataFrame:
+    """Every snapshot with a non-null `label` and as_of_date < `before`, plus each deal's last such snapshot
+    date (the split puts a deal wholly on the side of its last snapshot)."""
     context = [
         sql.SQL("opportunity_id"),
         sql.SQL("cast(as_of_date as text) as as_of_date"),
         sql.SQL("cast(max(as_of_date) over (partition by opportunity_id) as text) as last_as_of_date"),
         sql.SQL("forecast_category"),
-        sql.SQL("label_won"),
+        sql.Identifier(label),
     ]
     query = sql.SQL(
-        "select {columns} from {relation} where label_won is not null and as_of_date < {before}"
+        "select {columns} from {relation} where {label} is not null and as_of_date < {before}"
         " order by as_of_date, opportunity_id"
     ).format(
         columns=sql.SQL(", ").join(context + _feature_selects(FEATURE_COLUMNS)),
         relation=sql.Identifier(*SNAPSHOTS_RELATION),
+        label=sql.Identifier(label),
         before=sql.Literal(before),
     )
     frame = _copy_frame(warehouse_url, query, text_columns=("opportunity_id", "forecast_category"))
     for column in ("as_of_date", "last_as_of_date"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
-    frame["label_won"] = frame["label_won"].astype("int64")
+    frame[label] = frame[label].astype("int64")
     return frame
+
+
+def latest_snapshot_date(warehouse_url: str) -> date | None:
+    """The newest as_of_date in the snapshots (today's, after the morning dbt run), or None when empty."""
+    query = sql.SQL("select max(as_of_date) from {relation}").format(
+        relation=sql.Identifier(*SNAPSHOTS_RELATION)
+    )
+    with psycopg.connect(warehouse_url) as conn:
+        return conn.execute(query).fetchone()[0]
 
 
 def read_deals_to_score(warehouse_url: str, feature_columns: Sequence[str] = FEATURE_COLUMNS) -> pd.DataFrame:

@@ -68,10 +68,15 @@ def top_decile_lift(labels: np.ndarray, probabilities: np.ndarray) -> float:
 
 
 def forecast_category_baseline(
-    train: pd.DataFrame, evaluate: pd.DataFrame, *, column: str = "forecast_category"
+    train: pd.DataFrame,
+    evaluate: pd.DataFrame,
+    *,
+    column: str = "forecast_category",
+    label: str = "label_won",
 ) -> np.ndarray:
-    """The rep's own call as a probability: each forecast category's win rate on the training side,
-    applied to the rows being evaluated (unseen categories get the overall training win rate)."""
-    overall = float(train["label_won"].mean())
-    rates = train.groupby(column, dropna=False)["label_won"].mean()
+    """The rep's own call as a probability: each forecast category's rate of `label` on the training side,
+    applied to the rows being evaluated (unseen categories get the overall training rate). With another
+    `column` (e.g. stage_sort_order) it is that column's historical rate."""
+    overall = float(train[label].mean())
+    rates = train.groupby(column, dropna=False)[label].mean()
     return evaluate[column].map(rates).fillna(overall).to_numpy(dtype="float64")

@@ -15,6 +15,8 @@ def render_model_card(
     feature_columns: Sequence[str],
     calibration_method: str,
     best_iteration: int,
+    model_name: str = "momentum_win",
+    predicts: str = "P(deal ends Closed Won)",
 ) -> str:
     """Markdown: what the model predicts, on which data, how well against the baselines, and its limits."""
     names = list(metrics)
@@ -25,9 +27,9 @@ def render_model_card(
     ]
     window = "\n".join(f"- {name}: {value}" for name, value in data_window.items())
     count_lines = "\n".join(f"- {name}: {value}" for name, value in counts.items())
-    return f"""# momentum_win — model card
+    return f"""# {model_name} — model card
 
-**Predicts** P(deal ends Closed Won) for an open opportunity, from a point-in-time snapshot of what the
+**Predicts** {predicts} for an open opportunity, from a point-in-time snapshot of what the
 CRM knew on that day (marts.fct_deal_snapshots). Trained as of {as_of_date.isoformat()}.
 
 ## Data window (each deal wholly on the side of its last labelled snapshot)

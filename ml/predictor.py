@@ -38,6 +38,8 @@ class WinPredictor:
     calibrator: Calibrator
     feature_columns: tuple[str, ...]
     categories: Mapping[str, Sequence[str]]
+    output_column: str = "p_win"
+    """What the probability is called (p_win, p_slip): the pyfunc's output column."""
 
     def inputs(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The frame as the pyfunc signature describes it (floats and strings)."""
@@ -52,7 +54,7 @@ class WinPredictor:
         )
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Calibrated P(won) per row of any frame holding the contract's feature columns."""
+        """Calibrated P(label = 1) per row of any frame holding the contract's feature columns."""
         return self.calibrator.apply(self.raw_scores(frame))
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,6 +76,7 @@ class WinPredictor:
         contract = {
             "feature_columns": list(self.feature_columns),
             "categories": {k: list(v) for k, v in self.categories.items()},
+            "output_column": self.output_column,
         }
         paths[CONTRACT_FILE].write_text(json.dumps(contract, indent=2))
         return {name: str(path) for name, path in paths.items()}
@@ -86,4 +89,6 @@ class WinPredictor:
             calibrator=Calibrator.from_dict(json.loads(Path(paths[CALIBRATOR_FILE]).read_text())),
             feature_columns=tuple(contract["feature_columns"]),
             categories={k: tuple(v) for k, v in contract["categories"].items()},
+            # Win models saved before the slip model existed have no output_column: they are p_win.
+            output_column=contract.get("output_column", "p_win"),
         )

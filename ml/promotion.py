@@ -45,11 +45,12 @@ def promote_if_not_worse(
     model_name: str = MODEL_NAME,
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
+    label: str = "label_won",
 ) -> PromotionDecision:
-    """Score `holdout` (feature columns + label_won) with the challenger and the current champion; move
+    """Score `holdout` (feature columns + `label`) with the challenger and the current champion; move
     `champion` to the challenger when there is no champion or its log loss is not higher by > tolerance."""
     client = mlflow_client(tracking_uri, registry_uri)
-    labels = holdout["label_won"].to_numpy()
+    labels = holdout[label].to_numpy()
     challenger = load_version(client, model_name, challenger_version)
     challenger_loss = probability_metrics(labels, challenger.predict_proba(holdout))["log_loss"]
     champion_version = alias_version(client, model_name, CHAMPION)
@@ -58,7 +59,7 @@ def promote_if_not_worse(
         promoted, reason = True, "no champion yet"
     elif champion_version == str(challenger_version):
         promoted, reason = True, "already champion"
-    elif (champion_loss := _champion_log_loss(client, model_name, champion_version, holdout)) is None:
+    elif (champion_loss := _champion_log_loss(client, model_name, champion_version, holdout, label)) is None:
         promoted, reason = True, f"champion v{champion_version} cannot score the current holdout"
     else:
         promoted = challenger_loss <= champion_loss + tolerance
@@ -104,16 +105,14 @@ def champion_history(
 
 
 def _champion_log_loss(
-    client: MlflowClient, model_name: str, version: str, holdout: pd.DataFrame
+    client: MlflowClient, model_name: str, version: str, holdout: pd.DataFrame, label: str
 ) -> float | None:
     """The champion's log loss on the holdout, or None when it cannot load or score it (its feature contract
     names a column that no longer exists, or its files are unreadable): a champion that cannot score
     would fail every morning's scoring too, so any working challenger should replace it."""
     try:
         champion = load_version(client, model_name, version)
-        return probability_metrics(holdout["label_won"].to_numpy(), champion.predict_proba(holdout))[
-            "log_loss"
-        ]
+        return probability_metrics(holdout[label].to_numpy(), champion.predict_proba(holdout))["log_loss"]
     except Exception as error:  # any failure means the same here; the cause goes to the log
         _logger.warning("champion v%s of %s cannot score the holdout: %s", version, model_name, error)
         return None

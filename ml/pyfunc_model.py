@@ -30,7 +30,7 @@ REQUIREMENTS = [
 
 
 class WinPyfuncModel(mlflow.pyfunc.PythonModel):
-    """pyfunc wrapper: predict() returns a frame with one column, p_win (calibrated)."""
+    """pyfunc wrapper: predict() returns a frame with one column, p_win or p_slip (calibrated)."""
 
     predictor: WinPredictor
 
@@ -38,7 +38,8 @@ class WinPyfuncModel(mlflow.pyfunc.PythonModel):
         self.predictor = WinPredictor.load(context.artifacts)
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        return pd.DataFrame({"p_win": self.predictor.predict_proba(model_input)}, index=model_input.index)
+        probabilities = self.predictor.predict_proba(model_input)
+        return pd.DataFrame({self.predictor.output_column: probabilities}, index=model_input.index)
 
 
 def signature_for(predictor: WinPredictor) -> ModelSignature:
@@ -47,7 +48,7 @@ def signature_for(predictor: WinPredictor) -> ModelSignature:
         ColSpec("string" if column in predictor.categories else "double", column)
         for column in predictor.feature_columns
     ]
-    return ModelSignature(inputs=Schema(inputs), outputs=Schema([ColSpec("double", "p_win")]))
+    return ModelSignature(inputs=Schema(inputs), outputs=Schema([ColSpec("double", predictor.output_column)]))
 
 
 def save_pyfunc(predictor: WinPredictor, path: Path, input_example: pd.DataFrame) -> None:

@@ -1,4 +1,4 @@
-"""MLflow access for the win model: the explicit client, the experiment, registering and loading versions.
+"""MLflow access for the win and slip models: the explicit client, the experiment, registering and loading versions.
 
 Always an explicit `MlflowClient(tracking_uri=..., registry_uri=...)`: no global tracking URI and no
 fluent runs, so two pipelines (or two tests) in one process never write into each other's store.
@@ -19,9 +19,10 @@ from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 
 from ml.predictor import WinPredictor
 from ml.pyfunc_model import load_pyfunc_predictor
+from ml.targets import WIN
 
-MODEL_NAME = "momentum_win"
-EXPERIMENT_NAME = "momentum-win"
+MODEL_NAME = WIN.model_name
+EXPERIMENT_NAME = WIN.experiment_name
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 MODEL_ARTIFACT_PATH = "model"
@@ -49,21 +50,25 @@ def mlflow_client(tracking_uri: str, registry_uri: str | None = None) -> MlflowC
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri or tracking_uri)
 
 
-def ensure_experiment(client: MlflowClient, artifact_root: str) -> str:
-    """The experiment's id, creating it with artifacts under file://<artifact_root>/momentum-win."""
-    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+def ensure_experiment(
+    client: MlflowClient, artifact_root: str, experiment_name: str = EXPERIMENT_NAME
+) -> str:
+    """The experiment's id, creating it with artifacts under file://<artifact_root>/<experiment_name>."""
+    experiment = client.get_experiment_by_name(experiment_name)
     if experiment is not None:
         return experiment.experiment_id
     location = artifact_root if "://" in artifact_root else f"file://{artifact_root}"
     return client.create_experiment(
-        EXPERIMENT_NAME, artifact_location=f"{location.rstrip('/')}/{EXPERIMENT_NAME}"
+        experiment_name, artifact_location=f"{location.rstrip('/')}/{experiment_name}"
     )
 
 
-def register_challenger(client: MlflowClient, run_id: str, *, model_name: str = MODEL_NAME) -> ModelVersion:
+def register_challenger(
+    client: MlflowClient, run_id: str, *, model_name: str = MODEL_NAME, description: str = WIN.predicts
+) -> ModelVersion:
     """A new version from the run's pyfunc, with the `challenger` alias moved onto it."""
     if not _exists(lambda: client.get_registered_model(model_name)):
-        client.create_registered_model(model_name, description="P(open deal ends Closed Won), calibrated.")
+        client.create_registered_model(model_name, description=description)
     source = f"{client.get_run(run_id).info.artifact_uri}/{MODEL_ARTIFACT_PATH}"
     version = client.create_model_version(model_name, source=source, run_id=run_id)
     client.set_registered_model_alias(model_name, CHALLENGER, version.version)
@@ -85,7 +90,7 @@ def load_version(client: MlflowClient, model_name: str, version: str) -> WinMode
 def load_champion(
     tracking_uri: str, *, registry_uri: str | None = None, model_name: str = MODEL_NAME
 ) -> WinModel | None:
-    """`models:/momentum_win@champion` in memory, or None while no model has been promoted.
+    """`models:/<model_name>@champion` in memory (default momentum_win), or None while no model has been promoted.
 
     Nothing is cached: every call re-reads the alias, so a retrain or a rollback takes effect at the
     next call, and a long-running process never scores with a demoted model."""

@@ -1,7 +1,12 @@
-"""Score every open deal with the champion and write ml_outputs.deal_scores (one row per deal per date).
+"""Score every open deal with the champions and write ml_outputs.deal_scores (one row per deal per date).
 
-Without a champion (too little history yet) each deal gets its CRM stage's default probability, marked
+Without a win champion (too little history yet) each deal gets its CRM stage's default probability, marked
 score_source = 'stage_probability', so downstream marts and the CRM sync never see a gap.
+
+p_slip comes from the slip champion and p_close_in_quarter = p_win x (1 - p_slip) (DESIGN.md, "Labels").
+Without a slip champion both are NULL, not p_win: p_win is P(won at any time), and publishing it as
+P(won this quarter) would overstate every quarter's forecast without saying so. A consumer that wants a
+number anyway has to write coalesce(p_close_in_quarter, p_win) and so makes that choice visibly.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import psycopg
 from ml.dataset import read_deals_to_score
 from ml.explanations import top_factors
 from ml.registry import WinModel, load_champion
+from ml.targets import SLIP
 
 SCORE_COLUMNS = (
     "opportunity_id", "as_of_date", "p_win", "score_source", "model_name", "model_version",
-    "top_factors_for", "top_factors_against", "scored_at",
+    "top_factors_for", "top_factors_against", "scored_at", "p_slip", "p_close_in_quarter",
+    "slip_model_version",
 )  # fmt: skip
 # p_win is null only on the fallback path for a deal whose stage has no default probability, a defect
 # the feature suite reports; a made-up number would be worse than an honest gap.
@@ -37,7 +44,12 @@ create table if not exists ml_outputs.deal_scores (
     top_factors_against text,
     scored_at timestamptz not null,
     primary key (as_of_date, opportunity_id)
-)
+);
+-- Added with the slip model: tables created before it get the columns here, null on older rows.
+alter table ml_outputs.deal_scores
+    add column if not exists p_slip double precision,
+    add column if not exists p_close_in_quarter double precision,
+    add column if not exists slip_model_version text
 """
 FALLBACK_SOURCE, FALLBACK_MODEL, FALLBACK_VERSION = (
     "stage_probability",
@@ -56,6 +68,8 @@ class ScoringSummary:
     model_version: str
     mean_p_win: float | None
     seconds: float
+    slip_model_version: str | None = None
+    """None: no slip champion yet, so p_slip and p_close_in_quarter are null."""
 
 
 def score_open_deals(
@@ -75,6 +89,8 @@ def score_open_deals(
     else:
         deals = read_deals_to_score(warehouse_url, champion.predictor.feature_columns)
         scores = _model_scores(deals, champion)
+    slip_champion = load_champion(tracking_uri, registry_uri=registry_uri, model_name=SLIP.model_name)
+    _add_slip_scores(scores, deals, slip_champion, warehouse_url)
     scores.insert(1, "as_of_date", as_of_date)
     scores["scored_at"] = scored_at
     _replace_scores(warehouse_url, as_of_date, scores)
@@ -87,7 +103,27 @@ def score_open_deals(
         model_version=FALLBACK_VERSION if champion is None else champion.version,
         mean_p_win=float(p_win.mean()) if len(p_win) else None,
         seconds=time.perf_counter() - started,
+        slip_model_version=None if slip_champion is None else slip_champion.version,
     )
+
+
+def _add_slip_scores(
+    scores: pd.DataFrame, deals: pd.DataFrame, slip: WinModel | None, warehouse_url: str
+) -> None:
+    """p_slip, p_close_in_quarter and slip_model_version, in place (null without a slip champion)."""
+    if slip is None or deals.empty:
+        scores["p_slip"], scores["p_close_in_quarter"], scores["slip_model_version"] = np.nan, np.nan, None
+        return
+    missing = [column for column in slip.predictor.feature_columns if column not in deals.columns]
+    if missing:  # the slip champion's contract names columns the win champion's read did not fetch
+        extra = read_deals_to_score(warehouse_url, missing).drop(columns=["stage_name"], errors="ignore")
+        deals = deals.merge(extra[["opportunity_id", *missing]], on="opportunity_id", how="left")
+    p_slip = slip.predict_proba(deals)
+    scores["p_slip"] = np.round(p_slip, P_WIN_DECIMALS)
+    scores["p_close_in_quarter"] = np.round(
+        scores["p_win"].to_numpy(dtype="float64") * (1 - p_slip), P_WIN_DECIMALS
+    )
+    scores["slip_model_version"] = slip.version
 
 
 def _model_scores(deals: pd.DataFrame, model: WinModel) -> pd.DataFrame:

@@ -32,6 +32,8 @@ class TimeSplit:
     holdout: pd.DataFrame
     starts: dict[str, date]
     """First last-snapshot date of each slice: the data window logged with the run."""
+    label: str = "label_won"
+    """The label column the slices are split for (label_won or label_slipped)."""
 
     def slices(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in SLICE_STARTS}
@@ -42,13 +44,13 @@ class TimeSplit:
             if rows.empty:
                 return f"closed deals span too few weeks to split by time: the {name} slice is empty"
         for name in ("calibration", "holdout"):
-            if self.slices()[name]["label_won"].nunique() < 2:
-                return f"the {name} slice holds only one outcome; need both won and lost deals in it"
+            if self.slices()[name][self.label].nunique() < 2:
+                return f"the {name} slice holds only one {self.label} outcome; need both 0 and 1 in it"
         return None
 
 
-def split_by_last_snapshot(snapshots: pd.DataFrame) -> TimeSplit:
-    """Split rows carrying opportunity_id, last_as_of_date and label_won (see module docstring)."""
+def split_by_last_snapshot(snapshots: pd.DataFrame, label: str = "label_won") -> TimeSplit:
+    """Split rows carrying opportunity_id, last_as_of_date and `label` (see module docstring)."""
     last_dates = snapshots.groupby("opportunity_id")["last_as_of_date"].first().sort_values(kind="stable")
     positions = {name: int(share * len(last_dates)) for name, share in SLICE_STARTS.items()}
     starts = {
@@ -63,4 +65,4 @@ def split_by_last_snapshot(snapshots: pd.DataFrame) -> TimeSplit:
     slice_index = np.searchsorted(boundaries, last_of_row, side="right")
     names = list(SLICE_STARTS)
     parts = {name: snapshots[slice_index == i].reset_index(drop=True) for i, name in enumerate(names)}
-    return TimeSplit(**parts, starts=starts)
+    return TimeSplit(**parts, starts=starts, label=label)

@@ -1,5 +1,7 @@
-"""Train the win model as of a date: read labelled snapshots, split by time, fit, evaluate against the
-baselines, log to MLflow, register a `challenger` version and promote it if it is not worse."""
+"""Train the win or slip model as of a date: read labelled snapshots, split by time, fit, evaluate against
+the baselines, log to MLflow, register a `challenger` version and promote it if it is not worse.
+
+One function for both targets (ml/targets.py); `train_win_model` and `train_slip_model` only name one."""
 
 from __future__ import annotations
 
@@ -9,22 +11,17 @@ from datetime import date
 
 import pandas as pd
 
+from ml.baselines import baseline_probabilities
 from ml.dataset import count_closed_deals, read_labelled_snapshots
-from ml.evaluation import forecast_category_baseline, probability_metrics
+from ml.evaluation import probability_metrics
 from ml.features import FEATURE_COLUMNS
-from ml.fitting import EARLY_STOPPING_ROUNDS, LIGHTGBM_PARAMS, NUM_BOOST_ROUND, fit_win_predictor
+from ml.fitting import LIGHTGBM_PARAMS, MIN_BOOST_ROUND, NUM_BOOST_ROUND, fit_predictor
 from ml.model_card import render_model_card
 from ml.predictor import WinPredictor
 from ml.promotion import PromotionDecision, promote_if_not_worse
-from ml.registry import (
-    CHAMPION,
-    MODEL_NAME,
-    alias_version,
-    ensure_experiment,
-    mlflow_client,
-    register_challenger,
-)
+from ml.registry import CHAMPION, alias_version, ensure_experiment, mlflow_client, register_challenger
 from ml.splits import SLICE_STARTS, TimeSplit, split_by_last_snapshot
+from ml.targets import SLIP, WIN, Target
 from ml.tracking import log_training_run
 
 
@@ -43,7 +40,19 @@ class TrainingResult:
     seconds: float = 0.0
 
 
-def train_win_model(
+def train_win_model(warehouse_url: str, tracking_uri: str, artifact_root: str, **options) -> TrainingResult:
+    """`train_model` for P(won); options as there."""
+    return train_model(WIN, warehouse_url, tracking_uri, artifact_root, **options)
+
+
+def train_slip_model(warehouse_url: str, tracking_uri: str, artifact_root: str, **options) -> TrainingResult:
+    """`train_model` for P(slipped | won), on snapshots of won deals; `min_closed_per_class` counts slipped
+    and in-quarter won deals."""
+    return train_model(SLIP, warehouse_url, tracking_uri, artifact_root, **options)
+
+
+def train_model(
+    target: Target,
     warehouse_url: str,
     tracking_uri: str,
     artifact_root: str,
@@ -53,7 +62,7 @@ def train_win_model(
     tags: dict[str, str],
     registry_uri: str | None = None,
 ) -> TrainingResult:
-    """Train on labelled snapshots with as_of_date < `as_of_date` and register the result as `challenger`
+    """Train `target` on labelled snapshots with as_of_date < `as_of_date` and register the result as `challenger`
     (and `champion` when it is not worse). With fewer than `min_closed_per_class` won or lost DEALS,
     or a history too short to split by time, nothing is trained and `message` says why in one line.
 
@@ -62,54 +71,73 @@ def train_win_model(
     later; for the weekly retrain (as of today) every label is already known.
     """
     started = time.perf_counter()
-    counts = count_closed_deals(warehouse_url, before=as_of_date)
+    label = target.label_column
+    counts = count_closed_deals(warehouse_url, before=as_of_date, label=label)
     client = mlflow_client(tracking_uri, registry_uri)
 
     def not_trained(why: str) -> TrainingResult:
-        champion = alias_version(client, MODEL_NAME, CHAMPION)
+        champion = alias_version(client, target.model_name, CHAMPION)
         fallback = (
-            f"champion v{champion} keeps scoring" if champion else "scores fall back to stage probability"
+            f"champion v{champion} keeps scoring"
+            if champion
+            else "scores fall back to stage probability"
+            if target is WIN
+            else f"{target.output_column} stays empty"
         )
         seconds = time.perf_counter() - started
         return TrainingResult(False, f"{why}; {fallback}", counts.won, counts.lost, seconds=seconds)
 
     if min(counts.won, counts.lost) < min_closed_per_class:
         return not_trained(
-            f"not enough closed deals to train: {counts.won} won, {counts.lost} lost,"
+            f"not enough closed deals to train: {counts.won} {target.positive}, {counts.lost} {target.negative},"
             f" need {min_closed_per_class} of each"
         )
-    split = split_by_last_snapshot(read_labelled_snapshots(warehouse_url, before=as_of_date))
+    split = split_by_last_snapshot(
+        read_labelled_snapshots(warehouse_url, before=as_of_date, label=label), label
+    )
     if problem := split.problem():
-        return not_trained(f"no model trained: {problem}")
+        return not_trained(f"no {target.kind} model trained: {problem}")
 
-    predictor = fit_win_predictor(split)
+    predictor = fit_predictor(split, target.output_column)
     metrics = _holdout_metrics(predictor, split)
     window = _data_window(split, as_of_date)
     run_id = log_training_run(
         client,
-        ensure_experiment(client, artifact_root),
-        run_name=f"win-{as_of_date.isoformat()}",
+        ensure_experiment(client, artifact_root, target.experiment_name),
+        run_name=f"{target.kind}-{as_of_date.isoformat()}",
         tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}},
         params=_params(predictor, as_of_date),
         metrics=_flat_metrics(metrics, predictor, split),
         predictor=predictor,
-        calibration_curves=_curves(predictor, split.holdout),
+        calibration_curves=_curves(predictor, split),
         model_card=render_model_card(
             as_of_date=as_of_date,
             data_window=window,
-            counts={"won deals": counts.won, "lost deals": counts.lost} | _slice_rows(split),
+            counts={f"{target.positive} deals": counts.won, f"{target.negative} deals": counts.lost}
+            | _slice_rows(split),
             metrics=metrics,
             feature_columns=predictor.feature_columns,
             calibration_method=predictor.calibrator.method,
             best_iteration=predictor.booster.num_trees(),
+            model_name=target.model_name,
+            predicts=target.predicts,
         ),
         input_example=split.holdout,
     )
-    version = str(register_challenger(client, run_id).version)
-    decision = promote_if_not_worse(tracking_uri, version, split.holdout, registry_uri=registry_uri)
+    version = str(
+        register_challenger(client, run_id, model_name=target.model_name, description=target.predicts).version
+    )
+    decision = promote_if_not_worse(
+        tracking_uri,
+        version,
+        split.holdout,
+        model_name=target.model_name,
+        registry_uri=registry_uri,
+        label=label,
+    )
     model, stage = metrics["model"], metrics["stage_probability"]
     message = (
-        f"trained momentum_win v{version}: holdout AUC {model['auc']:.3f} (stage probability"
+        f"trained {target.model_name} v{version}: holdout AUC {model['auc']:.3f} (stage probability"
         f" {stage['auc']:.3f}), log loss {model['log_loss']:.3f} ({stage['log_loss']:.3f});"
         f" {'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
     )
@@ -127,12 +155,11 @@ def train_win_model(
 
 
 def _holdout_metrics(predictor: WinPredictor, split: TimeSplit) -> dict[str, dict[str, float]]:
-    holdout, labels = split.holdout, split.holdout["label_won"].to_numpy()
+    holdout, labels = split.holdout, split.holdout[split.label].to_numpy()
     training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
-    return {
-        "model": probability_metrics(labels, predictor.predict_proba(holdout)),
-        "stage_probability": probability_metrics(labels, holdout["stage_default_probability"].to_numpy()),
-        "forecast_category": probability_metrics(labels, forecast_category_baseline(training_side, holdout)),
+    baselines = baseline_probabilities(training_side, holdout, split.label)
+    return {"model": probability_metrics(labels, predictor.predict_proba(holdout))} | {
+        name: probability_metrics(labels, probabilities) for name, probabilities in baselines.items()
     }
 
 
@@ -164,7 +191,7 @@ def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
     return {
         **{f"lgb_{key}": value for key, value in LIGHTGBM_PARAMS.items()},
         "num_boost_round": NUM_BOOST_ROUND,
-        "early_stopping_rounds": EARLY_STOPPING_ROUNDS,
+        "min_boost_round": MIN_BOOST_ROUND,
         "calibration_method": predictor.calibrator.method,
         "feature_count": len(FEATURE_COLUMNS),
         "split_deal_shares": ", ".join(f"{name} from {share:.0%}" for name, share in SLICE_STARTS.items()),
@@ -172,9 +199,8 @@ def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
     }
 
 
-def _curves(predictor: WinPredictor, holdout: pd.DataFrame) -> dict:
-    labels = holdout["label_won"].to_numpy()
-    return {
-        "model": (labels, predictor.predict_proba(holdout)),
-        "stage probability": (labels, holdout["stage_default_probability"].to_numpy()),
-    }
+def _curves(predictor: WinPredictor, split: TimeSplit) -> dict:
+    labels = split.holdout[split.label].to_numpy()
+    training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
+    stage = baseline_probabilities(training_side, split.holdout, split.label)["stage_probability"]
+    return {"model": (labels, predictor.predict_proba(split.holdout)), "stage baseline": (labels, stage)}

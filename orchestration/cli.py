@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -12,7 +11,9 @@ from datetime import UTC, date, datetime
 
 import click
 
+from orchestration.evaluate_cli import evaluate, model
 from orchestration.runner import JobReport, run_job
+from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
 from warehouse.server import redact, warehouse_url
 from warehouse.settings import load_settings
@@ -25,7 +26,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     # MLflow's per-file download bars and INFO lines would bury the one-line-per-step progress.
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")
 
 
 @main.group()
@@ -106,6 +107,11 @@ def ui(port: int) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), "PATH": path}
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port)]
     raise SystemExit(subprocess.call(command, env=env))
+
+
+main.add_command(evaluate)
+main.add_command(model)
+main.add_command(sim)
 
 
 def _run_or_exit(settings, job_name: str, as_of: date) -> JobReport:

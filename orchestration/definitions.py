@@ -8,6 +8,7 @@ from orchestration.ingest.assets import extract_crm_objects
 from orchestration.ingest.checks import expectation_checks
 from orchestration.jobs import build_schedules, morning_job, retrain_job
 from orchestration.modeling.assets import deal_scores, win_model
+from orchestration.modeling.slip_assets import slip_model
 from orchestration.playbook.assets import tmva_daily
 from orchestration.resources import build_resources
 from orchestration.sync.assets import crm_sync_assets
@@ -21,6 +22,7 @@ defs = dg.Definitions(
         extract_crm_objects,
         dbt_warehouse_models,
         win_model,
+        slip_model,
         deal_scores,
         tmva_daily,
         dbt_output_models,

@@ -4,13 +4,14 @@ import dagster as dg
 
 from orchestration.ingest.assets import extract_crm_objects
 from orchestration.modeling.assets import WIN_MODEL_KEY, win_model
+from orchestration.modeling.slip_assets import SLIP_MODEL_KEY, slip_model
 from orchestration.resources import AS_OF_TAG
 from orchestration.transform.assets import dbt_warehouse_models
 
-# The morning job never trains: it scores with whatever model is champion.
+# The morning job never trains: it scores with whatever models are champion.
 morning_job = dg.define_asset_job(
     "morning",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(WIN_MODEL_KEY),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(WIN_MODEL_KEY, SLIP_MODEL_KEY),
     description="Extract the CRM, build and check the warehouse, score deals, pick TMVAs, sync back to the CRM.",
 )
 
@@ -18,8 +19,8 @@ morning_job = dg.define_asset_job(
 # warehouse models, not only the model's ancestors: dbt's relationship tests read the sibling models.
 retrain_job = dg.define_asset_job(
     "retrain",
-    selection=dg.AssetSelection.assets(extract_crm_objects, dbt_warehouse_models, win_model),
-    description="Rebuild the snapshots, train a challenger, and promote it when it is not worse than the champion.",
+    selection=dg.AssetSelection.assets(extract_crm_objects, dbt_warehouse_models, win_model, slip_model),
+    description="Rebuild the snapshots, train win and slip challengers, promote each when not worse than its champion.",
 )
 
 

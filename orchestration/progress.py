@@ -37,7 +37,8 @@ class _StepProgressHandler(logging.Handler):
             _say(f"  x {event.step_key} failed: {message}")
         elif kind == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             check = event.event_specific_data
-            _say(f"  x check {check.check_name} on {check.asset_key.to_user_string()} failed")
+            outcome = "failed" if check.severity == dg.AssetCheckSeverity.ERROR else "warned"
+            _say(f"  x check {check.check_name} on {check.asset_key.to_user_string()} {outcome}")
 
 
 @dg.logger(description="One console line per step started, finished (with its duration) or failed.")

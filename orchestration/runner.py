@@ -23,6 +23,7 @@ class JobReport:
     as_of: date
     step_seconds: dict[str, float] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     log_path: Path | None = None
 
@@ -68,8 +69,7 @@ def run_job(
             report.failed_steps.append(event.step_key)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             evaluation = event.event_specific_data
-            description = evaluation.description or ""
-            report.failed_checks.append(
-                f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {description}"
-            )
+            line = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description or ''}"
+            blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
+            (report.failed_checks if blocking else report.warned_checks).append(line)
     return report

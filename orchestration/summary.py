@@ -9,6 +9,9 @@ from warehouse.frames import read_frame, relation_exists
 from warehouse.server import mlflow_database_url, redact
 from warehouse.settings import Settings
 
+# Twenty data-check steps of a tenth of a second each would bury the ones that matter.
+SLOWEST_STEPS_SHOWN = 8
+
 
 def print_run_summary(
     settings: Settings, url: str, reports: list[JobReport], *, total_seconds: float | None
@@ -18,6 +21,8 @@ def print_run_summary(
         click.echo(f"\n{report.job_name} job {status} (run {report.run_id[:8]}, as of {report.as_of})")
         for failure in report.failed_checks:
             click.echo(f"  blocking data check failed: {failure}")
+        for warning in report.warned_checks:
+            click.echo(f"  data warning (run continued): {warning}")
         for step in report.failed_steps:
             click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
         if report.failed_checks or report.failed_steps:
@@ -26,8 +31,14 @@ def print_run_summary(
             )
         if report.step_seconds:
             click.echo("  step timings:")
-            for step, seconds in sorted(report.step_seconds.items(), key=lambda item: -item[1]):
+            slowest = sorted(report.step_seconds.items(), key=lambda item: -item[1])
+            for step, seconds in slowest[:SLOWEST_STEPS_SHOWN]:
                 click.echo(f"    {seconds:7.1f}s  {step}")
+            rest = slowest[SLOWEST_STEPS_SHOWN:]
+            if rest:
+                click.echo(
+                    f"    {sum(seconds for _, seconds in rest):7.1f}s  {len(rest)} more steps (data checks)"
+                )
     morning = [report for report in reports if report.job_name == "morning" and report.success]
     if morning:
         _print_outputs(url, morning[-1])

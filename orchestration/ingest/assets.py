@@ -21,13 +21,18 @@ RAW_ASSET_KEYS = {crm_object.name: dg.AssetKey(["raw_crm", crm_object.name]) for
 def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumResource):
     """Copy new and changed CRM records (system_modstamp at or after the last watermark) into raw_crm."""
     url = momentum.url()
-    for extracted in extract_crm(source_url=url, warehouse_url=url):
-        context.log.info(f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}")
+    for extracted in extract_crm(source_url=url, warehouse_url=url, run_id=context.run.run_id):
+        context.log.info(
+            f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}, "
+            f"quarantined {extracted.rejected} (raw_crm._rejects)"
+        )
         yield dg.MaterializeResult(
             asset_key=RAW_ASSET_KEYS[extracted.object_name],
             metadata={
                 "received": extracted.received,
                 "loaded": extracted.loaded,
+                "rejected": extracted.rejected,
+                "missing_columns": ", ".join(extracted.missing_columns) or "none",
                 "high_watermark": str(extracted.high_watermark),
             },
         )

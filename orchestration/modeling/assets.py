@@ -7,6 +7,7 @@ import dagster as dg
 from ml.registry import MODEL_NAME
 from ml.scoring import score_open_deals
 from ml.training import train_win_model
+from orchestration.modeling.slip_assets import SLIP_MODEL_KEY
 from orchestration.resources import MomentumResource, as_of_date
 
 WIN_MODEL_KEY = dg.AssetKey(["ml", "win_model"])
@@ -43,12 +44,13 @@ def win_model(context: dg.AssetExecutionContext, momentum: MomentumResource) -> 
 
 @dg.asset(
     key=dg.AssetKey(["ml_outputs", "deal_scores"]),
-    deps=[FEATURES_KEY, WIN_MODEL_KEY],
+    deps=[FEATURES_KEY, WIN_MODEL_KEY, SLIP_MODEL_KEY],
     group_name="ml_outputs",
     kinds={"python", "postgres"},
 )
 def deal_scores(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
-    """Today's P(win) for every open deal from the champion (or the stage probability), with top factors."""
+    """Today's P(win), P(slip) and P(close in quarter) for every open deal from the champions (P(win) falls back
+    to the stage probability), with top factors."""
     summary = score_open_deals(
         momentum.url(), momentum.tracking_uri(), as_of_date=as_of_date(context), scored_at=datetime.now(UTC)
     )

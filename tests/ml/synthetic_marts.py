@@ -98,6 +98,12 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
     owner = rng.integers(0, 12, deals)[deal_index]
     rep_rate = np.where(rng.random(n) < 0.1, np.nan, 0.25 + 0.03 * (owner % 5))
     label = np.where(is_open[deal_index], np.nan, won[deal_index].astype(float))
+    # Slip (won deals only): likelier when the close date is near or past and has been pushed. A separate
+    # generator, so adding the label left every other column of the history unchanged.
+    slip_rng = np.random.default_rng(seed + 1)
+    slip_logit = -0.6 + 1.2 * (weeks_to_close < 2) + 0.5 * np.minimum(pushes, 3) - 0.5 * zi
+    slipped = slip_rng.random(n) < 1 / (1 + np.exp(-slip_logit))
+    label_slipped = np.where(label == 1, slipped.astype(float), np.nan)
     return pd.DataFrame(
         {
             "opportunity_id": [f"006{i:06d}" for i in deal_index],
@@ -135,7 +141,7 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             "has_next_step": np.where(week == weeks, rng.random(n) < 0.6, None),
             "rep_trailing_win_rate": rep_rate,
             "label_won": pd.array(label, dtype="Int64"),
-            "label_slipped": np.nan,
+            "label_slipped": pd.array(label_slipped, dtype="Int64"),
         }
     )
 

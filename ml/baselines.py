@@ -1,0 +1,30 @@
+"""What a model must beat, as probabilities for the same rows: the CRM's stage and the rep's own call.
+
+- win: the stage's default probability (the number the CRM already shows) and the forecast category's
+  historical win rate;
+- slip: the CRM has no slip probability, so the stage baseline is each stage's historical slip rate,
+  and the forecast category baseline its historical slip rate (both learned on the training side only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.evaluation import forecast_category_baseline
+
+STAGE_BASELINE, FORECAST_BASELINE = "stage_probability", "forecast_category"
+
+
+def baseline_probabilities(
+    training_side: pd.DataFrame, rows: pd.DataFrame, label: str
+) -> dict[str, np.ndarray]:
+    """{"stage_probability": ..., "forecast_category": ...} for `rows`, rates fitted on `training_side`."""
+    if label == "label_won":
+        stage = rows["stage_default_probability"].to_numpy(dtype="float64")
+    else:
+        stage = forecast_category_baseline(training_side, rows, column="stage_sort_order", label=label)
+    return {
+        STAGE_BASELINE: stage,
+        FORECAST_BASELINE: forecast_category_baseline(training_side, rows, label=label),
+    }

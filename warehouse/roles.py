@@ -1,0 +1,90 @@
+"""The pipeline's own login role: every schema the pipeline uses, and no privilege on sim_truth.
+
+    pipeline = ensure_pipeline_role(admin_url)   # idempotent; returns the pipeline's URL
+
+The demo CRM's truth (schema sim_truth) is what Momentum is measured against, so the pipeline must not be
+able to read it: this is enforced with grants, not a convention. The role gets USAGE + CREATE and every
+table privilege on the schemas below (present and future tables the admin creates there), and CREATE on
+the database so dbt and the loaders can create their schemas. It gets nothing on sim_truth, and PUBLIC's
+privileges on sim_truth are revoked too. Schemas dropped and recreated by the admin (`sim init` recreates
+crm and sim_truth) lose their grants: call ensure_pipeline_role again afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+PIPELINE_ROLE = "momentum_pipeline"
+PIPELINE_SCHEMAS = (
+    "crm",
+    "raw_crm",
+    "staging",
+    "intermediate",
+    "marts",
+    "sync",
+    "ml_outputs",
+    "actions",
+    "reverse_etl",
+    "data_quality",
+)
+TRUTH_SCHEMA = "sim_truth"
+
+
+def ensure_pipeline_role(admin_url: str, password: str | None = None, role: str = PIPELINE_ROLE) -> str:
+    """Create (or refresh) the pipeline role's grants as the admin of `admin_url`; return the pipeline URL.
+
+    The pipeline schemas are created if missing (owned by the admin, granted to the role), so the grants
+    hold whichever of the two creates a table first. `password` is set when given (servers that do not
+    trust local connections need one); the embedded server trusts its unix socket.
+    """
+    ident = sql.Identifier(role)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        database = conn.execute("select current_database()").fetchone()[0]
+        # CREATE ROLE has no IF NOT EXISTS; roles are server-wide, so another database may have made it.
+        with contextlib.suppress(psycopg.errors.DuplicateObject):
+            conn.execute(sql.SQL("create role {} login nosuperuser nocreatedb nocreaterole").format(ident))
+        if password is not None:
+            conn.execute(sql.SQL("alter role {} password {}").format(ident, sql.Literal(password)))
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("grant connect, create, temporary on database {} to {}").format(
+                    sql.Identifier(database), ident
+                )
+            )
+            for schema in PIPELINE_SCHEMAS:
+                name = sql.Identifier(schema)
+                conn.execute(sql.SQL("create schema if not exists {}").format(name))
+                conn.execute(sql.SQL("grant usage, create on schema {} to {}").format(name, ident))
+                conn.execute(sql.SQL("grant all on all tables in schema {} to {}").format(name, ident))
+                conn.execute(sql.SQL("grant all on all sequences in schema {} to {}").format(name, ident))
+                for kind in ("tables", "sequences"):
+                    conn.execute(
+                        sql.SQL("alter default privileges in schema {} grant all on {} to {}").format(
+                            name, sql.SQL(kind), ident
+                        )
+                    )
+            if conn.execute("select to_regnamespace(%s)", (TRUTH_SCHEMA,)).fetchone()[0] is not None:
+                truth = sql.Identifier(TRUTH_SCHEMA)
+                for grantee in (ident, sql.SQL("public")):
+                    conn.execute(sql.SQL("revoke all on schema {} from {}").format(truth, grantee))
+                    conn.execute(
+                        sql.SQL("revoke all on all tables in schema {} from {}").format(truth, grantee)
+                    )
+    return pipeline_url(admin_url, role, password)
+
+
+def pipeline_url(admin_url: str, role: str = PIPELINE_ROLE, password: str | None = None) -> str:
+    """The same server and database as `admin_url`, logged in as `role`."""
+    parts = urlsplit(admin_url)
+    host = parts.hostname or ""
+    if host and ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = quote(role, safe="")
+    if password is not None:
+        netloc += ":" + quote(password, safe="")
+    netloc += "@" + host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
