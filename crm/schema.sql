@@ -162,6 +162,16 @@ create table sim_truth.clock (
     current_date_value   date not null
 );
 
+-- The demo CRM's own clock, as a real CRM stamps writes with its server's: Momentum's reverse ETL
+-- stamps system_modstamp with crm.system_now() when a CRM defines it. The simulated org sits at the
+-- start of the clock's day, so outside writes are stamped at that instant and every change the
+-- simulator makes later that day sorts after them; with the wall clock instead, a write at 19:00
+-- would lift the extract's watermark past the simulator's 15:00 changes and they would be skipped.
+-- SECURITY DEFINER: the pipeline role may ask the time without reading sim_truth.
+create function crm.system_now() returns timestamptz
+    language sql stable security definer
+    as $$ select coalesce((select current_date_value::timestamp at time zone 'UTC' from sim_truth.clock limit 1), now()) $$;
+
 -- Truth the pipeline must never read: each open deal's true win probability per day, and outcomes.
 create table sim_truth.deal_daily (
     opportunity_id       text not null,

@@ -172,8 +172,6 @@ def _table_columns(source, schema: str, table: str) -> list[tuple[str, str]]:
 def _ensure_raw_table(warehouse, name: str, columns: list[tuple[str, str]], full_refresh: bool) -> None:
     raw_table = sql.Identifier(RAW_SCHEMA, name)
     with warehouse.transaction():
-        if full_refresh:
-            warehouse.execute(sql.SQL("drop table if exists {}").format(raw_table))
         definitions = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(data_type))
             for column, data_type in columns
@@ -190,6 +188,9 @@ def _ensure_raw_table(warehouse, name: str, columns: list[tuple[str, str]], full
                     raw_table, sql.Identifier(column), sql.SQL(data_type)
                 )
             )
+        if full_refresh:
+            # Emptied, not dropped: dbt's staging views depend on the table and dbt rebuilds after us.
+            warehouse.execute(sql.SQL("truncate {}").format(raw_table))
 
 
 def _ensure_state_table(warehouse) -> None:

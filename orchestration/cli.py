@@ -50,13 +50,16 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
     """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
     from crm.demo import build_demo_crm, demo_crm_exists, demo_today
     from ml.registry import CHAMPION, MODEL_NAME, alias_version, mlflow_client
+    from reverse_etl.sync_state import reset_sync_state
 
     started = time.monotonic()
     settings = load_settings()
     url = warehouse_url(settings)
-    if rebuild or not demo_crm_exists(url):
+    created = rebuild or not demo_crm_exists(url)
+    if created:
         click.echo(f"Creating the demo CRM (preset {preset}, seed {seed}) in schema crm ...")
         summary = build_demo_crm(url, preset=preset, seed=seed)
+        reset_sync_state(url)
         counts = summary.row_counts
         click.echo(
             f"  {counts['user']} users, {counts['account']} accounts, {counts['opportunity']} opportunities, "
@@ -65,11 +68,14 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
         )
     as_of = demo_today(url)
     reports: list[JobReport] = []
+    # A new CRM may hold records older than the extract's watermark: start the warehouse over too.
+    full_refresh = created
     if alias_version(mlflow_client(_tracking_uri(settings)), MODEL_NAME, CHAMPION) is None:
         click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
-        reports.append(_run_or_exit(settings, "retrain", as_of))
+        reports.append(_run_or_exit(settings, "retrain", as_of, full_refresh=full_refresh))
+        full_refresh = False  # the retrain job just reloaded the warehouse
     click.echo(f"Running the morning job as of {as_of} (the demo CRM's today) ...")
-    reports.append(_run_or_exit(settings, "morning", as_of))
+    reports.append(_run_or_exit(settings, "morning", as_of, full_refresh=full_refresh))
     print_run_summary(settings, url, reports, total_seconds=time.monotonic() - started)
 
 
@@ -114,9 +120,9 @@ main.add_command(model)
 main.add_command(sim)
 
 
-def _run_or_exit(settings, job_name: str, as_of: date) -> JobReport:
+def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = False) -> JobReport:
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
-    report = run_job(settings, job_name, as_of, log_path=log_path)
+    report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
     if not report.success:
         print_run_summary(settings, warehouse_url(settings), [report], total_seconds=None)
         raise SystemExit(1)

@@ -18,6 +18,8 @@ from warehouse.server import dbt_environment, mlflow_database_url, warehouse_url
 from warehouse.settings import Settings, load_settings
 
 AS_OF_TAG = "momentum/as_of_date"
+# "true" on a run that must rebuild from scratch: extract everything again and rebuild incremental models.
+FULL_REFRESH_TAG = "momentum/full_refresh"
 DBT_PROJECT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dbt_project")
 
 # dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
@@ -57,6 +59,14 @@ class MomentumResource(dg.ConfigurableResource):
 def as_of_date(context) -> date:
     tag = context.run.tags.get(AS_OF_TAG)
     return date.fromisoformat(tag) if tag else datetime.now(UTC).date()
+
+
+def is_full_refresh(context) -> bool:
+    return context.run.tags.get(FULL_REFRESH_TAG) == "true"
+
+
+def dbt_build_args(context) -> list[str]:
+    return ["build", "--vars", dbt_vars(context), *(["--full-refresh"] if is_full_refresh(context) else [])]
 
 
 def dbt_vars(context) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.resources import AS_OF_TAG
+from orchestration.resources import AS_OF_TAG, FULL_REFRESH_TAG
 from warehouse.settings import Settings
 
 
@@ -35,6 +35,7 @@ def run_job(
     *,
     instance: dg.DagsterInstance | None = None,
     log_path: Path | None = None,
+    full_refresh: bool = False,
 ) -> JobReport:
     """Run `job_name` for `as_of`. With `log_path`, the run's full output (dbt's log lines included) goes
     there and the console gets one line per step."""
@@ -57,7 +58,7 @@ def run_job(
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("a"))))
         result = job.execute_in_process(
             instance=instance,
-            tags={AS_OF_TAG: as_of.isoformat()},
+            tags={AS_OF_TAG: as_of.isoformat(), **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
             run_config={"loggers": {"progress": {}}},
             raise_on_error=False,
         )

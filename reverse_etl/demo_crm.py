@@ -36,7 +36,9 @@ class WriteCounts:
 class DemoCrmDestination:
     def __init__(self, conn: psycopg.Connection, mapping: Mapping, schema: str = "crm"):
         self.conn = conn
-        self.sql = q.SyncSql(mapping, schema, _destination_columns(conn, schema, mapping))
+        self.sql = q.SyncSql(
+            mapping, schema, _destination_columns(conn, schema, mapping), _clock(conn, schema)
+        )
 
     def create_stage(self) -> None:
         self.conn.execute(self.sql.create_stage())
@@ -101,3 +103,10 @@ def _destination_columns(conn: psycopg.Connection, schema: str, mapping: Mapping
             f"mapping '{mapping.name}' names columns {schema}.{mapping.object} lacks: {', '.join(missing)}"
         )
     return columns
+
+
+def _clock(conn: psycopg.Connection, schema: str) -> sql.Composable:
+    """The CRM's own clock for system_modstamp: `<schema>.system_now()` when the CRM defines one (the demo
+    CRM does: its clock is simulated time), else the database's now()."""
+    clock = conn.execute("select to_regprocedure(%s) is not null", (f"{schema}.system_now()",)).fetchone()[0]
+    return sql.SQL("{}.system_now()").format(sql.Identifier(schema)) if clock else sql.SQL("now()")

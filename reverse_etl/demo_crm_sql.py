@@ -32,13 +32,15 @@ class Column:
 
 
 class SyncSql:
-    def __init__(self, mapping: Mapping, schema: str, columns: dict[str, Column]):
+    def __init__(self, mapping: Mapping, schema: str, columns: dict[str, Column], clock: sql.Composable):
         self.mapping = mapping
         self.columns = columns
         self.retires = mapping.retire_missing is not None
         self.dest = sql.Identifier(schema, mapping.object)
         self.key = sql.Identifier(mapping.match_key)
         self.fields = mapping.written_fields
+        self.clock = clock
+        """SQL for the CRM's current time, stamped into system_modstamp of every written record."""
 
     def create_stage(self) -> sql.Composed:
         text_columns = [sql.SQL("{} text").format(sql.Identifier(c)) for c in ("record_key", "payload_hash")]
@@ -76,12 +78,13 @@ class SyncSql:
         """One set-based statement; returns one row per record written, true when inserted."""
         if self.mapping.operation == "update":
             return sql.SQL(
-                "update {dest} as d set {assign}, {modstamp} = now() from {stage} as s"
+                "update {dest} as d set {assign}, {modstamp} = {clock} from {stage} as s"
                 " where s.error is null and {match} and {writable} and {changed} returning false"
             ).format(
                 dest=self.dest,
                 assign=self._assignments(self.staged),
                 modstamp=sql.Identifier(SYSTEM_MODSTAMP),
+                clock=self.clock,
                 stage=sql.Identifier(STAGE),
                 match=self.match(),
                 writable=self._writable(),
@@ -92,10 +95,10 @@ class SyncSql:
             sql.Literal(self.mapping.new_record_id_prefix), sql.Literal(NEW_ID_HEX_CHARS)
         )
         values = [new_id, self.staged(self.mapping.match_key, "record_key")]
-        values += [self.staged(f) for f in self.fields] + [sql.SQL("now()"), sql.SQL("now()")]
+        values += [self.staged(f) for f in self.fields] + [self.clock, self.clock]
         return sql.SQL(
             "insert into {dest} as d ({columns}) select {values} from {stage} as s where s.error is null"
-            " on conflict ({key}) do update set {assign}, {modstamp} = now()"
+            " on conflict ({key}) do update set {assign}, {modstamp} = {clock}"
             " where {writable} and {changed} returning (d.xmax = 0)"
         ).format(
             dest=self.dest,
@@ -105,17 +108,19 @@ class SyncSql:
             key=self.key,
             assign=self._assignments(_excluded),
             modstamp=sql.Identifier(SYSTEM_MODSTAMP),
+            clock=self.clock,
             writable=self._writable(),
             changed=self._changed(_excluded),
         )
 
     def retire(self) -> sql.Composed:
         rule = self.mapping.retire_missing
-        return sql.SQL("update {dest} as d set {column} = {to}, {modstamp} = now() where {stale}").format(
+        return sql.SQL("update {dest} as d set {column} = {to}, {modstamp} = {clock} where {stale}").format(
             dest=self.dest,
             column=sql.Identifier(rule.column),
             to=sql.Literal(rule.to_value),
             modstamp=sql.Identifier(SYSTEM_MODSTAMP),
+            clock=self.clock,
             stale=self._stale(),
         )
 

@@ -147,3 +147,11 @@ def forget_missing(conn: psycopg.Connection, sync_name: str, keys_table: str) ->
         ).format(keys=sql.Identifier(keys_table)),
         (sync_name,),
     )
+
+
+def reset_sync_state(warehouse_url: str) -> None:
+    """Forget what every sync last wrote: for a destination that was replaced (a rebuilt demo CRM), where
+    the records Momentum wrote no longer exist and every one must be sent again."""
+    with psycopg.connect(warehouse_url) as conn:
+        if conn.execute("select to_regclass('reverse_etl.sync_state') is not null").fetchone()[0]:
+            conn.execute("truncate reverse_etl.sync_state")

@@ -38,3 +38,8 @@
 {% macro utc_date(column) -%}
     cast(timezone('UTC', {{ column }}) as date)
 {%- endmacro %}
+
+{# The day after a date, as a date (dateadd returns a timestamp on Postgres). #}
+{% macro next_day(date_expr) -%}
+    cast({{ dbt.dateadd('day', 1, date_expr) }} as date)
+{%- endmacro %}

@@ -20,3 +20,14 @@
 {% macro fiscal_quarter_end(date_expr) -%}
     cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, fiscal_quarter_start(date_expr))) }} as date)
 {%- endmacro %}
+
+{#
+    The fiscal quarter's name as the CRM's forecast submissions spell it, e.g. '2026-Q3'. The
+    fiscal year is named by the calendar year it starts in (start month 2: Feb 2026 - Jan 2027
+    is '2026'), the convention of the demo CRM.
+#}
+{% macro fiscal_quarter_label(date_expr) -%}
+    {%- set shift = (var('fiscal_year_start_month') | int) - 1 -%}
+    {%- set shifted = dbt.dateadd('month', -shift, date_expr) -%}
+    cast(extract(year from {{ shifted }}) as integer) || '-Q' || cast(extract(quarter from {{ shifted }}) as integer)
+{%- endmacro %}

@@ -11,7 +11,7 @@ with currently_open as (
     inner join {{ ref('stg_crm__opportunity_stages') }} as stages
         on opportunities.stage_name = stages.stage_name
     where not stages.is_closed
-        and {{ utc_date('opportunities.created_at') }} <= {{ as_of_date() }}
+        and {{ utc_date('opportunities.created_at') }} < {{ as_of_date() }}
 )
 
 select currently_open.opportunity_id

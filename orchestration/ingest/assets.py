@@ -4,7 +4,7 @@ import dagster as dg
 
 from extract.objects import CRM_OBJECTS
 from extract.postgres_source import extract_crm
-from orchestration.resources import MomentumResource
+from orchestration.resources import MomentumResource, is_full_refresh
 
 RAW_ASSET_KEYS = {crm_object.name: dg.AssetKey(["raw_crm", crm_object.name]) for crm_object in CRM_OBJECTS}
 
@@ -21,7 +21,10 @@ RAW_ASSET_KEYS = {crm_object.name: dg.AssetKey(["raw_crm", crm_object.name]) for
 def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumResource):
     """Copy new and changed CRM records (system_modstamp at or after the last watermark) into raw_crm."""
     url = momentum.url()
-    for extracted in extract_crm(source_url=url, warehouse_url=url, run_id=context.run.run_id):
+    extracted_objects = extract_crm(
+        source_url=url, warehouse_url=url, run_id=context.run.run_id, full_refresh=is_full_refresh(context)
+    )
+    for extracted in extracted_objects:
         context.log.info(
             f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}, "
             f"quarantined {extracted.rejected} (raw_crm._rejects)"

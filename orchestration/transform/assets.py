@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.resources import DBT_EXECUTABLE, MomentumResource, dbt_project, dbt_vars
+from orchestration.resources import DBT_EXECUTABLE, MomentumResource, dbt_build_args, dbt_project
 
 PYTHON_OUTPUT_SOURCES = "source:ml_outputs+ source:actions+"
 
@@ -53,7 +53,7 @@ _ensure_manifest()
 def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
     """Staging, intermediate and mart models built from raw_crm, tests included."""
     momentum.export_dbt_environment()
-    yield from dbt.cli(["build", "--vars", dbt_vars(context)], context=context).stream()
+    yield from dbt.cli(dbt_build_args(context), context=context).stream()
 
 
 @dbt_assets(
@@ -65,4 +65,4 @@ def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 def dbt_output_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
     """Models over the scores and TMVAs: their staging views and the CRM sync payloads."""
     momentum.export_dbt_environment()
-    yield from dbt.cli(["build", "--vars", dbt_vars(context)], context=context).stream()
+    yield from dbt.cli(dbt_build_args(context), context=context).stream()

@@ -106,6 +106,16 @@ EVENTS = [
     ("e2", "o1", "c1", "Pricing meeting", at("2026-03-25", 16), at("2026-03-17")),
 ]
 
+# u_ae1's forecast calls: the 03-16 call for 2026-Q1 replaces the 03-09 one; the Q2 call and the
+# call made after today must not count for the Q1 forecast of 03-16 / today.
+# (id, owner, fiscal quarter, submitted, commit, best case)
+FORECAST_SUBMISSIONS = [
+    ("f1", "u_ae1", "2026-Q1", "2026-03-09", 30000, 60000),
+    ("f2", "u_ae1", "2026-q1 ", "2026-03-16", 25000, 55000),
+    ("f3", "u_ae1", "2026-Q2", "2026-03-16", 70000, 90000),
+    ("f4", "u_ae1", "2026-Q1", "2026-03-19", 1, 1),
+]
+
 
 def load_fixture_crm(conn: psycopg.Connection) -> None:
     """Fill the (empty) crm schema with the rows above."""
@@ -147,6 +157,10 @@ def load_fixture_crm(conn: psycopg.Connection) -> None:
             TASKS,
         ),
         "event": ("event_id, what_id, who_id, subject, start_at, created_date", EVENTS),
+        "forecast_submission": (
+            "forecast_submission_id, owner_id, fiscal_quarter, submitted_date, commit_amount, best_case_amount",
+            FORECAST_SUBMISSIONS,
+        ),
     }
     for table, (columns, rows) in tables.items():
         _copy(conn, table, f"{columns}, system_modstamp", [(*row, MODSTAMP) for row in rows])
@@ -161,6 +175,7 @@ def _copy(conn: psycopg.Connection, table: str, columns: str, rows: list[tuple])
 # ml_outputs.deal_scores: an older run, and two runs for today (the later one must win).
 # (opportunity, as_of_date, p_win, score_source, model_name, model_version, scored_at)
 DEAL_SCORES = [
+    ("o1", date(2026, 3, 16), 0.25, "model", "momentum_win", "3", at("2026-03-16", 6)),
     ("o1", date(2026, 3, 17), 0.11, "model", "momentum_win", "3", at("2026-03-17", 6)),
     ("o1", date(2026, 3, 18), 0.2, "model", "momentum_win", "3", at("2026-03-18", 5)),
     ("o1", date(2026, 3, 18), 0.312345, "model", "momentum_win", "4", at("2026-03-18", 6)),

@@ -45,6 +45,13 @@ def copy_crm_into_raw_crm(conn: psycopg.Connection) -> None:
         conn.execute(f'analyze raw_crm."{table}"')
 
 
+def append_crm_to_raw_crm(conn: psycopg.Connection) -> None:
+    """A later extract: every crm row appended again (staging keeps the latest per key), views intact."""
+    for table in CRM_TABLES:
+        conn.execute(f'insert into raw_crm."{table}" select *, now() from crm."{table}"')
+        conn.execute(f'analyze raw_crm."{table}"')
+
+
 def create_output_tables(conn: psycopg.Connection) -> None:
     conn.execute(OUTPUT_TABLES_SQL.read_text())
 

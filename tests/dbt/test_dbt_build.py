@@ -98,9 +98,11 @@ def test_momentum_tasks_late_logs_open_tasks_and_future_meetings_are_not_activit
         "connected_calls_30d",
     )
 
-    # THEN Monday 03-16 counts the three real ones only (the late log was not known yet)
-    assert snapshot(built, "o1", "2026-03-16", *columns) == (2, 3, 1, 1, 1, 1)
-    # AND today adds the late-logged call (03-10: in 30d, not in 7d) but never the TMVA task
+    # THEN Monday 03-16 (the CRM at the start of that day) counts the meeting and the email
+    # only: not the call made that day, nor the late log (not known yet)
+    assert snapshot(built, "o1", "2026-03-16", *columns) == (1, 2, 0, 1, 1, 0)
+    # AND today (03-18) adds both calls (the late one, 03-10: in 30d, not in the 7 days before
+    # today) but never the TMVA task
     assert snapshot(built, "o1", AS_OF, *columns) == (2, 4, 2, 1, 1, 1)
     assert snapshot(built, "o1", AS_OF, "days_since_last_activity", "contacts_engaged_90d") == (2, 2)
 
@@ -201,3 +203,99 @@ def test_task_sync_maps_todays_actions_onto_crm_task_fields(built):
         ("tmva-a", "Call", "High", "Open", date(2026, 3, 17), "Why tmva-a\n\nSay tmva-a"),
         ("tmva-c", "Other", "Normal", "Open", date(2026, 3, 18), "Why tmva-c\n\nSay tmva-c"),
     ]
+
+
+def forecast(url: str, level: str, group: str, as_of: str, *columns: str) -> tuple:
+    rows = query(
+        url,
+        f"select {', '.join(columns)} from marts.fct_forecast_snapshots"
+        " where forecast_level = %s and forecast_group = %s and as_of_date = %s",
+        level,
+        group,
+        date.fromisoformat(as_of),
+    )
+    assert len(rows) == 1, f"expected one {level} forecast of {group} on {as_of}, got {rows}"
+    return tuple(None if value is None else float(value) for value in rows[0])
+
+
+def test_forecast_uses_the_reps_latest_call_for_the_quarter_made_before_the_date(built):
+    # GIVEN u_ae1's Q1 calls on 03-09 (30k) and 03-16 (25k), a Q2 call and a call after today
+    columns = ("commit_amount", "best_case_amount")
+    # THEN Monday 03-16 (the CRM at the start of that day) still has the 03-09 call
+    assert forecast(built, "rep", "u_ae1", "2026-03-09", *columns) == (None, None)
+    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (30000, 60000)
+    assert forecast(built, "rep", "u_ae1", AS_OF, *columns) == (25000, 55000)
+    assert forecast(built, "rep", "u_ae2", AS_OF, *columns) == (None, None)
+
+
+def test_forecast_weights_the_quarters_open_pipeline_by_stage_and_by_that_days_scores(built):
+    # GIVEN o1 (10k, Discovery = 0.2) closing 03-31 on Monday 03-16, scored 0.25 that day, and
+    # o2 (50k) won 01-20; today o1's close date is 04-30, outside Q1
+    columns = (
+        "closed_won_amount",
+        "open_pipeline_amount",
+        "stage_weighted_pipeline_amount",
+        "ai_forecast_amount",
+        "quarter_closed_won_amount",
+    )
+    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 10000, 2000, 52500, 50000)
+    assert forecast(built, "company", "company", AS_OF, *columns) == (50000, 0, 0, 50000, 50000)
+    # AND a date nobody scored has no AI forecast
+    assert forecast(built, "rep", "u_ae1", "2026-03-09", "ai_forecast_amount") == (None,)
+
+
+def test_forecast_rolls_reps_up_to_team_and_company_by_quarter_week(built):
+    rep_rows = query(
+        built,
+        "select fiscal_quarter, week_of_quarter, sum(commit_amount) from marts.fct_forecast_snapshots"
+        " where forecast_level = 'rep' and as_of_date = %s group by 1, 2",
+        crm_fixture.AS_OF_DATE,
+    )
+    assert rep_rows == [("2026-Q1", 11, 25000)]  # 03-18 is day 77 of Q1: week 11
+    assert forecast(built, "team", "East", AS_OF, "commit_amount") == (25000,)
+    assert forecast(built, "company", "company", AS_OF, "commit_amount") == (25000,)
+
+
+def test_pipeline_changes_classify_each_deals_week(built):
+    rows = query(
+        built,
+        "select opportunity_id, as_of_date, change_type, amount_change from marts.fct_pipeline_changes"
+        " where (opportunity_id, as_of_date) in (('o1', '2026-01-12'), ('o1', '2026-02-16'),"
+        " ('o1', %s), ('o2', '2026-01-26'), ('o3', '2026-02-02'), ('o4', %s)) order by 1, 2",
+        crm_fixture.AS_OF_DATE,
+        crm_fixture.AS_OF_DATE,
+    )
+    assert [(o, d.isoformat(), kind, float(change)) for o, d, kind, change in rows] == [
+        ("o1", "2026-01-12", "new", 10000),  # created Monday 01-05 during the day
+        ("o1", "2026-02-16", "stage_forward", 0),  # Prospecting -> Discovery on 02-10
+        ("o1", AS_OF, "pushed", 0),  # 03-31 -> 04-30 on 03-17
+        ("o2", "2026-01-26", "closed_won", -50000),  # won 01-20
+        ("o3", "2026-02-02", "closed_lost", -20000),  # lost 02-01
+        ("o4", AS_OF, "entered", 7000),  # no history: first seen today, created long ago
+    ]
+
+
+def test_win_loss_has_each_closed_deal_with_its_furthest_stage_and_cycle(built):
+    rows = query(
+        built,
+        "select opportunity_id, outcome, furthest_stage_name, cycle_length_days, close_date_push_count,"
+        " closed_fiscal_quarter from marts.fct_win_loss where opportunity_id in ('o2', 'o3') order by 1",
+    )
+    assert rows == [
+        ("o2", "won", "Proposal", 111, 1, "2026-Q1"),
+        ("o3", "lost", "Discovery", 92, 0, "2026-Q1"),
+    ]
+    assert query(built, "select count(*) from marts.fct_win_loss") == [(7,)]  # o2, o3 and 5 old deals
+
+
+def test_account_and_contact_dimensions_roll_up_deals_and_engagement(built):
+    accounts = query(
+        built,
+        "select account_id, open_deal_count, won_deal_count, is_customer from marts.dim_accounts order by 1",
+    )
+    assert accounts == [("a1", 2, 0, False), ("a2", 0, 5, True)]
+    contacts = query(
+        built, "select contact_id, deal_role_count, activity_count from marts.dim_contacts order by 1"
+    )
+    # c1: the 03-16 call only (the TMVA call is Momentum's own; the 03-25 meeting is in the future)
+    assert contacts == [("c1", 1, 1), ("c2", 1, 3), ("c3", 0, 0)]

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from reverse_etl import format_summary, load_mappings, run_sync
-from tests.reverse_etl.helpers import OPPORTUNITY_IDS, SEEDED_AT, create_crm, query, score, set_payload
+from tests.reverse_etl.helpers import (
+    OPPORTUNITY_IDS,
+    SEEDED_AT,
+    create_crm,
+    execute,
+    query,
+    score,
+    set_payload,
+)
 
 PAYLOAD = "sync_crm__opportunity_fields"
 MAPPING = load_mappings()["opportunity_fields"]
@@ -126,3 +134,18 @@ def test_a_crm_in_another_database_is_written_and_the_state_stays_in_the_warehou
     assert all(r["ai_win_probability"] == Decimal("0.42") for r in crm_opportunities(other_database).values())
     assert all(r["ai_win_probability"] is None for r in crm_opportunities(crm).values())
     assert query(crm, "select count(*) as n from reverse_etl.sync_state")[0]["n"] == 10
+
+
+def test_writes_are_stamped_with_the_crms_own_clock_when_it_has_one(crm):
+    # Regression: stamped with the wall clock, a write at 19:00 lifted the extract's watermark past the
+    # simulator's changes of 15:00 that day, and the next extract skipped them (a won deal stayed open).
+    # GIVEN a demo CRM whose simulated clock says 2030-01-02
+    execute(crm, "insert into sim_truth.clock (current_date_value) values ('2030-01-02')")
+    set_payload(crm, PAYLOAD, [score(i, "0.4200") for i in OPPORTUNITY_IDS])
+
+    # WHEN the sync writes
+    sync(crm)
+
+    # THEN every written record carries the CRM's time, not the database server's
+    stamps = {row["system_modstamp"] for row in crm_opportunities(crm).values()}
+    assert stamps == {datetime(2030, 1, 2, tzinfo=UTC)}

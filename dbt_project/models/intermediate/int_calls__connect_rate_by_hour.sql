@@ -11,7 +11,7 @@ with calls as (
         and is_completed
         and call_disposition is not null
         and completed_at is not null
-        and {{ utc_date('completed_at') }} <= {{ as_of_date() }}
+        and {{ utc_date('completed_at') }} < {{ as_of_date() }}
 ),
 
 contacts as (

@@ -1,6 +1,6 @@
 {#
-    One row per deal per as-of date (int_as_of_dates) on which the deal was open: created on
-    or before the date, and its stage as of that date not closed. The state (stage, amount,
+    One row per deal per as-of date (int_as_of_dates) on which the deal was open at the start
+    of the date (00:00 UTC): created before the date, and its stage then not closed. The state (stage, amount,
     close date, forecast category) is the deal's latest history as of the date; what a stage
     means comes from stg_crm__opportunity_stages, never from stage names.
 #}
@@ -63,7 +63,7 @@ final as (
         opportunities.created_at
     from spined
     inner join opportunities on spined.opportunity_id = opportunities.opportunity_id
-    where {{ utc_date('opportunities.created_at') }} <= spined.as_of_date
+    where {{ utc_date('opportunities.created_at') }} < spined.as_of_date
 )
 
 select * from final

@@ -1,8 +1,10 @@
 {#
     Each deal's history as validity intervals: one row per deal per UTC day on which its
     stage, amount, close date or forecast category changed, holding the state at the end of
-    that day, valid from valid_from_date up to (not including) valid_to_date. Snapshots then
-    find "the state as of date D" with one range join instead of a sort per (deal, date).
+    that day, valid from valid_from_date up to (not including) valid_to_date. A snapshot of
+    date D is the CRM at the START of D (00:00 UTC), as the morning job sees it: a change
+    made on day X is visible from X + 1, so valid_from_date is the day after the change.
+    Snapshots then find "the state as of date D" with one range join instead of a sort per (deal, date).
     Running facts (when the current stage was entered, how often the close date was pushed)
     are computed here, over history rows only, so they never see a change after the day.
 #}
@@ -46,7 +48,12 @@ running_facts as (
 ),
 
 end_of_day_states as (
-    select * from running_facts where rank_in_day = 1
+    select
+        *,
+        -- The end of day X is what the CRM shows at the start of X + 1.
+        {{ next_day('changed_date') }} as visible_from_date
+    from running_facts
+    where rank_in_day = 1
 ),
 
 versions as (
@@ -56,10 +63,10 @@ versions as (
         -- on the next UTC day); the deal's creation day already had that state.
         case
             when states.change_number = 1
-                then least(states.changed_date, {{ utc_date('opportunities.created_at') }})
-            else states.changed_date
+                then least(states.visible_from_date, {{ next_day(utc_date('opportunities.created_at')) }})
+            else states.visible_from_date
         end as valid_from_date,
-        lead(states.changed_date) over (
+        lead(states.visible_from_date) over (
             partition by states.opportunity_id order by states.changed_date
         ) as valid_to_date,
         states.stage_name,

@@ -1,16 +1,16 @@
 {#
     The one contact a rep should talk to on each deal today: the Economic Buyer, else the
     Champion, else the primary contact role, else any other role, else whoever was engaged
-    last. Ties go to the most recently engaged contact. Only what the CRM knew by the as-of date.
+    last. Ties go to the most recently engaged contact. Only what the CRM knew at the start of the as-of date.
 #}
 with contact_roles as (
     select * from {{ ref('stg_crm__opportunity_contact_roles') }}
-    where {{ utc_date('created_at') }} <= {{ as_of_date() }}
+    where {{ utc_date('created_at') }} < {{ as_of_date() }}
 ),
 
 activities as (
     select * from {{ ref('int_activities_unioned') }}
-    where known_date <= {{ as_of_date() }} and contact_id is not null
+    where known_date < {{ as_of_date() }} and contact_id is not null
 ),
 
 contacts as (

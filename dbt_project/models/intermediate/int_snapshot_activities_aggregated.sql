@@ -1,6 +1,9 @@
 {#
-    Activity features per deal snapshot, from activities known on or before the as-of date.
-    Windows are N days ending on the as-of date, inclusive (7d = as-of date and the 6 before).
+    Activity features per deal snapshot, from activities the CRM knew at the start of the
+    as-of date (known before it). Windows are the N days before the as-of date (7d = the 7
+    days before it): the morning job's CRM has nothing of today yet, and a Monday training
+    row must not see Monday either, or 21% of them show "0 days since the last activity",
+    a value today's rows can never have (demo preset, measured 2026-11-23).
 #}
 with snapshots as (
     select opportunity_id, as_of_date from {{ ref('int_opportunities_spined_weekly') }}
@@ -22,20 +25,20 @@ known_activities as (
     from snapshots
     left join activities
         on snapshots.opportunity_id = activities.opportunity_id
-        and activities.known_date <= snapshots.as_of_date
+        and activities.known_date < snapshots.as_of_date
 ),
 
 final as (
     select
         opportunity_id,
         as_of_date,
-        sum(case when days_ago < 7 then 1 else 0 end) as activities_7d,
-        sum(case when days_ago < 30 then 1 else 0 end) as activities_30d,
-        sum(case when days_ago < 30 and activity_kind = 'call' then 1 else 0 end) as calls_30d,
-        sum(case when days_ago < 30 and activity_kind = 'email' then 1 else 0 end) as emails_30d,
-        sum(case when days_ago < 30 and activity_kind = 'meeting' then 1 else 0 end) as meetings_30d,
-        sum(case when days_ago < 30 and is_connected_call then 1 else 0 end) as connected_calls_30d,
-        count(distinct case when days_ago < 90 then contact_id end) as contacts_engaged_90d,
+        sum(case when days_ago <= 7 then 1 else 0 end) as activities_7d,
+        sum(case when days_ago <= 30 then 1 else 0 end) as activities_30d,
+        sum(case when days_ago <= 30 and activity_kind = 'call' then 1 else 0 end) as calls_30d,
+        sum(case when days_ago <= 30 and activity_kind = 'email' then 1 else 0 end) as emails_30d,
+        sum(case when days_ago <= 30 and activity_kind = 'meeting' then 1 else 0 end) as meetings_30d,
+        sum(case when days_ago <= 30 and is_connected_call then 1 else 0 end) as connected_calls_30d,
+        count(distinct case when days_ago <= 90 then contact_id end) as contacts_engaged_90d,
         max(activity_date) as last_activity_date
     from known_activities
     group by opportunity_id, as_of_date

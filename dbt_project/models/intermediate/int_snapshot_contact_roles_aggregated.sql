@@ -1,6 +1,6 @@
 {#
-    Buying-committee features per deal snapshot, from contact roles created on or before the
-    as-of date. (The CRM does not keep deleted roles, so a role removed later is missed.)
+    Buying-committee features per deal snapshot, from contact roles created before the as-of
+    date (the CRM at the start of that day). (The CRM does not keep deleted roles, so a role removed later is missed.)
 #}
 with snapshots as (
     select opportunity_id, as_of_date from {{ ref('int_opportunities_spined_weekly') }}
@@ -20,7 +20,7 @@ final as (
     from snapshots
     left join contact_roles
         on snapshots.opportunity_id = contact_roles.opportunity_id
-        and {{ utc_date('contact_roles.created_at') }} <= snapshots.as_of_date
+        and {{ utc_date('contact_roles.created_at') }} < snapshots.as_of_date
     group by snapshots.opportunity_id, snapshots.as_of_date
 )
 

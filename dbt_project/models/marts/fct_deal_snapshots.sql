@@ -1,12 +1,39 @@
 {#
     One row per open deal per as-of date: the training and scoring rows of the win and slip
-    models. Every feature uses only what the CRM knew on the as-of date; the two labels are
-    the only columns from the deal's future.
+    models. Every feature uses only what the CRM knew at the start of the as-of date; the
+    two labels are the only columns from the deal's future.
 
-    A full rebuild for now: 53 as-of dates of a demo-sized CRM take seconds. Past snapshots
-    never change once their date has passed (except for late-logged activity), so this becomes
-    an incremental delete+insert on as_of_date when rebuild time starts to matter.
+    Incremental (delete+insert on snapshot_id), built so that an incremental run leaves the
+    same table as a full refresh:
+    - A date's row is the CRM at the start of that date (00:00 UTC), and every stamp it reads
+      is the CRM's own (history and role timestamps, the day an activity was logged), so once
+      built it only changes through fields reps type in: closed_date, which feeds the rep's
+      win rate, is often backdated a few days (won on Friday, entered on Monday). Lookback
+      var('snapshot_lookback_days') = 7: each run recomputes the as-of dates of the last 7
+      days (the previous Monday, and the previous "today" row whose is_current flips), plus
+      any spine date missing from the table (skipped runs, a backfill).
+    - Labels of OLD rows become known later (a deal closes months after its snapshots), so a
+      post-hook refreshes label_won / label_slipped of every existing row from
+      int_snapshots_labelled, touching only rows whose labels changed.
+    - Rows int_opportunities_spined_weekly no longer has (the previous "today" when it was not
+      a Monday, the Monday past the 52-week window, a history-less deal's "today" row once its
+      history arrives) are deleted by a post-hook.
+    Columns read from the deal's current record (owner, account, segment, type, lead source)
+    keep the value seen when the row was last recomputed; the CRM keeps no history of them.
 #}
+{{
+    config(
+        materialized='incremental',
+        unique_key='snapshot_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{{ refresh_snapshot_labels(this, ref('int_snapshots_labelled')) }}",
+            "{{ delete_snapshots_not_in_spine(this, ref('int_opportunities_spined_weekly')) }}",
+        ],
+    )
+}}
+
 with snapshots as (
     select * from {{ ref('int_opportunities_spined_weekly') }}
 ),
@@ -98,6 +125,10 @@ final as (
     left join opportunities on snapshots.opportunity_id = opportunities.opportunity_id
     left join accounts on snapshots.account_id = accounts.account_id
     left join users on snapshots.owner_id = users.user_id
+    {% if is_incremental() %}
+    where snapshots.as_of_date >= cast({{ dbt.dateadd('day', -var('snapshot_lookback_days'), as_of_date()) }} as date)
+        or snapshots.as_of_date not in (select distinct as_of_date from {{ this }})
+    {% endif %}
 )
 
 select * from final

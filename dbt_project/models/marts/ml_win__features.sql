@@ -34,7 +34,7 @@ last_activities as (
         subject,
         row_number() over (partition by opportunity_id order by activity_at desc, activity_id) as recency
     from {{ ref('int_activities_unioned') }}
-    where known_date <= {{ as_of_date() }}
+    where known_date < {{ as_of_date() }}
 ),
 
 final as (

@@ -1,0 +1,131 @@
+{#
+    Each rep's forecast on each snapshot date, for the fiscal quarter holding that date:
+    closed-won so far, the rep's latest commit / best-case call, the open pipeline closing in
+    the quarter (raw, stage-weighted and, on dates the morning job scored, weighted by p_win).
+
+    Reads ml_outputs through stg_ml_outputs__deal_scores, so it builds in the second dbt
+    selection, after scoring (orchestration/transform/assets.py). Like the snapshots, a date
+    means the CRM at its start: a deal closed ON the date is still in that date's open
+    pipeline, so closed-won and calls count up to the day before (never in both, never in neither).
+#}
+with weeks as (
+    select * from {{ ref('int_forecast_weeks') }}
+),
+
+reps as (
+    select * from {{ ref('dim_reps') }}
+),
+
+snapshots as (
+    select * from {{ ref('fct_deal_snapshots') }}
+),
+
+scores as (
+    select * from {{ ref('stg_ml_outputs__deal_scores') }}
+),
+
+won_deals as (
+    select opportunities.owner_id, opportunities.closed_date, opportunities.amount
+    from {{ ref('stg_crm__opportunities') }} as opportunities
+    inner join {{ ref('stg_crm__opportunity_stages') }} as stages
+        on opportunities.stage_name = stages.stage_name
+    where stages.is_won and opportunities.closed_date is not null
+),
+
+ranked_calls as (
+    -- The rep's calls for the date's quarter made before the date (reps submit weekly).
+    select
+        submissions.owner_id,
+        weeks.as_of_date,
+        submissions.commit_amount,
+        submissions.best_case_amount,
+        row_number() over (
+            partition by submissions.owner_id, weeks.as_of_date
+            order by submissions.submitted_date desc, submissions.forecast_submission_id desc
+        ) as recency
+    from {{ ref('stg_crm__forecast_submissions') }} as submissions
+    inner join weeks
+        on submissions.fiscal_quarter = weeks.fiscal_quarter
+        and submissions.submitted_date < weeks.as_of_date
+),
+
+latest_calls as (
+    select * from ranked_calls where recency = 1
+),
+
+closed_won as (
+    select won_deals.owner_id, weeks.as_of_date, sum(won_deals.amount) as closed_won_amount
+    from won_deals
+    inner join weeks
+        on won_deals.closed_date >= weeks.fiscal_quarter_start_date
+        and won_deals.closed_date < weeks.as_of_date
+    group by won_deals.owner_id, weeks.as_of_date
+),
+
+quarter_actuals as (
+    -- The quarter's whole closed-won as the CRM knows it today: the actual every week's
+    -- forecast of that quarter is measured against (final once the quarter is over).
+    select won_deals.owner_id, weeks.as_of_date, sum(won_deals.amount) as quarter_closed_won_amount
+    from won_deals
+    inner join weeks
+        on won_deals.closed_date between weeks.fiscal_quarter_start_date and weeks.fiscal_quarter_end_date
+        and won_deals.closed_date < {{ as_of_date() }}
+    group by won_deals.owner_id, weeks.as_of_date
+),
+
+open_pipeline as (
+    -- Deals open on the date whose close date (as of the date) lies in the date's quarter.
+    select
+        snapshots.owner_id,
+        snapshots.as_of_date,
+        count(*) as open_deal_count,
+        sum(snapshots.amount) as open_pipeline_amount,
+        sum(snapshots.amount * snapshots.stage_default_probability) as stage_weighted_pipeline_amount,
+        -- A deal the run did not score falls back to its stage probability, as scoring does.
+        sum(snapshots.amount * coalesce(scores.p_win, snapshots.stage_default_probability))
+            as ai_expected_pipeline_amount
+    from snapshots
+    inner join weeks on snapshots.as_of_date = weeks.as_of_date
+    left join scores
+        on snapshots.opportunity_id = scores.opportunity_id and snapshots.as_of_date = scores.as_of_date
+    where snapshots.close_date between weeks.fiscal_quarter_start_date and weeks.fiscal_quarter_end_date
+    group by snapshots.owner_id, snapshots.as_of_date
+),
+
+scored_dates as (
+    select distinct as_of_date from scores
+),
+
+final as (
+    select
+        reps.user_id as owner_id,
+        reps.team,
+        weeks.as_of_date,
+        weeks.is_current,
+        weeks.fiscal_quarter,
+        weeks.week_of_quarter,
+        coalesce(closed_won.closed_won_amount, 0) as closed_won_amount,
+        latest_calls.commit_amount,
+        latest_calls.best_case_amount,
+        coalesce(open_pipeline.open_deal_count, 0) as open_deal_count,
+        coalesce(open_pipeline.open_pipeline_amount, 0) as open_pipeline_amount,
+        coalesce(open_pipeline.stage_weighted_pipeline_amount, 0) as stage_weighted_pipeline_amount,
+        case
+            when scored_dates.as_of_date is not null
+                then coalesce(open_pipeline.ai_expected_pipeline_amount, 0)
+        end as ai_expected_pipeline_amount,
+        coalesce(quarter_actuals.quarter_closed_won_amount, 0) as quarter_closed_won_amount,
+        weeks.fiscal_quarter_end_date < {{ as_of_date() }} as is_quarter_complete
+    from reps
+    cross join weeks
+    left join closed_won on reps.user_id = closed_won.owner_id and weeks.as_of_date = closed_won.as_of_date
+    left join latest_calls
+        on reps.user_id = latest_calls.owner_id and weeks.as_of_date = latest_calls.as_of_date
+    left join open_pipeline
+        on reps.user_id = open_pipeline.owner_id and weeks.as_of_date = open_pipeline.as_of_date
+    left join quarter_actuals
+        on reps.user_id = quarter_actuals.owner_id and weeks.as_of_date = quarter_actuals.as_of_date
+    left join scored_dates on weeks.as_of_date = scored_dates.as_of_date
+)
+
+select * from final
