@@ -7,8 +7,7 @@ import dagster as dg
 from orchestration.ingest.assets import extract_crm_objects
 from orchestration.ingest.checks import expectation_checks
 from orchestration.jobs import build_schedules, morning_job, retrain_job
-from orchestration.modeling.assets import deal_scores, win_model
-from orchestration.modeling.slip_assets import slip_model
+from orchestration.modeling.assets import deal_scores, slip_model, win_model
 from orchestration.playbook.assets import tmva_daily
 from orchestration.resources import build_resources
 from orchestration.sync.assets import crm_sync_assets

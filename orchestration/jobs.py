@@ -3,8 +3,7 @@
 import dagster as dg
 
 from orchestration.ingest.assets import extract_crm_objects
-from orchestration.modeling.assets import WIN_MODEL_KEY, win_model
-from orchestration.modeling.slip_assets import SLIP_MODEL_KEY, slip_model
+from orchestration.modeling.assets import SLIP_MODEL_KEY, WIN_MODEL_KEY, slip_model, win_model
 from orchestration.resources import AS_OF_TAG
 from orchestration.transform.assets import dbt_warehouse_models
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
+from tests.databases import scratch_database
 from warehouse.server import warehouse_url as resolve_warehouse_url
 from warehouse.settings import load_settings
 
@@ -43,10 +41,5 @@ def server_url():
 
 @pytest.fixture
 def warehouse_url(server_url: str) -> str:
-    database = f"test_{uuid.uuid4().hex[:12]}"
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{database}"')
-    yield urlunsplit(urlsplit(server_url)._replace(path="/" + database))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{database}" with (force)')
+    with scratch_database(server_url, "test") as url:
+        yield url

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
 from crm.demo import PRESETS, build_demo_crm, demo_today
 from crm.demo_advance import advance_demo_crm
+from tests.databases import scratch_database
 
 FRIDAY = dt.date(2026, 11, 20)  # advancing 4 days crosses a weekend and a Monday (forecast calls)
 TABLES = (
@@ -24,13 +23,8 @@ TABLES = (
 
 @pytest.fixture
 def second_database(server_url: str):
-    database = f"test_{uuid.uuid4().hex[:12]}"
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{database}"')
-    yield urlunsplit(urlsplit(server_url)._replace(path="/" + database))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{database}" with (force)')
+    with scratch_database(server_url, "test") as url:
+        yield url
 
 
 def rows(url: str, sql: str, params=None) -> list[tuple]:

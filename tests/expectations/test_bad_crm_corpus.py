@@ -4,12 +4,9 @@ the expectation and the column. In every case nothing is lost: received = loaded
 (Blocked means the Dagster check fails and nothing downstream runs, so no CRM field changes: the
 chain wiring is covered in tests/orchestration and tests/integration.)"""
 
-import uuid
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg
 import pytest
 
+from tests.databases import scratch_database
 from tests.expectations.clean_crm import create_clean_crm, execute, extract_and_validate, query, rejects
 
 
@@ -17,13 +14,8 @@ from tests.expectations.clean_crm import create_clean_crm, execute, extract_and_
 def corpus_database(server_url):
     # One database for the module, its schemas recreated per case: creating and dropping a database
     # per test cost ~8 s each on the embedded server, more than the case itself.
-    database = f"corpus_{uuid.uuid4().hex[:12]}"
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{database}"')
-    yield urlunsplit(urlsplit(server_url)._replace(path="/" + database))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{database}" with (force)')
+    with scratch_database(server_url, "corpus") as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ aliases train their own.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,25 +18,13 @@ import pytest
 from mlflow import MlflowClient
 
 from ml.training import TrainingResult, train_win_model
+from tests.databases import scratch_database
 from tests.ml.synthetic_marts import TODAY, SyntheticMarts, build_synthetic_marts
-
-
-@contextmanager
-def _database(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"' + (f' template "{template}"' if template else ""))
-    try:
-        yield urlunsplit(urlsplit(server_url)._replace(path="/" + name))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture(scope="session")
 def mlflow_template(server_url: str) -> Iterator[str]:
-    with _database(server_url, "mlflow_template") as url:
+    with scratch_database(server_url, "mlflow_template") as url:
         MlflowClient(tracking_uri=url, registry_uri=url).search_experiments()  # runs the migrations
         name = urlsplit(url).path.lstrip("/")
         admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
@@ -51,7 +37,7 @@ def mlflow_template(server_url: str) -> Iterator[str]:
 @pytest.fixture
 def tracking_uri(server_url: str, mlflow_template: str) -> Iterator[str]:
     """A fresh, migrated MLflow tracking + registry database for this test only."""
-    with _database(server_url, "mlflow", template=mlflow_template) as url:
+    with scratch_database(server_url, "mlflow", template=mlflow_template) as url:
         yield url
 
 
@@ -74,8 +60,8 @@ def trained(server_url: str, mlflow_template: str, tmp_path_factory) -> Iterator
     """800 deals of synthetic history and one trained champion (v1). Shared: do not move its aliases."""
     artifact_root = str(tmp_path_factory.mktemp("shared-mlflow-artifacts"))
     with (
-        _database(server_url, "test_ml_shared") as warehouse_url,
-        _database(server_url, "mlflow", template=mlflow_template) as tracking_uri,
+        scratch_database(server_url, "test_ml_shared") as warehouse_url,
+        scratch_database(server_url, "mlflow", template=mlflow_template) as tracking_uri,
     ):
         marts = build_synthetic_marts(warehouse_url, deals=800)
         result = train_win_model(

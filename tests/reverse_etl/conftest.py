@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from urllib.parse import urlsplit, urlunsplit
-
 import psycopg
 import pytest
 
+from tests.databases import scratch_database
 from tests.reverse_etl.helpers import PAYLOAD_DDL, create_crm
 
 
@@ -23,10 +21,5 @@ def crm(warehouse_url: str) -> str:
 @pytest.fixture
 def other_database(server_url: str) -> str:
     """A second, empty database on the same server: a CRM that is not the warehouse."""
-    database = f"test_crm_{uuid.uuid4().hex[:12]}"
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{database}"')
-    yield urlunsplit(urlsplit(server_url)._replace(path="/" + database))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{database}" with (force)')
+    with scratch_database(server_url, "test_crm") as url:
+        yield url
