@@ -8,6 +8,7 @@ Validation itself is the same SQL as the ephemeral path in runner.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from expectations.suites import Validation
 
 SITE_NAME = "momentum"
+CONNECTION_VARIABLE = "MOMENTUM_GX_CONNECTION_STRING"
 
 
 def validate_and_publish(
@@ -38,7 +40,12 @@ def validate_and_publish(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-    source = context.data_sources.add_or_update_sql("warehouse", connection_string=warehouse_url)
+    # The project's YAML keeps a ${VAR} reference, never the URL: a MOMENTUM_WAREHOUSE_URL password must
+    # not land on disk. GX substitutes the variable each time it connects.
+    os.environ[CONNECTION_VARIABLE] = warehouse_url
+    source = context.data_sources.add_or_update_sql(
+        "warehouse", connection_string="${" + CONNECTION_VARIABLE + "}"
+    )
     asset_name = f"{validation.schema}.{validation.table}"
     try:
         asset = source.get_asset(asset_name)

@@ -22,3 +22,15 @@ def test_data_docs_show_the_last_validation_of_every_suite_run(warehouse_url, tm
     assert {p.name for p in (docs_dir / "validations").iterdir()} == {"raw_crm__opportunity", "raw_crm__user"}
     # AND the results are in the warehouse history as on the path without docs
     assert blocked.success and passed.success
+
+
+def test_the_data_docs_project_never_stores_the_connection_string(warehouse_url, tmp_path):
+    create_clean_crm(warehouse_url)
+    extract_and_validate(warehouse_url, tables=())
+
+    run_validation(warehouse_url, REGISTRY["raw_user"], docs_dir=tmp_path / "data_docs")
+
+    project_files = [path for path in (tmp_path / "gx").rglob("*") if path.is_file()]
+    assert project_files
+    database = warehouse_url.rsplit("/", 1)[-1].split("?")[0]
+    assert not [path for path in project_files if database in path.read_text(errors="ignore")]
