@@ -15,7 +15,7 @@ from orchestration.evaluate_cli import evaluate, model
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
-from warehouse.server import redact, warehouse_url
+from warehouse.server import redact, refresh_pipeline_grants, warehouse_url
 from warehouse.settings import load_settings
 
 
@@ -60,6 +60,7 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
         click.echo(f"Creating the demo CRM (preset {preset}, seed {seed}) in schema crm ...")
         summary = build_demo_crm(url, preset=preset, seed=seed)
         reset_sync_state(url)
+        refresh_pipeline_grants(settings)
         counts = summary.row_counts
         click.echo(
             f"  {counts['user']} users, {counts['account']} accounts, {counts['opportunity']} opportunities, "

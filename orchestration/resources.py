@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from warehouse.server import dbt_environment, mlflow_database_url, warehouse_url
+from warehouse.server import dbt_environment, mlflow_database_url, pipeline_warehouse_url
 from warehouse.settings import Settings, load_settings
 
 AS_OF_TAG = "momentum/as_of_date"
@@ -37,10 +37,11 @@ class MomentumResource(dg.ConfigurableResource):
         return load_settings()
 
     def url(self) -> str:
+        """The pipeline's connection: on the embedded server, a role that cannot read sim_truth."""
         settings = self.settings()
         if self.warehouse_url:
             settings = Settings(**{**settings.__dict__, "warehouse_url": self.warehouse_url})
-        return warehouse_url(settings)
+        return pipeline_warehouse_url(settings)
 
     def tracking_uri(self) -> str:
         settings = self.settings()

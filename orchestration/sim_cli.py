@@ -11,7 +11,8 @@ import time
 
 import click
 
-from warehouse.server import warehouse_url
+from reverse_etl.sync_state import reset_sync_state
+from warehouse.server import refresh_pipeline_grants, warehouse_url
 from warehouse.settings import load_settings
 
 
@@ -38,7 +39,11 @@ def init(preset: str, seed: int, config_file: str | None, today: dt.datetime | N
         raise click.BadParameter(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     config = load_config_file(config_file, PRESETS[preset]) if config_file else PRESETS[preset]
     day = today.date() if today else dt.datetime.now(dt.UTC).date()
-    summary = build_demo_crm(warehouse_url(load_settings()), config, seed=seed, today=day)
+    settings = load_settings()
+    summary = build_demo_crm(warehouse_url(settings), config, seed=seed, today=day)
+    # The CRM was recreated: what Momentum last wrote is gone, and so are the pipeline role's grants.
+    reset_sync_state(warehouse_url(settings))
+    refresh_pipeline_grants(settings)
     counts = ", ".join(f"{table} {n:,}" for table, n in summary.row_counts.items())
     click.echo(
         f"Demo CRM {summary.preset} (seed {seed}) as of {summary.today}, built in {summary.build_seconds} s"

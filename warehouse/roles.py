@@ -88,3 +88,26 @@ def pipeline_url(admin_url: str, role: str = PIPELINE_ROLE, password: str | None
         netloc += ":" + quote(password, safe="")
     netloc += "@" + host + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def adopt_pipeline_objects(admin_url: str, role: str = PIPELINE_ROLE) -> int:
+    """Make the role the owner of the tables and views in the pipeline's own schemas (not `crm`, which the
+    CRM owns), so it can replace what an earlier run made as the admin (dbt rebuilds its views and tables).
+    Returns how many objects changed owner; zero once every run is made as the role."""
+    own_schemas = [schema for schema in PIPELINE_SCHEMAS if schema != "crm"]
+    kinds = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence"}
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        foreign = conn.execute(
+            "select n.nspname, c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            " where n.nspname = any(%s) and c.relkind = any(%s) and pg_get_userbyid(c.relowner) <> %s"
+            # sequences owned by a table column follow their table
+            " and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'a')",
+            (own_schemas, list(kinds), role),
+        ).fetchall()
+        for schema, name, kind in foreign:
+            conn.execute(
+                sql.SQL("alter {} {} owner to {}").format(
+                    sql.SQL(kinds[kind]), sql.Identifier(schema, name), sql.Identifier(role)
+                )
+            )
+    return len(foreign)

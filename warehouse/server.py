@@ -8,10 +8,12 @@ of paying a cold start.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
 
+from warehouse.roles import adopt_pipeline_objects, ensure_pipeline_role
 from warehouse.settings import Settings
 
 WAREHOUSE_DATABASE = "momentum"
@@ -24,6 +26,33 @@ def warehouse_url(settings: Settings) -> str:
     socket_dir = _start_embedded(settings)
     url = f"postgresql://postgres@/{WAREHOUSE_DATABASE}?host={quote(socket_dir, safe='/')}"
     _ensure_database(url, WAREHOUSE_DATABASE)
+    return url
+
+
+def pipeline_warehouse_url(settings: Settings) -> str:
+    """The URL the pipeline (extract, dbt, scoring, TMVAs, reverse ETL) connects with.
+
+    On the embedded server that is the `momentum_pipeline` role, which has no privilege on the demo CRM's
+    truth (schema sim_truth): the no-leakage rule is enforced by grants, not by convention. An external
+    `MOMENTUM_WAREHOUSE_URL` is used as given: its role is the operator's choice.
+    """
+    if settings.warehouse_url:
+        return settings.warehouse_url
+    return _pipeline_role_url(warehouse_url(settings))
+
+
+def refresh_pipeline_grants(settings: Settings) -> None:
+    """Grant the pipeline role the CRM again after the demo CRM was recreated (a dropped schema loses its
+    grants). A no-op on an external warehouse."""
+    if not settings.warehouse_url:
+        ensure_pipeline_role(warehouse_url(settings))
+
+
+@functools.cache
+def _pipeline_role_url(admin_url: str) -> str:
+    # Once per process: the grants are idempotent but take a few dozen statements.
+    url = ensure_pipeline_role(admin_url)
+    adopt_pipeline_objects(admin_url)
     return url
 
 

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from crm.demo import build_demo_crm
-from warehouse.roles import PIPELINE_ROLE, ensure_pipeline_role
+from warehouse.roles import PIPELINE_ROLE, adopt_pipeline_objects, ensure_pipeline_role
 
 
 def test_pipeline_role_is_refused_on_sim_truth_but_reads_and_writes_the_pipeline_schemas(warehouse_url):
@@ -41,3 +41,26 @@ def test_pipeline_role_is_refused_on_sim_truth_but_reads_and_writes_the_pipeline
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+
+
+def test_tables_an_earlier_admin_run_made_are_handed_to_the_pipeline_role(warehouse_url):
+    # GIVEN a mart table made by the admin (a warehouse from before the pipeline had its own role)
+    ensure_pipeline_role(warehouse_url)
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute("create table marts.legacy_mart as select 1 as id")
+        conn.execute("create table crm.crm_owned as select 1 as id")
+
+    # WHEN the pipeline's objects are adopted
+    adopted = adopt_pipeline_objects(warehouse_url)
+
+    # THEN the role owns the mart (dbt can replace it) but never the CRM's own tables
+    with psycopg.connect(warehouse_url) as conn:
+        owners = dict(
+            conn.execute(
+                "select relname, pg_get_userbyid(relowner) from pg_class where relname in ('legacy_mart', 'crm_owned')"
+            ).fetchall()
+        )
+    assert adopted >= 1
+    assert owners["legacy_mart"] == PIPELINE_ROLE
+    assert owners["crm_owned"] != PIPELINE_ROLE
+    assert adopt_pipeline_objects(warehouse_url) == 0
