@@ -21,6 +21,7 @@ from psycopg import sql
 
 from extract.objects import CRM_OBJECTS, CrmObject
 from extract.quarantine import REJECTS_DDL, classify_incoming, quarantine_rejects
+from warehouse.copy import stream_copy
 
 RAW_SCHEMA = "raw_crm"
 STATE_TABLE = "_extract_state"
@@ -146,14 +147,7 @@ def _stream_copy(source, warehouse, select: sql.Composable, column_list: sql.Com
     """COPY source -> warehouse in chunks, never holding the object in memory; returns rows received."""
     copy_out = sql.SQL("copy ({}) to stdout").format(select)
     copy_in = sql.SQL("copy incoming ({}) from stdin").format(column_list)
-    with (
-        source.cursor() as out_cursor,
-        warehouse.cursor() as in_cursor,
-        out_cursor.copy(copy_out) as copy_from,
-        in_cursor.copy(copy_in) as copy_to,
-    ):
-        for chunk in copy_from:
-            copy_to.write(chunk)
+    stream_copy(source, warehouse, copy_out, copy_in)
     return warehouse.execute("select count(*) from incoming").fetchone()[0]
 
 

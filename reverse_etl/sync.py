@@ -21,6 +21,7 @@ from reverse_etl import diff, sync_state
 from reverse_etl.demo_crm import KEYS, STAGE, DemoCrmDestination, WriteCounts
 from reverse_etl.mapping import Mapping, check_allow_list, load_allow_list
 from reverse_etl.result import DRY_RUN, FAILED, PARTIAL, REFUSED, STOPPED, SUCCEEDED, SyncResult
+from warehouse.copy import stream_copy
 
 ERRORS_IN_MESSAGE = 3
 
@@ -133,9 +134,9 @@ def _send(
     with dconn.transaction():
         destination = DemoCrmDestination(dconn, run.mapping, run.schema)
         destination.create_stage()
-        _copy(wconn, dconn, diff.candidates_copy_sql(run.mapping), destination.stage_copy_sql())
+        stream_copy(wconn, dconn, diff.candidates_copy_sql(run.mapping), destination.stage_copy_sql())
         if run.mapping.retire_missing:
-            _copy(wconn, dconn, diff.keys_copy_sql(), destination.keys_copy_sql())
+            stream_copy(wconn, dconn, diff.keys_copy_sql(), destination.keys_copy_sql())
         errors = destination.mark_failures()
         if run.dry_run:
             counts, sample = destination.count_writes(), destination.sample(run.sample_size)
@@ -165,18 +166,6 @@ def _guard_rail(mapping: Mapping, stats: diff.DiffStats, force: bool) -> str | N
     if mapping.retire_missing and stats.received == 0:
         return f"the payload is empty; it would retire all {stats.synced_total} synced records; check upstream, or force"
     return None
-
-
-def _copy(source: psycopg.Connection, target: psycopg.Connection, copy_out, copy_in) -> None:
-    """Stream COPY TO STDOUT of one session into COPY FROM STDIN of another, block by block."""
-    with (
-        source.cursor() as out_cur,
-        target.cursor() as in_cur,
-        out_cur.copy(copy_out) as out,
-        in_cur.copy(copy_in) as into,
-    ):
-        for block in out:
-            into.write(block)
 
 
 def _session_defaults(conn: psycopg.Connection) -> None:
