@@ -15,7 +15,7 @@ from orchestration.evaluate_cli import evaluate, model
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
-from warehouse.server import redact, refresh_pipeline_grants, warehouse_url
+from warehouse.server import mlflow_database_url, redact, refresh_pipeline_grants, warehouse_url
 from warehouse.settings import load_settings
 
 
@@ -71,13 +71,13 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
     reports: list[JobReport] = []
     # A new CRM may hold records older than the extract's watermark: start the warehouse over too.
     full_refresh = created
-    if alias_version(mlflow_client(_tracking_uri(settings)), MODEL_NAME, CHAMPION) is None:
+    if alias_version(mlflow_client(mlflow_database_url(settings)), MODEL_NAME, CHAMPION) is None:
         click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
         reports.append(_run_or_exit(settings, "retrain", as_of, full_refresh=full_refresh))
         full_refresh = False  # the retrain job just reloaded the warehouse
     click.echo(f"Running the morning job as of {as_of} (the demo CRM's today) ...")
     reports.append(_run_or_exit(settings, "morning", as_of, full_refresh=full_refresh))
-    print_run_summary(settings, url, reports, total_seconds=time.monotonic() - started)
+    print_run_summary(settings, reports, total_seconds=time.monotonic() - started)
 
 
 @main.command()
@@ -88,7 +88,7 @@ def run(as_of: str | None) -> None:
     day = _parse_day(as_of)
     started = time.monotonic()
     report = _run_or_exit(settings, "morning", day)
-    print_run_summary(settings, warehouse_url(settings), [report], total_seconds=time.monotonic() - started)
+    print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
 @main.command()
@@ -100,7 +100,7 @@ def retrain(as_of: str | None) -> None:
     settings = load_settings()
     started = time.monotonic()
     report = _run_or_exit(settings, "retrain", _parse_day(as_of))
-    print_run_summary(settings, warehouse_url(settings), [report], total_seconds=time.monotonic() - started)
+    print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
 @main.command()
@@ -125,15 +125,9 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
     report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
     if not report.success:
-        print_run_summary(settings, warehouse_url(settings), [report], total_seconds=None)
+        print_run_summary(settings, [report], total_seconds=None)
         raise SystemExit(1)
     return report
-
-
-def _tracking_uri(settings) -> str:
-    from warehouse.server import mlflow_database_url
-
-    return mlflow_database_url(settings)
 
 
 def _parse_day(value: str | None) -> date:

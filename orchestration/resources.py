@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -34,20 +35,15 @@ class MomentumResource(dg.ConfigurableResource):
     warehouse_url: str = ""
 
     def settings(self) -> Settings:
-        return load_settings()
+        settings = load_settings()
+        return replace(settings, warehouse_url=self.warehouse_url) if self.warehouse_url else settings
 
     def url(self) -> str:
         """The pipeline's connection: on the embedded server, a role that cannot read sim_truth."""
-        settings = self.settings()
-        if self.warehouse_url:
-            settings = Settings(**{**settings.__dict__, "warehouse_url": self.warehouse_url})
-        return pipeline_warehouse_url(settings)
+        return pipeline_warehouse_url(self.settings())
 
     def tracking_uri(self) -> str:
-        settings = self.settings()
-        if self.warehouse_url:
-            settings = Settings(**{**settings.__dict__, "warehouse_url": self.warehouse_url})
-        return mlflow_database_url(settings)
+        return mlflow_database_url(self.settings())
 
     def artifact_root(self) -> str:
         return str(self.settings().mlflow_artifacts_dir)

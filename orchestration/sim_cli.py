@@ -40,9 +40,10 @@ def init(preset: str, seed: int, config_file: str | None, today: dt.datetime | N
     config = load_config_file(config_file, PRESETS[preset]) if config_file else PRESETS[preset]
     day = today.date() if today else dt.datetime.now(dt.UTC).date()
     settings = load_settings()
-    summary = build_demo_crm(warehouse_url(settings), config, seed=seed, today=day)
+    url = warehouse_url(settings)
+    summary = build_demo_crm(url, config, seed=seed, today=day)
     # The CRM was recreated: what Momentum last wrote is gone, and so are the pipeline role's grants.
-    reset_sync_state(warehouse_url(settings))
+    reset_sync_state(url)
     refresh_pipeline_grants(settings)
     counts = ", ".join(f"{table} {n:,}" for table, n in summary.row_counts.items())
     click.echo(

@@ -6,16 +6,15 @@ import click
 
 from orchestration.runner import JobReport
 from warehouse.frames import read_frame, relation_exists
-from warehouse.server import mlflow_database_url, redact
+from warehouse.server import mlflow_database_url, redact, warehouse_url
 from warehouse.settings import Settings
 
 # Twenty data-check steps of a tenth of a second each would bury the ones that matter.
 SLOWEST_STEPS_SHOWN = 8
 
 
-def print_run_summary(
-    settings: Settings, url: str, reports: list[JobReport], *, total_seconds: float | None
-) -> None:
+def print_run_summary(settings: Settings, reports: list[JobReport], *, total_seconds: float | None) -> None:
+    url = warehouse_url(settings)
     for report in reports:
         status = "succeeded" if report.success else "FAILED"
         click.echo(f"\n{report.job_name} job {status} (run {report.run_id[:8]}, as of {report.as_of})")

@@ -44,25 +44,20 @@ def _ensure_manifest() -> None:
 _ensure_manifest()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    dagster_dbt_translator=FolderTranslator(),
-    exclude=PYTHON_OUTPUT_SOURCES,
-    name="dbt_warehouse_models",
-)
-def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
-    """Staging, intermediate and mart models built from raw_crm, tests included."""
-    momentum.export_dbt_environment()
-    yield from dbt.cli(dbt_build_args(context), context=context).stream()
+def _dbt_selection(name: str, **selection: str) -> dg.AssetsDefinition:
+    """`dbt build` of one selection of the project (tests included), on the run's as-of date."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path, dagster_dbt_translator=FolderTranslator(), name=name, **selection
+    )
+    def _models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
+        momentum.export_dbt_environment()
+        yield from dbt.cli(dbt_build_args(context), context=context).stream()
+
+    return _models
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    dagster_dbt_translator=FolderTranslator(),
-    select=PYTHON_OUTPUT_SOURCES,
-    name="dbt_output_models",
-)
-def dbt_output_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
-    """Models over the scores and TMVAs: their staging views and the CRM sync payloads."""
-    momentum.export_dbt_environment()
-    yield from dbt.cli(dbt_build_args(context), context=context).stream()
+# Staging, intermediate and mart models built from raw_crm.
+dbt_warehouse_models = _dbt_selection("dbt_warehouse_models", exclude=PYTHON_OUTPUT_SOURCES)
+# Models over the scores and TMVAs: their staging views, the forecast mart and the CRM sync payloads.
+dbt_output_models = _dbt_selection("dbt_output_models", select=PYTHON_OUTPUT_SOURCES)
