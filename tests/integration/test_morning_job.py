@@ -18,7 +18,8 @@ def demo_warehouse(warehouse_url, tmp_path, monkeypatch):
     monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
     # The tiny CRM has a few dozen closed deals; the production default would refuse to train on it.
     monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
-    build_demo_crm(warehouse_url, preset="tiny", seed=11)
+    # A fixed today: the tiny CRM's closed-deal counts (and so whether a model trains) depend on it.
+    build_demo_crm(warehouse_url, preset="tiny", seed=11, today=date(2026, 11, 23))
     yield warehouse_url
     mlflow_database = urlsplit(warehouse_url).path.lstrip("/") + "_mlflow"
     admin = urlunsplit(urlsplit(warehouse_url)._replace(path="/postgres"))
