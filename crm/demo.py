@@ -13,6 +13,7 @@ today give identical tables.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -20,14 +21,12 @@ import numpy as np
 import psycopg
 
 from crm.demo_calendar import business_days, history_start, utc_time
+from crm.demo_chunks import BuildInputs, build_chunks
 from crm.demo_config import PRESETS, DemoConfig
 from crm.demo_forecast import write_forecast_submissions
-from crm.demo_ids import record_id
-from crm.demo_load import copy_rows, recreate_schemas, row_counts
+from crm.demo_load import copy_data, copy_rows, recreate_schemas, row_counts
 from crm.demo_org import build_org
 from crm.demo_plan import plan_deals
-from crm.demo_rows import DealRowBuilder
-from crm.demo_simulate import SimLog, simulate
 from crm.demo_state import OpenDeals, save_state
 from crm.demo_truth import win_probability_table
 
@@ -53,28 +52,30 @@ def build_demo_crm(
     today = today or dt.date.today()
     start = history_start(today, config.months_of_history)
     days = business_days(start, today)
-    org = build_org(config, start, np.random.default_rng([seed, 0]))
+    org = build_org(config, start, seed)
     plan = plan_deals(config, org, days, np.random.default_rng([seed, 1]))
     rep_kinds = tuple(sorted({(rep.segment, rep.activity) for rep in org.reps}))
     table = win_probability_table(config.latent, len(config.open_stages), rep_kinds)
-    log = simulate(config, org, plan, days, np.datetime64(today), table, np.random.default_rng([seed, 3]))
-    deal_rows = DealRowBuilder(config, org, plan, log, days, today, seed)
+    inputs = BuildInputs(config, org, plan, days, today, table, seed)
 
+    chunks = build_chunks(inputs)  # workers start before the connection opens: forked, they must not share it
+    first_chunk = next(chunks)
     with psycopg.connect(url) as conn:
         recreate_schemas(conn)
         copy_rows(conn, "crm.opportunity_stage", _stage_rows(config, utc_time(start, 12)))
         copy_rows(conn, 'crm."user"', org.users)
         copy_rows(conn, "crm.account", org.accounts)
         copy_rows(conn, "crm.contact", org.contacts)
-        for batch in deal_rows.batches():
-            for table_name, rows in batch.items():
-                copy_rows(conn, f"crm.{table_name}", rows)
-        copy_rows(conn, "sim_truth.deal_daily", _truth_rows(log.truth))
+        open_deals, issued = [], {}
+        for chunk in itertools.chain([first_chunk], chunks):
+            for table_name, text in chunk.copy_text.items():
+                copy_data(conn, table_name, text)
+            open_deals.append(chunk.open_deals)
+            issued |= chunk.issued  # chunks come in order: the last one has the highest numbers
         copy_rows(conn, "sim_truth.clock", [(today,)])
         forecasts = write_forecast_submissions(conn, config, org, start, today)
-        issued = {kind: sequence.issued for kind, sequence in deal_rows.ids.items()}
         issued |= {"opportunity": len(plan), "forecast_submission": forecasts}
-        save_state(conn, _open_deals(plan, log), issued, (config, seed, start))
+        save_state(conn, OpenDeals.concat(*open_deals), issued, (config, seed, start))
         counts = row_counts(conn)
     return DemoSummary(config.name, seed, today, start, counts, round(time.perf_counter() - started, 3))
 
@@ -109,29 +110,3 @@ def _stage_rows(config: DemoConfig, stamp: dt.datetime) -> list[tuple]:
         (s.name, s.sort_order, s.is_closed, s.is_won, s.default_probability, s.forecast_category, stamp)
         for s in config.stages
     ]
-
-
-def _open_deals(plan, log: SimLog) -> OpenDeals:
-    """What crm.demo_advance needs to continue: each deal open at the start of today, as it stands."""
-    deal = np.nonzero(log.is_open)[0]
-    fields = log.fields
-    return OpenDeals(
-        deal,
-        plan.rep[deal],
-        plan.account[deal],
-        log.final_state[deal],
-        fields.amount[deal],
-        fields.close[deal],
-        fields.category[deal],
-    )
-
-
-def _truth_rows(truth: dict[str, np.ndarray]):
-    # 6 decimals: the solver is accurate to ~1e-6, and rounding keeps rebuilds byte-identical even
-    # if a BLAS sums in another order.
-    return zip(
-        (record_id("opportunity", int(deal) + 1) for deal in truth["deal"]),
-        truth["date"].astype("datetime64[D]").tolist(),
-        np.round(truth["p_win"], 6).tolist(),
-        strict=True,
-    )

@@ -17,15 +17,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from crm import demo_text as text
-from crm.demo_calendar import local_time
+from crm.demo_calendar import local_time, utc_time
 from crm.demo_org import Contact, Rep
+from crm.demo_random import Draws, cumulative
 
 CONNECT_BY_SENIORITY = {"IC": 0.45, "Manager": 0.38, "Director": 0.3, "VP": 0.22, "C-Level": 0.15}
-HOURS = np.arange(8, 18)
+HOURS = tuple(range(8, 18))
 # People pick up early and late in their day, not around lunch.
 HOUR_LIFT = np.array([1.35, 1.2, 1.0, 0.9, 0.65, 0.75, 0.9, 1.0, 1.3, 1.15])
 # ...while reps call mid-morning and mid-afternoon: the gap a well-timed TMVA closes.
 REP_CALL_HABIT = np.array([0.4, 0.8, 1.2, 1.3, 0.7, 1.1, 1.3, 1.2, 0.8, 0.4])
+EDIT_HOURS_UTC = (13.0, 23.0)  # reps edit the CRM during the US working day: 13:00-23:00 UTC, same date
+
+
+def _call_weights(seniority: str, connected: bool) -> tuple[float, list[float]]:
+    """How likely a call to this seniority at each local hour is to be the one logged (and connect or not):
+    the rep's habit x the chance of that outcome. Returns the total (to pick whom) and the cumulative
+    weights over HOURS (to pick when)."""
+    reach = CONNECT_BY_SENIORITY[seniority] * HOUR_LIFT
+    weights = REP_CALL_HABIT * (reach if connected else 1 - reach)
+    return float(weights.sum()), cumulative(weights.tolist())
+
+
+CALL_WEIGHTS = {(s, c): _call_weights(s, c) for s in CONNECT_BY_SENIORITY for c in (True, False)}
 MEETING_SHARE = {"early": 0.45, "middle": 0.4, "late": 0.35}  # of two-way touches
 SENIOR = ("VP", "C-Level")
 BUYER_ROLE, CHAMPION_ROLE = "Economic Buyer", "Champion"
@@ -48,7 +62,7 @@ class ActivityTrail:
         deal: DealRef,
         rep: Rep,
         contacts: list[Contact],
-        rng: np.random.Generator,
+        rng: Draws,
         ids: dict,
         cutoff: dt.datetime,
     ) -> None:
@@ -65,7 +79,7 @@ class ActivityTrail:
         executive, a meeting: nobody cold-calls their way to a C-level)."""
         pool = [c for c in self.contacts if (c.seniority in SENIOR) == buyer]
         contact = pool[int(self.rng.integers(len(pool)))]
-        role = BUYER_ROLE if buyer else str(self.rng.choice(text.SUPPORTING_ROLES))
+        role = BUYER_ROLE if buyer else self.rng.choice(text.SUPPORTING_ROLES)
         self._add_role(contact, role, created_at, primary=True)
         if buyer:
             self._meeting(day, "early", contact, note)
@@ -82,7 +96,7 @@ class ActivityTrail:
         if champion_gain:
             new = self._engage(lambda c: c.seniority in ("Manager", "Director"), CHAMPION_ROLE, day) or new
         if thread_gain:
-            new = self._engage(lambda c: True, str(self.rng.choice(text.SUPPORTING_ROLES)), day) or new
+            new = self._engage(lambda c: True, self.rng.choice(text.SUPPORTING_ROLES), day) or new
         if two_way:
             note = self._conversation_note(third, buyer_gain, champion_gain, thread_gain)
             if (new is not None and new.seniority in SENIOR) or self.rng.random() < MEETING_SHARE[third]:
@@ -90,12 +104,12 @@ class ActivityTrail:
             else:
                 self._call(day, new, connected=True, note=note)
             if self.rng.random() < 0.4:
-                self._email(day, new or self._pick(), str(self.rng.choice(text.NOTES_EMAIL)), hour=17.0)
+                self._email(day, new or self._pick(), self.rng.choice(text.NOTES_EMAIL), hour=17.0)
         elif self.rng.random() < 0.55:
             self._email(
                 day,
                 self._pick(),
-                str(self.rng.choice(text.NOTES_EMAIL_DARK if was_dark else text.NOTES_EMAIL)),
+                self.rng.choice(text.NOTES_EMAIL_DARK if was_dark else text.NOTES_EMAIL),
             )
         else:
             self._call(day, None, connected=False, note="")
@@ -103,7 +117,7 @@ class ActivityTrail:
     def close(self, day: dt.date, won: bool) -> None:
         if won or self.rng.random() < 0.6:
             notes = text.NOTES_WON if won else text.NOTES_LOST
-            self._email(day, self._pick(), str(self.rng.choice(notes)))
+            self._email(day, self._pick(), self.rng.choice(notes))
 
     def _engage(self, fits, role: str, day: dt.date) -> Contact | None:
         free = [c for c in self.contacts if c not in self.engaged]
@@ -132,19 +146,22 @@ class ActivityTrail:
 
     def _call(self, day: dt.date, contact: Contact | None, connected: bool, note: str) -> None:
         people = [contact] if contact else self.engaged
-        reach = np.array([CONNECT_BY_SENIORITY[c.seniority] for c in people])[:, None] * HOUR_LIFT[None, :]
-        weights = (REP_CALL_HABIT[None, :] * (reach if connected else 1 - reach)).ravel()
-        who, hour = divmod(int(self.rng.choice(weights.size, p=weights / weights.sum())), len(HOURS))
-        person = people[who]
-        at = local_time(day, HOURS[hour] + self.rng.random(), person.timezone)
+        # Whom, then when: the same joint distribution as drawing (person, hour) in one go.
+        if len(people) > 1:
+            totals = cumulative([CALL_WEIGHTS[c.seniority, connected][0] for c in people])
+            person = self.rng.weighted(people, totals)
+        else:
+            person = people[0]
+        hour = self.rng.weighted(HOURS, CALL_WEIGHTS[person.seniority, connected][1])
+        at = local_time(day, hour + self.rng.random(), person.timezone)
         if connected:
-            disposition, seconds = "Connected", int(self.rng.lognormal(6.0, 0.6))
+            disposition, seconds = "Connected", int(self.rng.lognormvariate(6.0, 0.6))
         elif self.rng.random() < 0.6:
             disposition, seconds = "Left Voicemail", int(self.rng.integers(20, 70))
-            note = str(self.rng.choice(text.NOTES_VOICEMAIL))
+            note = self.rng.choice(text.NOTES_VOICEMAIL)
         else:
             disposition, seconds = "No Answer", int(self.rng.integers(15, 35))
-            note = str(self.rng.choice(text.NOTES_NO_ANSWER))
+            note = self.rng.choice(text.NOTES_NO_ANSWER)
         self._task(person, "Call", day, at, disposition, seconds, note)
 
     def _email(self, day: dt.date, contact: Contact, note: str, hour: float | None = None) -> None:
@@ -160,7 +177,7 @@ class ActivityTrail:
         self.tasks.append((self.ids["task"].next(), *who, subject, kind, *done, *NO_AI_FIELDS))
 
     def _meeting(self, day: dt.date, third: str, contact: Contact, note: str) -> None:
-        kind = str(self.rng.choice(text.MEETING_TYPES[third]))
+        kind = self.rng.choice(text.MEETING_TYPES[third])
         length = dt.timedelta(minutes=120 if kind == "Onsite" else int(self.rng.choice([30, 45, 60])))
         # A late-evening meeting (in UTC) on the last simulated day ends before the cutoff, not after.
         start = min(
@@ -176,11 +193,23 @@ class ActivityTrail:
 
     def _conversation_note(self, third: str, buyer_gain: bool, champion_gain: bool, thread_gain: bool) -> str:
         if buyer_gain:
-            return str(self.rng.choice(text.NOTES_BUYER_GAINED))
+            return self.rng.choice(text.NOTES_BUYER_GAINED)
         if champion_gain:
-            return str(self.rng.choice(text.NOTES_CHAMPION_GAINED))
+            return self.rng.choice(text.NOTES_CHAMPION_GAINED)
         if thread_gain:
-            return str(self.rng.choice(text.NOTES_THREAD_GAINED))
+            return self.rng.choice(text.NOTES_THREAD_GAINED)
         if third == "late" and not self.has_buyer and self.rng.random() < 0.6:
-            return str(self.rng.choice(text.NOTES_NO_BUYER_LATE))
-        return str(self.rng.choice(text.NOTES_CONNECTED[third]))
+            return self.rng.choice(text.NOTES_NO_BUYER_LATE)
+        return self.rng.choice(text.NOTES_CONNECTED[third])
+
+
+def edit_time(day: dt.date, rng: Draws, cutoff: dt.datetime) -> dt.datetime:
+    """When a rep edits a record on `day`: some time in the US working day, never at or after `cutoff`."""
+    low, high = EDIT_HOURS_UTC
+    return min(utc_time(day, low + (high - low) * rng.random()), cutoff)
+
+
+def next_step_text(day: dt.date, stage: int, n_open: int, rng: Draws) -> str:
+    """What a rep types into the next-step field: a step for the deal's part of the pipeline, and a date."""
+    step = rng.choice(text.NEXT_STEPS[text.pipeline_third(stage, n_open)])
+    return f"{step} ({day + dt.timedelta(days=rng.integers(2, 10)):%m/%d})"

@@ -58,7 +58,7 @@ def advance_demo_crm(url: str, days: int) -> AdvanceSummary:
     with psycopg.connect(url) as conn:
         today = conn.execute("select current_date_value from sim_truth.clock").fetchone()[0]
         config, seed, start, deals, issued = load_state(conn)
-        org = build_org(config, start, np.random.default_rng([seed, 0]))
+        org = build_org(config, start, seed)
         kinds = tuple(sorted({(rep.segment, rep.activity) for rep in org.reps}))
         table = win_probability_table(config.latent, len(config.open_stages), kinds)
         ids = {kind: IdSequence(kind) for kind in TABLES[1:]}

@@ -63,6 +63,9 @@ class DemoConfig:
     lead_source_noise_rate: float = 0.04
     duplicate_contact_rate: float = 0.03
     seller_domain: str = "momentum-demo.example"
+    # 1 = calendar quarters; 2 = the fiscal year runs February-January (crm.organization carries it,
+    # as Salesforce's Organization.FiscalYearStartMonth does).
+    fiscal_year_start_month: int = 1
     # Share of open Momentum tasks (TMVAs) a simulated rep completes on a business day (crm.demo_advance).
     tmva_completion_rate: float = 0.4
 
@@ -73,6 +76,8 @@ class DemoConfig:
             raise ValueError("stages need one won stage, at least one lost stage and two open stages")
         if any(s.is_won and not s.is_closed for s in self.stages):
             raise ValueError("a won stage must also be closed")
+        if not 1 <= self.fiscal_year_start_month <= 12:
+            raise ValueError("fiscal_year_start_month must be 1..12")
 
     @property
     def open_stages(self) -> tuple[StageConfig, ...]:
@@ -102,16 +107,16 @@ PRESETS: dict[str, DemoConfig] = {
         deals_per_rep_month={"SMB": 4.5, "MM": 3.0, "ENT": 1.6},
         accounts_per_rep={"SMB": 14, "MM": 10, "ENT": 6},
     ),
-    # The demo: 10 reps and 2 managers, about 500 deals over 15 months.
-    "demo": DemoConfig(
-        name="demo",
+    # Realism tests: 12 reps over two years, about 2,700 deals; builds in a few seconds.
+    "small": DemoConfig(
+        name="small",
         teams=(
-            TeamConfig("Commercial", ("SMB", "SMB", "SMB", "SMB", "MM")),
-            TeamConfig("Enterprise", ("MM", "MM", "ENT", "ENT", "ENT")),
+            TeamConfig("Commercial", ("SMB",) * 3 + ("MM",) * 3),
+            TeamConfig("Enterprise", ("MM",) * 2 + ("ENT",) * 4),
         ),
-        months_of_history=15,
-        deals_per_rep_month={"SMB": 4.5, "MM": 3.0, "ENT": 1.6},
-        accounts_per_rep={"SMB": 30, "MM": 18, "ENT": 10},
+        months_of_history=24,
+        deals_per_rep_month={"SMB": 15.0, "MM": 10.0, "ENT": 5.5},
+        accounts_per_rep={"SMB": 90, "MM": 45, "ENT": 25},
     ),
 }
 
@@ -122,10 +127,18 @@ def _scaled_teams(n_teams: int) -> tuple[TeamConfig, ...]:
     return tuple(TeamConfig(f"Team {i + 1:03d}", mix) for i in range(n_teams))
 
 
-# Volume presets: busier reps (~16 deals per rep-month on this mix) over 3 years.
-# large: 500 AEs, ~290k opportunities; xl: 1,750 AEs, ~1M opportunities.
-_BUSY_RATES = {"SMB": 22.0, "MM": 15.0, "ENT": 8.0}
+# Volume presets: 10-AE teams (4 SMB, 3 MM, 3 ENT) over 3 years. demo: 5 teams, ~20k opportunities and
+# ~400k activities; large: 50 teams, ~290k opportunities; xl: 175 teams, ~1M opportunities, ~20M activities.
+_DEMO_RATES = {"SMB": 15.5, "MM": 10.5, "ENT": 5.6}  # ~11 deals per rep-month on this mix
+_BUSY_RATES = {"SMB": 22.0, "MM": 15.0, "ENT": 8.0}  # ~16 deals per rep-month
 _BUSY_ACCOUNTS = {"SMB": 120, "MM": 60, "ENT": 30}
+PRESETS["demo"] = DemoConfig(
+    name="demo",
+    teams=_scaled_teams(5),
+    months_of_history=36,
+    deals_per_rep_month=_DEMO_RATES,
+    accounts_per_rep=_BUSY_ACCOUNTS,
+)
 PRESETS["large"] = DemoConfig(
     name="large",
     teams=_scaled_teams(50),

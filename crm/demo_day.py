@@ -15,7 +15,7 @@ import numpy as np
 import psycopg
 
 from crm import demo_text as text
-from crm.demo_activities import BUYER_ROLE, ActivityTrail, DealRef
+from crm.demo_activities import BUYER_ROLE, ActivityTrail, DealRef, edit_time, next_step_text
 from crm.demo_calendar import utc_time
 from crm.demo_config import DemoConfig
 from crm.demo_fields import DealFields
@@ -23,7 +23,7 @@ from crm.demo_ids import IdSequence, record_id
 from crm.demo_latent import SEG, STAGE, step_day
 from crm.demo_load import HistoryRow
 from crm.demo_org import Org
-from crm.demo_rows import EDIT_HOURS_UTC
+from crm.demo_random import Draws
 from crm.demo_state import OpenDeals
 
 UPDATE_COLUMNS = (
@@ -92,7 +92,7 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
     stages = [*config.open_stages, config.won_stage, config.lost_stage]
     cutoff = utc_time(day + dt.timedelta(days=1), 0) - dt.timedelta(seconds=1)
     for i, opportunity_id in zip(need, ids, strict=True):
-        deal_rng = np.random.default_rng([ctx.seed, 22, day.toordinal(), int(deals.deal[i])])
+        deal_rng = Draws(ctx.seed, 22, day.toordinal(), int(deals.deal[i]))
         created_at, next_step = current[opportunity_id]
         account = int(deals.account[i])
         contacts = ctx.org.account_contacts[account]
@@ -109,7 +109,7 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
         category = fields.codes[int(fields.category[i])]
         edits = []
         if changed[i]:
-            at = _edit_time(day, deal_rng, cutoff)
+            at = edit_time(day, deal_rng, cutoff)
             edits.append(at)
             history = (stage.name, amount, close_date, float(stage.default_probability), category, at)
             out.tables["opportunity_history"].append(
@@ -126,11 +126,11 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
             if step.lost[i]:
                 engaged = trail.has_buyer and not step.was_dark[i]
                 reasons = text.LOSS_REASONS_ENGAGED if engaged else text.LOSS_REASONS_DISENGAGED
-                loss_reason = str(deal_rng.choice(reasons))
+                loss_reason = deal_rng.choice(reasons)
         if flipped[i]:
-            edits.append(_edit_time(day, deal_rng, cutoff))
+            edits.append(edit_time(day, deal_rng, cutoff))
             next_step = (
-                _next_step_text(day, int(rows[i, STAGE]), n_open, deal_rng) if step.next_step_set[i] else None
+                next_step_text(day, int(rows[i, STAGE]), n_open, deal_rng) if step.next_step_set[i] else None
             )
         out.tables["opportunity_contact_role"].extend(trail.roles)
         out.tables["task"].extend(trail.tasks)
@@ -176,13 +176,3 @@ def write_updates(conn: psycopg.Connection, updates: list[tuple]) -> None:
         f"update crm.opportunity as o set {assignments} from pg_temp.opportunity_update as u"
         " where o.opportunity_id = u.opportunity_id"
     )
-
-
-def _edit_time(day: dt.date, rng: np.random.Generator, cutoff: dt.datetime) -> dt.datetime:
-    low, high = EDIT_HOURS_UTC
-    return min(utc_time(day, low + (high - low) * rng.random()), cutoff)
-
-
-def _next_step_text(day: dt.date, stage: int, n_open: int, rng: np.random.Generator) -> str:
-    step = str(rng.choice(text.NEXT_STEPS[text.pipeline_third(stage, n_open)]))
-    return f"{step} ({day + dt.timedelta(days=int(rng.integers(2, 10))):%m/%d})"

@@ -73,7 +73,7 @@ class DealFields:
             [self.open_categories.index(s.forecast_category) for s in config.open_stages]
         )
         styles = list(FORECAST_STYLES)
-        self.style = np.array([styles.index(org.reps[r].forecast_style) for r in rep], dtype=np.int64)
+        self.style = np.array([styles.index(r.forecast_style) for r in org.reps], dtype=np.int64)[rep]
         self.push_days = np.array([PUSH_DAYS[s] for s in SEGMENTS])[segment]
 
     def after_day(

@@ -36,7 +36,7 @@ def write_forecast_submissions(
     conn.execute("drop table if exists pg_temp.rep_forecast_style")
     conn.execute(
         "create temp table rep_forecast_style (owner_id text, commit_factor float8, stretch_factor float8,"
-        " best_case_factor float8) on commit drop"
+        " best_case_factor float8, new_business_factor float8) on commit drop"
     )
     with conn.cursor().copy("copy pg_temp.rep_forecast_style from stdin") as copy:
         for rep in org.reps:
@@ -46,6 +46,7 @@ def write_forecast_submissions(
         FORECAST_SQL.read_text(),
         {
             "issued": issued,
+            "fiscal_shift": config.fiscal_year_start_month - 1,
             "first_monday": first_monday,
             "last_monday": last_monday,
             "commit_category": categories[-1],

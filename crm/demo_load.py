@@ -106,6 +106,43 @@ def copy_rows(conn: psycopg.Connection, table: str, rows: Iterable[tuple]) -> No
             copy.write_row(row)
 
 
+# COPY's text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str) -> str:
+    # The check is two C-speed scans; translate() costs ~10x more and almost no value needs it.
+    return value.translate(_COPY_ESCAPES) if "\\" in value or not value.isprintable() else value
+
+
+def _number(value: float) -> str:
+    return "\\N" if value != value else repr(value)  # NaN: an amount the rep never entered
+
+
+# One formatter per Python type: a dict lookup instead of an isinstance chain per value (~3x faster).
+_FORMAT = {
+    str: _text,
+    type(None): lambda _: "\\N",
+    bool: lambda value: "t" if value else "f",
+    int: str,
+    float: _number,
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,  # aware (UTC): the offset is kept
+}
+
+
+def copy_text(rows: Iterable[tuple]) -> str:
+    """Rows in COPY's text format, built without a connection (crm.demo_chunks formats rows in worker
+    processes and the parent only streams the text). Values: str, int, float, bool, date, aware datetime."""
+    return "".join(["\t".join([_FORMAT[type(value)](value) for value in row]) + "\n" for row in rows])
+
+
+def copy_data(conn: psycopg.Connection, table: str, text: str) -> None:
+    """Stream COPY text made by `copy_text` into `table` (columns as in COLUMNS)."""
+    with conn.cursor().copy(f"copy {table} ({COLUMNS[table]}) from stdin") as copy:
+        copy.write(text)
+
+
 def row_counts(conn: psycopg.Connection) -> dict[str, int]:
     counts = {}
     for table in COLUMNS:

@@ -9,6 +9,7 @@ into the rows.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,17 +18,21 @@ from crm import demo_text as text
 from crm.demo_calendar import local_time
 from crm.demo_config import SEGMENTS, DemoConfig
 from crm.demo_ids import IdSequence
+from crm.demo_random import Draws, cumulative
 
-# (commit factor, stretch factor, best-case factor) for crm/demo_forecast.sql: a sandbagger calls
-# ~20% under the commit pipeline, happy ears ~10% over plus a third of best case.
+# (commit, stretch, best-case, new-business factor) for crm/demo_forecast.sql: a sandbagger calls ~20%
+# under the commit pipeline and counts little of the business they will still create this quarter;
+# happy ears call ~10% over, plus a third of best case and more new business than their run rate.
 FORECAST_STYLES = {
-    "sandbagger": (0.8, 0.0, 0.6),
-    "neutral": (0.95, 0.1, 0.85),
-    "happy_ears": (1.1, 0.35, 1.0),
+    "sandbagger": (0.8, 0.0, 0.6, 0.3),
+    "neutral": (0.95, 0.1, 0.85, 0.8),
+    "happy_ears": (1.1, 0.35, 1.0, 1.2),
 }
 CONTACTS_PER_ACCOUNT = {"SMB": (4, 6), "MM": (5, 8), "ENT": (7, 12)}
 EMPLOYEES = {"SMB": (20, 200), "MM": (200, 2_000), "ENT": (2_000, 50_000)}
-SENIORITY_WEIGHTS = (0.35, 0.3, 0.2, 0.1, 0.05)  # IC, Manager, Director, VP, C-Level
+SENIORITY_WEIGHTS = cumulative((0.35, 0.3, 0.2, 0.1, 0.05))  # IC, Manager, Director, VP, C-Level
+REGION_WEIGHTS = cumulative(text.REGION_WEIGHTS)
+REGIONS = tuple(text.REGION_TIMEZONES)
 
 
 @dataclass
@@ -61,8 +66,10 @@ class Org:
     account_contacts: list[list[Contact]] = field(default_factory=list)  # the real people, no duplicates
 
 
-def build_org(config: DemoConfig, start: dt.date, rng: np.random.Generator) -> Org:
-    org, names, user_ids = Org(), _unique_people(rng), IdSequence("user")
+def build_org(config: DemoConfig, start: dt.date, seed: int) -> Org:
+    """The same org for the same (config, start, seed): crm.demo_advance rebuilds it instead of storing it."""
+    rng, draws = np.random.default_rng([seed, 0]), Draws(seed, 0)
+    org, names, user_ids = Org(), _unique_people(draws), IdSequence("user")
     n_reps = sum(len(team.rep_segments) for team in config.teams)
     # Balanced, shuffled mixes, so a seed changes who is who but not the org's overall shape:
     # activity levels and forecast styles in equal thirds, skills centred on zero.
@@ -74,13 +81,13 @@ def build_org(config: DemoConfig, start: dt.date, rng: np.random.Generator) -> O
         manager_id, manager = user_ids.next(), next(names)
         joined = start - dt.timedelta(days=900)
         org.users.append(
-            _user(config, manager_id, manager, "Sales Manager", None, team.name, None, joined, rng)
+            _user(config, manager_id, manager, "Sales Manager", None, team.name, None, joined, draws)
         )
         for segment in team.rep_segments:
             user_id, name = user_ids.next(), next(names)
-            joined = start - dt.timedelta(days=int(rng.integers(60, 700)))
+            joined = start - dt.timedelta(days=draws.integers(60, 700))
             row = _user(
-                config, user_id, name, "Account Executive", manager_id, team.name, segment, joined, rng
+                config, user_id, name, "Account Executive", manager_id, team.name, segment, joined, draws
             )
             org.users.append(row)
             i = len(org.reps)
@@ -88,33 +95,37 @@ def build_org(config: DemoConfig, start: dt.date, rng: np.random.Generator) -> O
             org.reps.append(
                 Rep(user_id, name, SEGMENTS.index(segment), int(activity[i]), skill, style, row[7])
             )
-    companies, account_ids, contact_ids = _unique_companies(rng), IdSequence("account"), IdSequence("contact")
+    companies, account_ids, contact_ids = (
+        _unique_companies(draws),
+        IdSequence("account"),
+        IdSequence("contact"),
+    )
     for rep in org.reps:
         segment = SEGMENTS[rep.segment]
         for _ in range(config.accounts_per_rep[segment]):
             rep.accounts.append(len(org.accounts))
             account_id, name = account_ids.next(), next(companies)
-            region = str(rng.choice(list(text.REGION_TIMEZONES), p=text.REGION_WEIGHTS))
+            region = draws.weighted(REGIONS, REGION_WEIGHTS)
             low, high = EMPLOYEES[segment]
-            employees = int(np.exp(rng.uniform(np.log(low), np.log(high))))
-            created = local_time(start - dt.timedelta(days=int(rng.integers(30, 1500))), 10, rep.timezone)
+            employees = int(math.exp(draws.uniform(math.log(low), math.log(high))))
+            created = local_time(start - dt.timedelta(days=draws.integers(30, 1500)), 10, rep.timezone)
             modified = min(
-                created + dt.timedelta(days=int(rng.integers(0, 400))), local_time(start, 9, rep.timezone)
+                created + dt.timedelta(days=draws.integers(0, 400)), local_time(start, 9, rep.timezone)
             )
-            industry = str(rng.choice(text.INDUSTRIES))
+            industry = draws.choice(text.INDUSTRIES)
             org.accounts.append(
                 (account_id, name, industry, segment, employees, region, rep.user_id, created, modified)
             )
             org.account_names.append(name)
             people = _contacts(
-                config, rng, account_id, name, segment, region, created, contact_ids, org.contacts
+                config, draws, account_id, name, segment, region, created, contact_ids, org.contacts
             )
             org.account_contacts.append(people)
     return org
 
 
 def _user(config, user_id, name, role, manager_id, team, segment, joined, rng) -> tuple:
-    timezone = str(rng.choice(text.REP_TIMEZONES))
+    timezone = rng.choice(text.REP_TIMEZONES)
     email = f"{name.lower().replace(' ', '.')}@{config.seller_domain}"
     stamp = local_time(joined, 9, timezone)
     return (user_id, name, email, role, manager_id, team, segment, timezone, True, stamp, stamp)
@@ -123,19 +134,19 @@ def _user(config, user_id, name, role, manager_id, team, segment, joined, rng) -
 def _contacts(config, rng, account_id, account_name, segment, region, created, ids, rows) -> list[Contact]:
     low, high = CONTACTS_PER_ACCOUNT[segment]
     # Every account has someone who can sign (VP / C-Level) and someone who can champion it.
-    seniorities = [str(rng.choice(["VP", "C-Level"])), str(rng.choice(["Manager", "Director"]))]
-    extra = int(rng.integers(low, high + 1)) - 2
-    seniorities += [str(s) for s in rng.choice(text.SENIORITIES, size=extra, p=SENIORITY_WEIGHTS)]
+    seniorities = [rng.choice(("VP", "C-Level")), rng.choice(("Manager", "Director"))]
+    extra = rng.integers(low, high + 1) - 2
+    seniorities += rng.choices(text.SENIORITIES, cum_weights=SENIORITY_WEIGHTS, k=extra)
     domain = "".join(ch for ch in account_name.lower() if ch.isalnum()) + ".example"
     zones = text.REGION_TIMEZONES[region]
     people = []
     for seniority in seniorities:
-        first, last = str(rng.choice(text.FIRST_NAMES)), str(rng.choice(text.LAST_NAMES))
-        title = str(rng.choice(text.TITLE_BY_SENIORITY[seniority]))
-        dept = text.C_LEVEL_DEPARTMENT.get(title) or str(rng.choice(text.DEPARTMENTS))
+        first, last = rng.choice(text.FIRST_NAMES), rng.choice(text.LAST_NAMES)
+        title = rng.choice(text.TITLE_BY_SENIORITY[seniority])
+        dept = text.C_LEVEL_DEPARTMENT.get(title) or rng.choice(text.DEPARTMENTS)
         title = title.format(dept=dept)
-        timezone = zones[0] if rng.random() < 0.7 else str(rng.choice(zones))
-        stamp = created + dt.timedelta(days=int(rng.integers(0, 30)), minutes=int(rng.integers(0, 600)))
+        timezone = zones[0] if rng.random() < 0.7 else rng.choice(zones)
+        stamp = created + dt.timedelta(days=rng.integers(0, 30), minutes=rng.integers(0, 600))
         email = f"{first.lower()}.{last.lower()}@{domain}"
         contact_id = ids.next()
         rows.append(
@@ -163,7 +174,7 @@ def _contacts(config, rng, account_id, account_name, segment, region, created, i
     return people
 
 
-def _unique_people(rng: np.random.Generator):
+def _unique_people(rng: Draws):
     seen = set()
     while True:
         name = f"{rng.choice(text.FIRST_NAMES)} {rng.choice(text.LAST_NAMES)}"
@@ -172,7 +183,7 @@ def _unique_people(rng: np.random.Generator):
             yield name
 
 
-def _unique_companies(rng: np.random.Generator):
+def _unique_companies(rng: Draws):
     seen = set()
     while True:
         parts = (

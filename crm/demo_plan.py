@@ -7,6 +7,7 @@ quality (how much the buyer needs it) shifts with the rep's skill, the deal type
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,10 @@ class DealPlan:
     def __len__(self) -> int:
         return len(self.rep)
 
+    def take(self, deals: slice) -> DealPlan:
+        """The plan of a run of consecutive deals (crm.demo_chunks builds the deals chunk by chunk)."""
+        return DealPlan(**{f.name: getattr(self, f.name)[deals] for f in dataclasses.fields(self)})
+
 
 def plan_deals(config: DemoConfig, org: Org, days: np.ndarray, rng: np.random.Generator) -> DealPlan:
     rates = (
@@ -57,13 +62,13 @@ def plan_deals(config: DemoConfig, org: Org, days: np.ndarray, rng: np.random.Ge
     day_index, rep = np.nonzero(counts)  # ordered by day, then rep: deal numbers follow creation order
     day_index, rep = np.repeat(day_index, counts[day_index, rep]), np.repeat(rep, counts[day_index, rep])
     n = len(rep)
-    segment = np.array([org.reps[r].segment for r in rep], dtype=np.int64)
-    account = np.array(
-        [org.reps[r].accounts[int(rng.integers(len(org.reps[r].accounts)))] for r in rep], dtype=int
-    )
+    segment = np.array([r.segment for r in org.reps], dtype=np.int64)[rep]
+    # Each rep's accounts are one contiguous run of account numbers (crm.demo_org builds them so).
+    first_account = np.array([r.accounts[0] for r in org.reps])[rep]
+    account = first_account + (rng.random(n) * np.array([len(r.accounts) for r in org.reps])[rep]).astype(int)
     deal_type = rng.choice(len(text.OPPORTUNITY_TYPES), size=n, p=text.OPPORTUNITY_TYPE_WEIGHTS)
     source = rng.choice(len(text.LEAD_SOURCES), size=n, p=text.LEAD_SOURCE_WEIGHTS)
-    skill = np.array([org.reps[r].skill for r in rep])
+    skill = np.array([r.skill for r in org.reps])[rep]
     mean = QUALITY_BASELINE + skill + TYPE_QUALITY_SHIFT[deal_type] + SOURCE_QUALITY_SHIFT[source]
     quality = _discrete_normal(np.asarray(config.latent.quality_levels), mean, QUALITY_SPREAD, rng)
 
@@ -78,10 +83,10 @@ def plan_deals(config: DemoConfig, org: Org, days: np.ndarray, rng: np.random.Ge
         account=account,
         created_day=day_index,
         segment=segment,
-        activity=np.array([org.reps[r].activity for r in rep], dtype=np.int64),
+        activity=np.array([r.activity for r in org.reps], dtype=np.int64)[rep],
         quality=quality,
         deal_type=deal_type,
-        lead_source=[_noisy(text.LEAD_SOURCES[s], config.lead_source_noise_rate, rng) for s in source],
+        lead_source=_noisy(source, config.lead_source_noise_rate, rng),
         amount=amount,
         first_close=first_close,
         stage=stage,
@@ -98,8 +103,11 @@ def _discrete_normal(
     return np.minimum((cumulative < rng.random(len(mean))[:, None]).sum(axis=1), len(levels) - 1)
 
 
-def _noisy(value: str, rate: float, rng: np.random.Generator) -> str:
+def _noisy(source: np.ndarray, rate: float, rng: np.random.Generator) -> list[str]:
     """Picklist values typed by hand in an import: stray whitespace and case, at `rate`."""
-    if rng.random() >= rate:
-        return value
-    return [value.lower(), value.upper(), f" {value}", f"{value} "][int(rng.integers(4))]
+    noisy, variant = rng.random(len(source)) < rate, rng.integers(4, size=len(source))
+    values = [text.LEAD_SOURCES[s] for s in source.tolist()]
+    for i in np.nonzero(noisy)[0].tolist():
+        value = values[i]
+        values[i] = (value.lower(), value.upper(), f" {value}", f"{value} ")[variant[i]]
+    return values

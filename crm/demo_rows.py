@@ -14,17 +14,18 @@ from collections.abc import Iterator
 import numpy as np
 
 from crm import demo_text as text
-from crm.demo_activities import ActivityTrail, DealRef
+from crm.demo_activities import ActivityTrail, DealRef, edit_time, next_step_text
 from crm.demo_calendar import to_date, utc_time
 from crm.demo_config import DemoConfig
 from crm.demo_ids import IdSequence, record_id
 from crm.demo_load import HistoryRow, OpportunityRow
 from crm.demo_org import Org
 from crm.demo_plan import DealPlan
+from crm.demo_random import Draws
 from crm.demo_simulate import SimLog
 
 TABLES = ("opportunity", "opportunity_history", "opportunity_contact_role", "task", "event")
-EDIT_HOURS_UTC = (13.0, 23.0)  # reps edit the CRM during the US working day: 13:00-23:00 UTC, same date
+LOGS = ("changes", "touches", "next_steps")
 
 
 class DealRowBuilder:
@@ -51,38 +52,56 @@ class DealRowBuilder:
         self.ids = {kind: IdSequence(kind) for kind in TABLES[1:]}
         for kind, sequence in self.ids.items():
             sequence.issued = (issued or {}).get(kind, 0)
-        self.slices = {
-            name: _by_deal(getattr(log, name), len(plan)) for name in ("changes", "touches", "next_steps")
+        self.dates = [to_date(day) for day in days]  # business-day index -> datetime.date
+        self.edges = {name: _sort_by_deal(getattr(log, name), len(plan)) for name in LOGS}
+        self.deal_columns = {
+            name: getattr(plan, name).tolist()
+            for name in ("rep", "account", "created_day", "deal_type", "stage", "buyer", "next_step")
         }
 
     def batches(self, size: int = 500) -> Iterator[dict[str, list[tuple]]]:
         """Rows per table for `size` deals at a time, so memory stays bounded by the batch."""
         for first in range(0, len(self.plan), size):
+            last = min(first + size, len(self.plan))
+            # The batch's log entries as Python lists: per-element numpy access costs ~10x more.
+            self.batch = {name: self._log_lists(name, first, last) for name in LOGS}
             rows = {table: [] for table in TABLES}
-            for deal in range(first, min(first + size, len(self.plan))):
+            for deal in range(first, last):
                 self._deal(deal, rows)
             yield rows
 
+    def _log_lists(self, name: str, first: int, last: int) -> dict[str, list]:
+        edges = self.edges[name]
+        low, high = int(edges[first]), int(edges[last])
+        columns = {k: v[low:high].tolist() for k, v in getattr(self.log, name).items()}
+        columns["offset"] = low
+        return columns
+
+    def _entries(self, name: str, deal: int) -> range:
+        """Positions of one deal's entries in the current batch's lists of log `name`."""
+        edges, offset = self.edges[name], self.batch[name]["offset"]
+        return range(int(edges[deal]) - offset, int(edges[deal + 1]) - offset)
+
     def _deal(self, deal: int, out: dict[str, list[tuple]]) -> None:
-        plan, rng = self.plan, np.random.default_rng([self.seed, *self.rng_key, deal])
-        rep = self.org.reps[plan.rep[deal]]
-        created_day = to_date(self.days[plan.created_day[deal]])
+        plan, columns = self.plan, self.deal_columns
+        rng = Draws(self.seed, *self.rng_key, deal)
+        rep = self.org.reps[columns["rep"][deal]]
+        account = columns["account"][deal]
+        created_day = self.dates[columns["created_day"][deal]]
         ref = DealRef(
             opportunity_id=record_id("opportunity", self.first_deal + deal + 1),
-            account_id=self.org.accounts[plan.account[deal]][0],
-            account_name=self.org.account_names[plan.account[deal]],
-            created_at=self._edit_time(created_day, rng),
+            account_id=self.org.accounts[account][0],
+            account_name=self.org.account_names[account],
+            created_at=edit_time(created_day, rng, self.cutoff),
         )
         history = self._history(deal, ref, rng)
-        trail = ActivityTrail(
-            ref, rep, self.org.account_contacts[plan.account[deal]], rng, self.ids, self.cutoff
-        )
+        trail = ActivityTrail(ref, rep, self.org.account_contacts[account], rng, self.ids, self.cutoff)
         opening = "Inbound demo request" if plan.lead_source[deal].strip().lower() == "inbound" else None
         trail.open_with(
             created_day,
             ref.created_at,
-            bool(plan.buyer[deal]),
-            opening or str(rng.choice(text.NOTES_CONNECTED["early"])),
+            bool(columns["buyer"][deal]),
+            opening or rng.choice(text.NOTES_CONNECTED["early"]),
         )
         was_dark = self._replay_touches(deal, trail)
         next_step, next_step_at = self._next_step(deal, ref.created_at, rng)
@@ -93,10 +112,9 @@ class DealRowBuilder:
         loss_reason = None
         if is_closed and not is_won:
             engaged = trail.has_buyer and not was_dark
-            loss_reason = str(
-                rng.choice(text.LOSS_REASONS_ENGAGED if engaged else text.LOSS_REASONS_DISENGAGED)
-            )
-        product = "Seats expansion" if plan.deal_type[deal] == 1 else str(rng.choice(text.PRODUCTS))
+            loss_reason = rng.choice(text.LOSS_REASONS_ENGAGED if engaged else text.LOSS_REASONS_DISENGAGED)
+        deal_type = columns["deal_type"][deal]
+        product = "Seats expansion" if deal_type == 1 else rng.choice(text.PRODUCTS)
         out["opportunity"].append(
             OpportunityRow(
                 ref.opportunity_id,
@@ -109,7 +127,7 @@ class DealRowBuilder:
                 last.probability,
                 last.forecast_category,
                 next_step,
-                text.OPPORTUNITY_TYPES[plan.deal_type[deal]],
+                text.OPPORTUNITY_TYPES[deal_type],
                 plan.lead_source[deal],
                 loss_reason,
                 is_closed,
@@ -124,12 +142,12 @@ class DealRowBuilder:
         out["task"].extend(trail.tasks)
         out["event"].extend(trail.events)
 
-    def _history(self, deal: int, ref: DealRef, rng) -> list[HistoryRow]:
-        c = {k: v[self.slices["changes"][deal]] for k, v in self.log.changes.items()}
-        rows = []
-        for i in range(len(c["day"])):
-            at = ref.created_at if i == 0 else self._edit_time(to_date(self.days[c["day"][i]]), rng)
-            stage = self.stages[int(c["stage"][i])]
+    def _history(self, deal: int, ref: DealRef, rng: Draws) -> list[HistoryRow]:
+        c, rows = self.batch["changes"], []
+        for i in self._entries("changes", deal):
+            first = not rows
+            at = ref.created_at if first else edit_time(self.dates[c["day"][i]], rng, self.cutoff)
+            stage = self.stages[c["stage"][i]]
             rows.append(
                 HistoryRow(
                     self.ids["opportunity_history"].next(),
@@ -137,9 +155,9 @@ class DealRowBuilder:
                     at,
                     stage.name,
                     _money(c["amount"][i]),
-                    to_date(c["close"][i]),
+                    c["close"][i],
                     float(stage.default_probability),
-                    self.log.categories[int(c["category"][i])],
+                    self.log.categories[c["category"][i]],
                     at,
                 )
             )
@@ -147,49 +165,39 @@ class DealRowBuilder:
 
     def _replay_touches(self, deal: int, trail: ActivityTrail) -> bool:
         """Write the deal's touches into its trail; returns whether it had gone dark when it closed."""
-        t = {k: v[self.slices["touches"][deal]] for k, v in self.log.touches.items()}
-        was_dark = False
-        for i in range(len(t["day"])):
-            day = to_date(self.days[t["day"][i]])
+        t, was_dark = self.batch["touches"], False
+        for i in self._entries("touches", deal):
+            day = self.dates[t["day"][i]]
             if t["outcome"][i]:
                 trail.close(day, won=t["outcome"][i] == 1)
                 was_dark = bool(t["was_dark"][i])
                 continue
-            third = text.pipeline_third(int(t["stage"][i]), self.n_open)
+            third = text.pipeline_third(t["stage"][i], self.n_open)
             gains = (bool(t["buyer_gain"][i]), bool(t["champion_gain"][i]), bool(t["thread_gain"][i]))
             trail.touch(day, third, bool(t["two_way"][i]), gains, bool(t["was_dark"][i]))
         return was_dark
 
-    def _next_step(self, deal: int, created_at: dt.datetime, rng) -> tuple[str | None, dt.datetime]:
+    def _next_step(self, deal: int, created_at: dt.datetime, rng: Draws) -> tuple[str | None, dt.datetime]:
         """The next step field now, and when it last changed (it moves the record's modstamp)."""
-        created_day = to_date(self.days[self.plan.created_day[deal]])
-        value = self._next_step_text(created_day, int(self.plan.stage[deal]), rng)
-        value = value if self.plan.next_step[deal] else None
-        changed_at = created_at
-        n = {k: v[self.slices["next_steps"][deal]] for k, v in self.log.next_steps.items()}
-        for i in range(len(n["day"])):
-            day = to_date(self.days[n["day"][i]])
-            changed_at = max(self._edit_time(day, rng), changed_at)
-            value = self._next_step_text(day, int(n["stage"][i]), rng) if n["is_set"][i] else None
+        created_day = self.dates[self.deal_columns["created_day"][deal]]
+        value = next_step_text(created_day, self.deal_columns["stage"][deal], self.n_open, rng)
+        value = value if self.deal_columns["next_step"][deal] else None
+        changed_at, n = created_at, self.batch["next_steps"]
+        for i in self._entries("next_steps", deal):
+            day = self.dates[n["day"][i]]
+            changed_at = max(edit_time(day, rng, self.cutoff), changed_at)
+            value = next_step_text(day, n["stage"][i], self.n_open, rng) if n["is_set"][i] else None
         return value, changed_at
-
-    def _next_step_text(self, day: dt.date, stage: int, rng) -> str:
-        step = str(rng.choice(text.NEXT_STEPS[text.pipeline_third(stage, self.n_open)]))
-        return f"{step} ({day + dt.timedelta(days=int(rng.integers(2, 10))):%m/%d})"
-
-    def _edit_time(self, day: dt.date, rng) -> dt.datetime:
-        low, high = EDIT_HOURS_UTC
-        return min(utc_time(day, low + (high - low) * rng.random()), self.cutoff)
 
 
 def _money(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+    return None if value != value else value  # NaN: the rep never entered an amount
 
 
-def _by_deal(columns: dict[str, np.ndarray], n_deals: int) -> list[slice]:
-    """Sort a log in place by deal (stable: day order within a deal is kept) and slice it per deal."""
+def _sort_by_deal(columns: dict[str, np.ndarray], n_deals: int) -> np.ndarray:
+    """Sort a log in place by deal (stable: day order within a deal is kept); entries of deal d are
+    positions edges[d]:edges[d + 1]."""
     order = np.argsort(columns["deal"], kind="stable")
     for name in columns:
         columns[name] = columns[name][order]
-    edges = np.searchsorted(columns["deal"], np.arange(n_deals + 1))
-    return [slice(int(edges[i]), int(edges[i + 1])) for i in range(n_deals)]
+    return np.searchsorted(columns["deal"], np.arange(n_deals + 1))

@@ -8,7 +8,6 @@ to the rep's hidden forecast style (the org is rebuilt from sim_truth.sim_state)
 
 from __future__ import annotations
 
-import numpy as np
 import psycopg
 
 from crm.demo_org import build_org
@@ -55,7 +54,7 @@ def sim_profile(url: str) -> dict:
         pushed = conn.execute(PUSHED_SQL).fetchone()[0]
         bias_rows = conn.execute(BIAS_SQL, {"today": today}).fetchall()
         config, seed, start, _, _ = load_state(conn)
-    org = build_org(config, start, np.random.default_rng([seed, 0]))
+    org = build_org(config, start, seed)
     style = {rep.user_id: rep.forecast_style for rep in org.reps}
     return {
         "today": today.isoformat(),

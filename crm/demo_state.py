@@ -57,9 +57,9 @@ class OpenDeals:
         return OpenDeals(*(getattr(self, f.name)[keep] for f in dataclasses.fields(self)))
 
     @staticmethod
-    def concat(a: OpenDeals, b: OpenDeals) -> OpenDeals:
+    def concat(*parts: OpenDeals) -> OpenDeals:
         return OpenDeals(
-            *(np.concatenate([getattr(a, f.name), getattr(b, f.name)]) for f in dataclasses.fields(a))
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in dataclasses.fields(OpenDeals))
         )
 
 

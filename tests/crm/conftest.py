@@ -1,4 +1,4 @@
-"""A demo-preset CRM built once per test module: building it is the slow part (~1-3 s)."""
+"""A small-preset CRM (~2,700 deals) built once per test module: building it is the slow part (a few seconds)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def demo_crm_url(server_url: str):
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'create database "{database}"')
     url = urlunsplit(urlsplit(server_url)._replace(path="/" + database))
-    build_demo_crm(url, "demo", seed=7, today=DEMO_TODAY)
+    build_demo_crm(url, "small", seed=7, today=DEMO_TODAY)
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{database}" with (force)')
