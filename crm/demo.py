@@ -28,7 +28,7 @@ from crm.demo_load import copy_data, copy_rows, recreate_schemas, row_counts
 from crm.demo_org import build_org
 from crm.demo_plan import plan_deals
 from crm.demo_state import OpenDeals, save_state
-from crm.demo_truth import win_probability_table
+from crm.demo_truth_quarter import deal_truth
 
 __all__ = ["PRESETS", "DemoConfig", "DemoSummary", "build_demo_crm", "demo_crm_exists", "demo_today"]
 
@@ -55,14 +55,16 @@ def build_demo_crm(
     org = build_org(config, start, seed)
     plan = plan_deals(config, org, days, np.random.default_rng([seed, 1]))
     rep_kinds = tuple(sorted({(rep.segment, rep.activity) for rep in org.reps}))
-    table = win_probability_table(config.latent, len(config.open_stages), rep_kinds)
-    inputs = BuildInputs(config, org, plan, days, today, table, seed)
+    truth = deal_truth(config.latent, len(config.open_stages), rep_kinds, config.fiscal_year_start_month)
+    inputs = BuildInputs(config, org, plan, days, today, truth, seed)
 
     chunks = build_chunks(inputs)  # workers start before the connection opens: forked, they must not share it
     first_chunk = next(chunks)
     with psycopg.connect(url) as conn:
         recreate_schemas(conn)
+        copy_rows(conn, "crm.organization", [_organization_row(config, utc_time(start, 12))])
         copy_rows(conn, "crm.opportunity_stage", _stage_rows(config, utc_time(start, 12)))
+        copy_rows(conn, "sim_truth.rep_profile", _rep_profile_rows(org))
         copy_rows(conn, 'crm."user"', org.users)
         copy_rows(conn, "crm.account", org.accounts)
         copy_rows(conn, "crm.contact", org.contacts)
@@ -103,6 +105,15 @@ def _preset(name: str) -> DemoConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown demo preset {name!r}; choose one of {', '.join(PRESETS)}")
     return PRESETS[name]
+
+
+def _organization_row(config: DemoConfig, stamp: dt.datetime) -> tuple:
+    return ("00DDm0000000001", f"Momentum demo ({config.name})", config.fiscal_year_start_month, "USD", stamp)
+
+
+def _rep_profile_rows(org) -> list[tuple]:
+    levels = ("low", "medium", "high")
+    return [(rep.user_id, round(rep.skill, 6), levels[rep.activity], rep.forecast_style) for rep in org.reps]
 
 
 def _stage_rows(config: DemoConfig, stamp: dt.datetime) -> list[tuple]:

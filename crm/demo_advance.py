@@ -32,9 +32,9 @@ from crm.demo_load import copy_rows
 from crm.demo_org import build_org
 from crm.demo_plan import plan_deals
 from crm.demo_rows import TABLES, DealRowBuilder
-from crm.demo_simulate import TOUCH_COLUMNS, SimLog, _changes
+from crm.demo_simulate import TOUCH_COLUMNS, SimLog, _changes, deal_daily_rows, truth_entries
 from crm.demo_state import OpenDeals, load_state, save_state
-from crm.demo_truth import true_win_probability, win_probability_table
+from crm.demo_truth_quarter import DealTruth, deal_truth
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def advance_demo_crm(url: str, days: int) -> AdvanceSummary:
         config, seed, start, deals, issued = load_state(conn)
         org = build_org(config, start, seed)
         kinds = tuple(sorted({(rep.segment, rep.activity) for rep in org.reps}))
-        table = win_probability_table(config.latent, len(config.open_stages), kinds)
+        truth = deal_truth(config.latent, len(config.open_stages), kinds, config.fiscal_year_start_month)
         ids = {kind: IdSequence(kind) for kind in TABLES[1:]}
         for kind, sequence in ids.items():
             sequence.issued = issued.get(kind, 0)
@@ -70,7 +70,7 @@ def advance_demo_crm(url: str, days: int) -> AdvanceSummary:
         for _ in range(days):
             if np.is_busday(np.datetime64(today, "D")):
                 totals["business_days"] += 1
-                totals["tasks"] += _complete_momentum_tasks(ctx, today, deals, table)
+                totals["tasks"] += _complete_momentum_tasks(ctx, today, deals, truth)
                 out = DayRows()
                 deals = step_open_deals(ctx, today, deals, out)
                 totals["won"], totals["lost"] = totals["won"] + out.won, totals["lost"] + out.lost
@@ -92,7 +92,7 @@ def advance_demo_crm(url: str, days: int) -> AdvanceSummary:
                         issued["forecast_submission"],
                     )
             today += dt.timedelta(days=1)
-            _write_truth(conn, deals, today, table)
+            _write_truth(conn, deals, today, truth)
         issued |= {kind: sequence.issued for kind, sequence in ids.items()}
         save_state(conn, deals, issued)
         conn.execute("update sim_truth.clock set current_date_value = %s", (today,))
@@ -109,7 +109,7 @@ def advance_demo_crm(url: str, days: int) -> AdvanceSummary:
     )
 
 
-def _complete_momentum_tasks(ctx: SimContext, day: dt.date, deals: OpenDeals, table: np.ndarray) -> int:
+def _complete_momentum_tasks(ctx: SimContext, day: dt.date, deals: OpenDeals, truth: DealTruth) -> int:
     """Reps complete open Momentum tasks at the configured rate; the action's true effect moves the deal."""
     index = {record_id("opportunity", int(d) + 1): i for i, d in enumerate(deals.deal)}
     tasks = ctx.conn.execute(
@@ -127,7 +127,7 @@ def _complete_momentum_tasks(ctx: SimContext, day: dt.date, deals: OpenDeals, ta
         i = index[opportunity_id]
         before = deals.state[i].copy()
         deals.state[i] = apply_action(ctx.config.latent, action_type, before, float(u[1]))
-        p_before, p_after = true_win_probability(table, np.stack([before, deals.state[i]]))
+        p_before, p_after = truth.p_win(np.stack([before, deals.state[i]]))
         at = min(utc_time(day, 13 + 10 * float(u[2])), cutoff)  # during the US working day, as reps edit
         done.append((task_id, at))
         effects.append(
@@ -200,11 +200,10 @@ def _create_deals(ctx: SimContext, day: dt.date, first_deal: int) -> OpenDeals:
     )
 
 
-def _write_truth(conn: psycopg.Connection, deals: OpenDeals, as_of: dt.date, table: np.ndarray) -> None:
-    """True P(win) of every deal open at the start of `as_of` (6 decimals, as the build writes it)."""
-    p_win = np.round(true_win_probability(table, deals.state), 6).tolist() if len(deals) else []
-    ids = (record_id("opportunity", int(d) + 1) for d in deals.deal)
-    copy_rows(conn, "sim_truth.deal_daily", ((i, as_of, p) for i, p in zip(ids, p_win, strict=True)))
+def _write_truth(conn: psycopg.Connection, deals: OpenDeals, as_of: dt.date, truth: DealTruth) -> None:
+    """The truth of every deal open at the start of `as_of`, as the build writes it."""
+    entries = truth_entries(truth, deals.deal, np.datetime64(as_of, "D"), deals.state, deals.close)
+    copy_rows(conn, "sim_truth.deal_daily", deal_daily_rows(entries))
 
 
 def _state_text(state: np.ndarray) -> str:

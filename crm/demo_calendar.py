@@ -35,9 +35,24 @@ def to_date(day: np.datetime64) -> dt.date:
     return day.astype("datetime64[D]").item()
 
 
-def fiscal_quarter(day: dt.date) -> str:
-    """Calendar quarters: the demo company's fiscal year starts in January."""
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+def fiscal_quarter_end(days: np.ndarray, start_month: int) -> np.ndarray:
+    """The last day of the fiscal quarter holding each day (datetime64[D]); the fiscal year starts on
+    the first of `start_month` (1 = calendar quarters). Same arithmetic as dbt's fiscal_quarter_start."""
+    months = np.asarray(days, dtype="datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    shift = start_month - 1
+    quarter_start = (months - shift) // 3 * 3 + shift
+    return (quarter_start + 3).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
+
+
+def business_days_through(days: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Business days in [day, last], both ends included; 0 when `last` is before `day`."""
+    return np.maximum(np.busday_count(days, np.asarray(last, dtype="datetime64[D]") + 1), 0)
+
+
+def business_days_left_in_quarter(days: np.ndarray, start_month: int) -> np.ndarray:
+    """For each day: the business days from it to its fiscal quarter's end, the day itself included."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    return business_days_through(days, fiscal_quarter_end(days, start_month))
 
 
 @lru_cache(maxsize=64)

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from crm.demo_config import DemoConfig
-from crm.demo_ids import record_id
 from crm.demo_load import copy_text
 from crm.demo_org import Org
 from crm.demo_plan import DealPlan
 from crm.demo_rows import TABLES, DealRowBuilder
-from crm.demo_simulate import SimLog, simulate
+from crm.demo_simulate import SimLog, deal_daily_rows, simulate
 from crm.demo_state import OpenDeals
+from crm.demo_truth_quarter import DealTruth
 
 DEALS_PER_CHUNK = 10_000
 # Record numbers per chunk and kind: a 10,000-deal chunk writes ~350k tasks at the busiest presets.
@@ -43,7 +43,7 @@ class BuildInputs:
     plan: DealPlan
     days: np.ndarray
     today: dt.date
-    truth_table: np.ndarray
+    truth: DealTruth
     seed: int
 
 
@@ -93,7 +93,7 @@ def _build_chunk(inputs: BuildInputs, k: int) -> ChunkRows:
     plan = inputs.plan.take(slice(first, first + DEALS_PER_CHUNK))
     today = np.datetime64(inputs.today)
     rng = np.random.default_rng([inputs.seed, 3, k])
-    log = simulate(inputs.config, inputs.org, plan, inputs.days, today, inputs.truth_table, rng)
+    log = simulate(inputs.config, inputs.org, plan, inputs.days, today, inputs.truth, rng)
     first_ids = {kind: k * ID_BLOCK for kind in TABLES[1:]}
     builder = DealRowBuilder(
         inputs.config, inputs.org, plan, log, inputs.days, inputs.today, inputs.seed, first, (2, k), first_ids
@@ -103,7 +103,7 @@ def _build_chunk(inputs: BuildInputs, k: int) -> ChunkRows:
         for table, batch_rows in batch.items():
             pieces[table].append(copy_text(batch_rows))
     text = {f"crm.{table}": "".join(table_pieces) for table, table_pieces in pieces.items()}
-    text["sim_truth.deal_daily"] = copy_text(_truth_rows(log.truth, first))
+    text["sim_truth.deal_daily"] = copy_text(deal_daily_rows(log.truth, first))
     issued = {kind: sequence.issued for kind, sequence in builder.ids.items()}
     return ChunkRows(k, text, issued, _open_deals(plan, log, first))
 
@@ -120,15 +120,4 @@ def _open_deals(plan: DealPlan, log: SimLog, first: int) -> OpenDeals:
         fields.amount[deal],
         fields.close[deal],
         fields.category[deal],
-    )
-
-
-def _truth_rows(truth: dict[str, np.ndarray], first: int):
-    # 6 decimals: the solver is accurate to ~1e-6, and rounding keeps rebuilds byte-identical even
-    # if a BLAS sums in another order.
-    return zip(
-        (record_id("opportunity", first + int(deal) + 1) for deal in truth["deal"].tolist()),
-        truth["date"].astype("datetime64[D]").tolist(),
-        np.round(truth["p_win"], 6).tolist(),
-        strict=True,
     )

@@ -54,14 +54,17 @@ class DemoConfig:
     )
     amount_sigma: float = 0.35
     first_close_days: dict[str, int] = field(
-        # The close date a rep types on day one: optimistic, about half the real cycle.
-        default_factory=lambda: {"SMB": 21, "MM": 45, "ENT": 80}
+        # The close date a rep types on day one, about the median won cycle (+-40%): quick deals close
+        # before it, the rest get pushed, so about half of the won deals were pushed at least once.
+        default_factory=lambda: {"SMB": 60, "MM": 120, "ENT": 190}
     )
     stages: tuple[StageConfig, ...] = DEFAULT_STAGES
     latent: LatentParams = field(default_factory=LatentParams)
     missing_amount_rate: float = 0.02
     lead_source_noise_rate: float = 0.04
     duplicate_contact_rate: float = 0.03
+    backdated_close_rate: float = 0.05  # closes recorded with a close date 1-5 days before the edit
+    missing_owner_rate: float = 0.01  # opportunities imported without an owner (owner_id null)
     seller_domain: str = "momentum-demo.example"
     # 1 = calendar quarters; 2 = the fiscal year runs February-January (crm.organization carries it,
     # as Salesforce's Organization.FiscalYearStartMonth does).

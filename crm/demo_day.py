@@ -16,7 +16,7 @@ import psycopg
 
 from crm import demo_text as text
 from crm.demo_activities import BUYER_ROLE, ActivityTrail, DealRef, edit_time, next_step_text
-from crm.demo_calendar import utc_time
+from crm.demo_calendar import business_days_left_in_quarter, utc_time
 from crm.demo_config import DemoConfig
 from crm.demo_fields import DealFields
 from crm.demo_ids import IdSequence, record_id
@@ -60,7 +60,8 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
     config, n_open = ctx.config, len(ctx.config.open_stages)
     rng = np.random.default_rng([ctx.seed, 20, day.toordinal()])
     rows = deals.state.copy()
-    step = step_day(config.latent, n_open, rows, rng)
+    days_left = int(business_days_left_in_quarter(np.datetime64(day, "D"), config.fiscal_year_start_month))
+    step = step_day(config.latent, n_open, rows, rng, days_left)
     fields = DealFields.restore(
         config,
         ctx.org,
@@ -70,7 +71,7 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
         deals.close.copy(),
         deals.category.copy(),
     )
-    changed = fields.after_day(np.datetime64(day, "D"), np.arange(len(deals)), rows, step, rng)
+    changed = fields.after_day(np.datetime64(day, "D"), np.arange(len(deals)), rows, step, rng, days_left)
     closed = step.won | step.lost
     flipped = step.next_step_set | step.next_step_clear
     need = np.nonzero(changed | step.worked | closed | flipped)[0]
@@ -103,7 +104,8 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
         by_id = {c.contact_id: c for c in contacts}
         trail.engaged = [by_id[c] for c, _ in roles.get(opportunity_id, []) if c in by_id]
         trail.has_buyer = any(role == BUYER_ROLE for _, role in roles.get(opportunity_id, []))
-        stage = stages[n_open if step.won[i] else n_open + 1 if step.lost[i] else int(rows[i, STAGE])]
+        visible_stage = min(int(rows[i, STAGE]), n_open - 1)  # a verbal yes shows as the last open stage
+        stage = stages[n_open if step.won[i] else n_open + 1 if step.lost[i] else visible_stage]
         amount = None if np.isnan(fields.amount[i]) else float(fields.amount[i])
         close_date = fields.close[i].astype("datetime64[D]").item()
         category = fields.codes[int(fields.category[i])]
@@ -116,7 +118,7 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
                 HistoryRow(ctx.ids["opportunity_history"].next(), opportunity_id, at, *history)
             )
         if step.worked[i]:
-            third = text.pipeline_third(int(rows[i, STAGE]), n_open)
+            third = text.pipeline_third(visible_stage, n_open)
             gains = (bool(step.buyer_gain[i]), bool(step.champion_gain[i]), bool(step.thread_gain[i]))
             trail.touch(day, third, bool(step.two_way[i]), gains, bool(step.was_dark[i]))
         loss_reason = None
@@ -130,7 +132,7 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
         if flipped[i]:
             edits.append(edit_time(day, deal_rng, cutoff))
             next_step = (
-                next_step_text(day, int(rows[i, STAGE]), n_open, deal_rng) if step.next_step_set[i] else None
+                next_step_text(day, visible_stage, n_open, deal_rng) if step.next_step_set[i] else None
             )
         out.tables["opportunity_contact_role"].extend(trail.roles)
         out.tables["task"].extend(trail.tasks)
@@ -148,7 +150,7 @@ def step_open_deals(ctx: SimContext, day: dt.date, deals: OpenDeals, out: DayRow
                     loss_reason,
                     bool(closed[i]),
                     bool(step.won[i]),
-                    day if closed[i] else None,
+                    close_date if closed[i] else None,  # the close date, backdated or not
                     max(edits),
                 )
             )

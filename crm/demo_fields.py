@@ -41,6 +41,9 @@ STYLE_NUDGE = 0.35  # share of stage moves where a biased rep sets the category 
 REVISE_ON_MOVE = 0.2  # amounts get re-scoped on ~1 in 5 stage moves, by ~15%
 DISCOUNT_IN_LAST_STAGE = 0.4  # ...and discounted 2-15% on 2 in 5 arrivals in the last open stage
 FIRM_UP_IN_LAST_STAGE = 0.5  # half the reps set a firm close date 5-20 days out on reaching it
+COMMIT_ON_VERBAL = 0.7  # on a verbal yes most reps move the deal to the top forecast category...
+FIRM_UP_ON_VERBAL = 0.6  # ...and set the close date to when they expect the paperwork, 3-15 days out
+QUARTER_END_DISCOUNT = 0.5  # half the deals booked in a quarter's last two weeks got a 3-15% discount
 
 
 class DealFields:
@@ -83,18 +86,21 @@ class DealFields:
         state: np.ndarray,
         step: DayStep,
         rng: np.random.Generator,
+        business_days_left: int,
     ) -> np.ndarray:
-        """Apply one day's edits to `deals` (latent rows `state`, after `step`); True where a tracked field changed."""
+        """Apply one day's edits to `deals` (latent rows `state`, after `step`); True where a tracked field
+        changed. `business_days_left` in the fiscal quarter, today included."""
         amount_before, close_before = self.amount[deals], self.close[deals]
-        stage = state[:, STAGE]
+        stage = np.minimum(state[:, STAGE], self.n_open - 1)  # as the CRM shows it: a verbal yes is last
         closed = step.won | step.lost
-        u = rng.random((len(deals), 5))
+        u = rng.random((len(deals), 6))
 
         category = np.where(
             step.advanced,
             self._nudge(self.default_category[stage], self.style[deals], rng),
             self.category[deals],
         )
+        category = np.where(step.verbal & (u[:, 5] < COMMIT_ON_VERBAL), self.n_open_categories - 1, category)
         category = np.where(step.won, self.n_open_categories, category)
         category = np.where(step.lost, self.n_open_categories + 1, category)
 
@@ -102,6 +108,9 @@ class DealFields:
         discounted = step.advanced & (stage == self.n_open - 1) & (u[:, 1] < DISCOUNT_IN_LAST_STAGE)
         factor = np.where(revised, np.exp(rng.normal(0, 0.15, len(deals))), 1.0)
         factor *= np.where(discounted, rng.uniform(0.85, 0.98, len(deals)), 1.0)
+        quarter_end = business_days_left <= self.config.latent.quarter_end_business_days
+        pulled_in = step.won & quarter_end & (u[:, 5] < QUARTER_END_DISCOUNT)
+        factor *= np.where(pulled_in, rng.uniform(0.85, 0.97, len(deals)), 1.0)
         self.amount[deals] = np.round(amount_before * factor, -2)
 
         until_close = close_before - day
@@ -129,8 +138,20 @@ class DealFields:
         new_close = np.where(
             firmed, day + rng.integers(5, 20, len(deals)).astype("timedelta64[D]"), new_close
         )
+        expects_paperwork = step.verbal & (u[:, 4] < FIRM_UP_ON_VERBAL)
+        new_close = np.where(
+            expects_paperwork, day + rng.integers(3, 16, len(deals)).astype("timedelta64[D]"), new_close
+        )
+        firmed |= expects_paperwork
+        # A firm date replaces a later one or one already past; an earlier date the rep keeps.
+        firmed &= (new_close < close_before) | overdue
         close = np.where(pushed | firmed, new_close, close_before)
-        self.close[deals] = np.where(closed, day, close)
+        # A closing edit sets the close date to the day it closed, except where the rep backdates it to
+        # when the deal "really" closed (a defect the dbt lookback exists for).
+        backdate = np.where(
+            rng.random(len(deals)) < self.config.backdated_close_rate, rng.integers(1, 6, len(deals)), 0
+        )
+        self.close[deals] = np.where(closed, day - backdate.astype("timedelta64[D]"), close)
 
         # A history row only when a tracked field really changed (rounding can undo a revision).
         amount_moved = ~np.isnan(amount_before) & (self.amount[deals] != amount_before)

@@ -28,10 +28,18 @@ history as (
         s.is_closed,
         s.is_won,
         h.created_date as valid_from,
-        lead(h.created_date) over (partition by h.opportunity_id order by h.created_date, h.history_id) as valid_to
-    from crm.opportunity_history as h
+        lead(h.created_date) over by_time as valid_to,
+        -- When the deal entered the stage this row shows: reps leave deals stuck for months out of the call.
+        max(case when h.stage_name is distinct from h.previous_stage then h.created_date end) over (
+            partition by h.opportunity_id order by h.created_date, h.history_id rows unbounded preceding
+        ) as stage_entered_at
+    from (
+        select *, lag(stage_name) over (partition by opportunity_id order by created_date, history_id) as previous_stage
+        from crm.opportunity_history
+    ) as h
     inner join crm.opportunity as o on h.opportunity_id = o.opportunity_id
     inner join crm.opportunity_stage as s on h.stage_name = s.stage_name
+    window by_time as (partition by h.opportunity_id order by h.created_date, h.history_id)
 ),
 
 versions as (  -- the Mondays each version was the current one at 00:00 UTC: (valid_from, valid_to]
@@ -52,7 +60,8 @@ known_on_monday as (  -- one row per deal and Monday: the deal as the CRM showed
         monday::date as submitted_date,
         (date_trunc('quarter', monday - make_interval(months => %(fiscal_shift)s))
             + make_interval(months => %(fiscal_shift)s))::date as quarter_start,
-        v.*
+        v.*,
+        v.stage_entered_at < monday - interval '60 days' as is_stuck  -- two months in one stage
     from versions as v
     cross join lateral generate_series(
         greatest(v.first_day + (8 - extract(isodow from v.first_day)::int) %% 7, %(first_monday)s::date),
@@ -67,11 +76,11 @@ pipeline as (
         submitted_date,
         coalesce(sum(amount) filter (where is_won and close_date >= quarter_start), 0) as won_amount,
         coalesce(sum(amount) filter (
-            where not is_closed and forecast_category = %(commit_category)s
+            where not is_closed and forecast_category = %(commit_category)s and not is_stuck
             and close_date < quarter_start + interval '3 months'
         ), 0) as commit_pipeline,
         coalesce(sum(amount) filter (
-            where not is_closed and forecast_category = %(best_case_category)s
+            where not is_closed and forecast_category = %(best_case_category)s and not is_stuck
             and close_date < quarter_start + interval '3 months'
         ), 0) as best_case_pipeline
     from known_on_monday

@@ -40,10 +40,10 @@ N_STALL = 3  # fresh, ageing, stalled in stage
 class LatentParams:
     # Most pipeline is weak: the grid reaches further down than up (crm.demo_plan centres deals near -1.6).
     quality_levels: tuple[float, ...] = (-2.4, -1.8, -1.2, -0.6, 0.0, 0.6, 1.2)
-    # Per business day, by segment: ENT moves ~4x slower than SMB, as real cycles do. Losses are
+    # Per business day, by segment: ENT moves ~6x slower than SMB, as real cycles do. Losses are
     # rare per day: reps let dead deals linger for months before closing them out.
-    advance_base: tuple[float, float, float] = (0.13, 0.06, 0.03)
-    loss_base: tuple[float, float, float] = (0.004, 0.0022, 0.0012)
+    advance_base: tuple[float, float, float] = (0.2, 0.07, 0.035)
+    loss_base: tuple[float, float, float] = (0.007, 0.0025, 0.0013)
     # Health = how much the buyer needs it plus how well the rep runs the deal.
     quality_weight: float = 1.0
     buyer_weight: float = 0.6
@@ -75,6 +75,14 @@ class LatentParams:
     next_step_set: float = 0.5
     next_step_clear: float = 0.04  # a next step goes stale and gets blanked ~25 idle business days on
     cooling: float = 0.2  # ~5 business days without a touch per warmth level
+    # After the verbal yes, paperwork (order form, procurement, signatures): ~7 business days on average,
+    # but in the last two weeks of a fiscal quarter rep and buyer push it through to book it in the
+    # quarter, and on its last business day almost everything pending gets signed. This is the
+    # quarter-end hockey stick, and the reason a deal's quarter is uncertain even when its win is not.
+    booking_rate: float = 0.15
+    quarter_end_booking_rate: float = 0.5
+    quarter_end_business_days: int = 10
+    last_day_booking_rate: float = 0.8
 
 
 def health(p: LatentParams, quality, buyer, champion, threads, next_step, warmth):
@@ -102,6 +110,16 @@ def outcome_probabilities(
     return np.minimum(advance, 0.5), np.minimum(lose, 0.4)
 
 
+def booking_probability(p: LatentParams, business_days_left_in_quarter: int) -> float:
+    """Chance that a deal with a verbal yes is booked (Closed Won) today. `business_days_left_in_quarter`
+    counts today: 1 on the quarter's last business day."""
+    if business_days_left_in_quarter <= 1:
+        return p.last_day_booking_rate
+    if business_days_left_in_quarter <= p.quarter_end_business_days:
+        return p.quarter_end_booking_rate
+    return p.booking_rate
+
+
 def skip_probability(p: LatentParams, n_open: int, stage):
     """A share of advances jump two stages; never straight into Closed Won."""
     return np.where(stage + 2 <= n_open - 1, p.stage_skip, 0.0)
@@ -109,7 +127,7 @@ def skip_probability(p: LatentParams, n_open: int, stage):
 
 def behaviour_probabilities(p: LatentParams, n_open: int, activity, quality, stage, warmth) -> dict:
     """Per-day chances of each behaviour event, capped at 1 so any parameter set stays a valid chain."""
-    lateness = stage / (n_open - 1)
+    lateness = np.minimum(stage, n_open - 1) / (n_open - 1)  # a verbal yes (stage n_open) counts as last
     q = np.asarray(p.quality_levels)[quality]
     chances = {
         "work": np.asarray(p.work_rate)[activity]
@@ -132,8 +150,9 @@ class DayStep:
     """What one business day did to a set of open deals (boolean arrays, one entry per deal)."""
 
     lost: np.ndarray
-    won: np.ndarray
-    advanced: np.ndarray
+    won: np.ndarray  # booked today: Closed Won
+    verbal: np.ndarray  # the buyer said yes today; paperwork starts tomorrow (latent stage n_open)
+    advanced: np.ndarray  # moved to a later open stage
     worked: np.ndarray
     two_way: np.ndarray
     buyer_gain: np.ndarray
@@ -144,20 +163,31 @@ class DayStep:
     was_dark: np.ndarray
 
 
-def step_day(p: LatentParams, n_open: int, state: np.ndarray, rng: np.random.Generator) -> DayStep:
-    """Advance latent states (rows of `state`, updated in place) by one business day."""
+def step_day(
+    p: LatentParams, n_open: int, state: np.ndarray, rng: np.random.Generator, business_days_left: int
+) -> DayStep:
+    """Advance latent states (rows of `state`, updated in place) by one business day.
+
+    Stages 0..n_open-1 are the open stages; stage n_open is a verbal yes waiting for its paperwork
+    (still the last open stage in the CRM). `business_days_left` in the fiscal quarter, today included,
+    sets how fast paperwork gets booked.
+    """
     u = rng.random((len(state), 11))
     seg, act, qual, stage, buyer, champ, threads, nxt, warm, stall = state.T.copy()
     advance, lose = outcome_probabilities(
         p, n_open, seg, qual, stage, buyer, champ, threads, nxt, warm, stall
     )
+    pending = stage == n_open
+    advance = np.where(pending, booking_probability(p, business_days_left), advance)
+    lose = np.where(pending, 0.0, lose)  # a yes does not fall through in this world
     lost = u[:, 0] < lose
-    advanced = ~lost & (u[:, 0] < lose + advance)
-    won = advanced & (stage == n_open - 1)
-    skip = advanced & ~won & (u[:, 1] < skip_probability(p, n_open, stage))
+    moved = ~lost & (u[:, 0] < lose + advance)
+    won = moved & pending
+    verbal = moved & (stage == n_open - 1)
+    skip = moved & ~won & ~verbal & (u[:, 1] < skip_probability(p, n_open, stage))
     is_open = ~lost & ~won
-    stage = np.where(advanced & ~won, stage + 1 + skip, stage)
-    stall = np.where(advanced, 0, np.minimum(stall + (u[:, 2] < p.stall_ageing), N_STALL - 1))
+    stage = np.where(moved & ~won, stage + 1 + skip, stage)
+    stall = np.where(moved, 0, np.minimum(stall + (u[:, 2] < p.stall_ageing), N_STALL - 1))
 
     b = behaviour_probabilities(p, n_open, act, qual, stage, warm)
     worked = is_open & (u[:, 3] < b["work"])
@@ -182,7 +212,8 @@ def step_day(p: LatentParams, n_open: int, state: np.ndarray, rng: np.random.Gen
     return DayStep(
         lost,
         won,
-        advanced & ~won,
+        verbal,
+        moved & ~won & ~verbal,
         worked,
         two_way,
         buyer_gain,

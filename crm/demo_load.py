@@ -16,6 +16,8 @@ COLUMNS = {
     "crm.opportunity_stage": (
         "stage_name, sort_order, is_closed, is_won, default_probability, forecast_category, system_modstamp"
     ),
+    "crm.organization": "organization_id, name, fiscal_year_start_month, default_currency, system_modstamp",
+    "sim_truth.rep_profile": "user_id, skill, activity_level, forecast_style",
     'crm."user"': (
         "user_id, name, email, role, manager_id, team, segment, timezone, is_active, created_date, "
         "system_modstamp"
@@ -51,7 +53,10 @@ COLUMNS = {
         "event_id, what_id, who_id, account_id, owner_id, subject, type, start_at, end_at, description, "
         "created_date, system_modstamp"
     ),
-    "sim_truth.deal_daily": "opportunity_id, as_of_date, true_p_win",
+    "sim_truth.deal_daily": (
+        "opportunity_id, as_of_date, true_p_win, true_p_win_in_quarter, quarter_end_date, "
+        "true_p_win_this_quarter"
+    ),
     "sim_truth.clock": "current_date_value",
 }
 

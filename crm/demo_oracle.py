@@ -1,10 +1,12 @@
-"""The oracle: how well the true P(win) itself scores, the ceiling for any win model on this CRM.
+"""The oracle: how well the truth itself scores, the ceiling for any model on this CRM.
 
-For every (deal, as-of date) in sim_truth.deal_daily inside a window whose deal has closed by the
-CRM's today, the label is is_won and the prediction is true_p_win: the AUC, log loss and Brier score
-no model can beat on those snapshots (in expectation). Only deals whose outcome is known count, so
-a window ending close to today over-represents fast closes: the default window ends 26 weeks
-before today (demo preset: ~95% of its snapshots have an outcome) and `known_share` says how many.
+win: for every (deal, as-of date) in sim_truth.deal_daily inside a window whose deal has closed by the
+CRM's today, the label is is_won and the prediction true_p_win. slip: on the same snapshots of deals that
+were won, the label is label_slipped (booked after the fiscal quarter holding the close date on the
+as-of date) and the prediction the true P(slip | won) = 1 - true_p_win_in_quarter / true_p_win.
+forecast: per complete fiscal quarter, the oracle forecast and its error (crm.demo_oracle_forecast).
+Only deals whose outcome is known count, so a window ending close to today over-represents fast
+closes: the default window ends 26 weeks before today and `known_share` says how many had an outcome.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ import numpy as np
 import psycopg
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
+from crm.demo_oracle_forecast import oracle_forecasts
+from crm.demo_org import build_org
+from crm.demo_state import load_state
+from crm.demo_truth_quarter import deal_truth
+
 DEFAULT_WINDOW_WEEKS = 26
 DEFAULT_WINDOW_END_WEEKS_AGO = 26
 WINDOW_SQL = """
-select d.true_p_win, o.is_won, o.is_closed
+select d.true_p_win, d.true_p_win_in_quarter, o.is_won, o.is_closed, o.closed_date > d.quarter_end_date
 from sim_truth.deal_daily as d
 join crm.opportunity as o on o.opportunity_id = d.opportunity_id
 where d.as_of_date >= %(start)s and d.as_of_date < %(end)s
@@ -31,15 +38,17 @@ def default_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def oracle_report(url: str, start: dt.date | None = None, end: dt.date | None = None) -> dict:
-    """{"win": {...}, "slip": {"n": 0, ...}, "forecast": [], "window": {...}} for as-of dates in [start, end)."""
+    """{"win": {...}, "slip": {...}, "forecast": [...], "window": {...}} for as-of dates in [start, end)."""
     with psycopg.connect(url) as conn:
         today = conn.execute("select current_date_value from sim_truth.clock").fetchone()[0]
         default_start, default_end = default_window(today)
         start, end = start or default_start, end or default_end
         rows = conn.execute(WINDOW_SQL, {"start": start, "end": end}).fetchall()
-    p = np.array([r[0] for r in rows], dtype=float)
-    won = np.array([bool(r[1]) for r in rows])
-    known = np.array([bool(r[2]) for r in rows])
+        forecast = _forecasts(conn, today)
+    p_win, p_in_quarter = (np.array([r[i] for r in rows], dtype=float) for i in (0, 1))
+    won, known = (np.array([bool(r[i]) for r in rows], dtype=bool) for i in (2, 3))
+    slipped = np.array([bool(r[4]) for r in rows], dtype=bool)
+    p_slip = np.clip(1 - p_in_quarter[won] / np.maximum(p_win[won], 1e-12), 0.0, 1.0)
     window = {
         "start": start.isoformat(),
         "end_exclusive": end.isoformat(),
@@ -48,11 +57,19 @@ def oracle_report(url: str, start: dt.date | None = None, end: dt.date | None = 
         "known_share": round(float(known.mean()), 4) if len(rows) else None,
     }
     return {
-        "win": _scores(p[known], won[known]),
-        "slip": {"n": 0, "note": "not computed: needs P(win by quarter end), a time-dependent solve"},
-        "forecast": [],
+        "win": _scores(p_win[known], won[known]),
+        "slip": _scores(p_slip, slipped[won]),
+        "forecast": forecast,
         "window": window,
     }
+
+
+def _forecasts(conn: psycopg.Connection, today: dt.date) -> list[dict]:
+    config, seed, history_start, _, _ = load_state(conn)
+    org = build_org(config, history_start, seed)
+    kinds = tuple(sorted({(rep.segment, rep.activity) for rep in org.reps}))
+    truth = deal_truth(config.latent, len(config.open_stages), kinds, config.fiscal_year_start_month)
+    return oracle_forecasts(conn, config, org, truth, history_start, today)
 
 
 def _scores(p: np.ndarray, y: np.ndarray) -> dict:

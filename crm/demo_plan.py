@@ -69,8 +69,9 @@ def plan_deals(config: DemoConfig, org: Org, days: np.ndarray, rng: np.random.Ge
     deal_type = rng.choice(len(text.OPPORTUNITY_TYPES), size=n, p=text.OPPORTUNITY_TYPE_WEIGHTS)
     source = rng.choice(len(text.LEAD_SOURCES), size=n, p=text.LEAD_SOURCE_WEIGHTS)
     skill = np.array([r.skill for r in org.reps])[rep]
-    mean = QUALITY_BASELINE + skill + TYPE_QUALITY_SHIFT[deal_type] + SOURCE_QUALITY_SHIFT[source]
-    quality = _discrete_normal(np.asarray(config.latent.quality_levels), mean, QUALITY_SPREAD, rng)
+    quality = _discrete_normal(
+        np.asarray(config.latent.quality_levels), quality_mean(skill, deal_type, source), rng
+    )
 
     medians = np.array([config.amount_median[s] for s in SEGMENTS])[segment] * TYPE_AMOUNT_FACTOR[deal_type]
     amount = np.round(medians * np.exp(rng.normal(0, config.amount_sigma, n)), -2)
@@ -95,11 +96,18 @@ def plan_deals(config: DemoConfig, org: Org, days: np.ndarray, rng: np.random.Ge
     )
 
 
-def _discrete_normal(
-    levels: np.ndarray, mean: np.ndarray, spread: float, rng: np.random.Generator
-) -> np.ndarray:
-    weights = np.exp(-0.5 * ((levels[None, :] - mean[:, None]) / spread) ** 2)
-    cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+def quality_probabilities(levels: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """P(quality level) for each deal's mean: a normal of QUALITY_SPREAD put onto the levels grid."""
+    weights = np.exp(-0.5 * ((levels[None, :] - np.asarray(mean)[:, None]) / QUALITY_SPREAD) ** 2)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def quality_mean(skill, deal_type, source):
+    return QUALITY_BASELINE + skill + TYPE_QUALITY_SHIFT[deal_type] + SOURCE_QUALITY_SHIFT[source]
+
+
+def _discrete_normal(levels: np.ndarray, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    cumulative = np.cumsum(quality_probabilities(levels, mean), axis=1)
     return np.minimum((cumulative < rng.random(len(mean))[:, None]).sum(axis=1), len(levels) - 1)
 
 

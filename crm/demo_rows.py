@@ -115,11 +115,13 @@ class DealRowBuilder:
             loss_reason = rng.choice(text.LOSS_REASONS_ENGAGED if engaged else text.LOSS_REASONS_DISENGAGED)
         deal_type = columns["deal_type"][deal]
         product = "Seats expansion" if deal_type == 1 else rng.choice(text.PRODUCTS)
+        # A defect: records imported without an owner. The rep still works the deal; the CRM lost who.
+        owner_id = None if rng.random() < self.config.missing_owner_rate else rep.user_id
         out["opportunity"].append(
             OpportunityRow(
                 ref.opportunity_id,
                 ref.account_id,
-                rep.user_id,
+                owner_id,
                 f"{ref.account_name} - {product}",
                 last.stage_name,
                 last.amount,

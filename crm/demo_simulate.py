@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crm.demo_calendar import is_monday
+from crm.demo_calendar import business_days_left_in_quarter, is_monday
 from crm.demo_config import DemoConfig
 from crm.demo_fields import DealFields
+from crm.demo_ids import record_id
 from crm.demo_latent import ACT, BUYER, NEXT, QUAL, SEG, STAGE, STATE_COLUMNS, step_day
 from crm.demo_org import Org
 from crm.demo_plan import DealPlan
-from crm.demo_truth import true_win_probability
+from crm.demo_truth_quarter import DealTruth
 
 TOUCH_COLUMNS = (
     "deal",
@@ -42,7 +43,7 @@ class SimLog:
         str, np.ndarray
     ]  # deal, day, two_way, *_gain, was_dark, stage, outcome (0 open 1 won 2 lost)
     next_steps: dict[str, np.ndarray]  # deal, day, is_set, stage
-    truth: dict[str, np.ndarray]  # deal, date, p_win
+    truth: dict[str, np.ndarray]  # deal, date, p_win, p_win_in_quarter, quarter_end (see truth_entries)
     categories: tuple[str, ...]  # category codes: open categories weakest first, then won, then lost
     final_state: np.ndarray | None = None  # latent rows of every deal at the start of today
     fields: DealFields | None = None  # amount, close date, category of every deal at the start of today
@@ -55,7 +56,7 @@ def simulate(
     plan: DealPlan,
     days: np.ndarray,
     today: np.datetime64,
-    table: np.ndarray,
+    truth: DealTruth,
     rng: np.random.Generator,
 ) -> SimLog:
     n_open = len(config.open_stages)
@@ -71,26 +72,23 @@ def simulate(
     logs["next_steps"].append({name: none for name in ("deal", "day", "is_set", "stage")})
 
     mondays = is_monday(days)
+    days_left = business_days_left_in_quarter(days, config.fiscal_year_start_month).tolist()
     for d, day in enumerate(days):
         active = np.nonzero(is_open & (plan.created_day < d))[0]
         if mondays[d] and len(active):
-            logs["truth"].append(
-                {
-                    "deal": active,
-                    "date": np.full(len(active), day),
-                    "p_win": true_win_probability(table, state[active]),
-                }
-            )
+            logs["truth"].append(truth_entries(truth, active, day, state[active], fields.close[active]))
         if not len(active):
             continue
         rows = state[active]
-        step = step_day(config.latent, n_open, rows, rng)
+        step = step_day(config.latent, n_open, rows, rng, days_left[d])
         state[active] = rows
         closed = step.won | step.lost
         is_open[active[closed]] = False
-        changed = fields.after_day(day, active, rows, step, rng)
+        changed = fields.after_day(day, active, rows, step, rng, days_left[d])
 
-        stage_code = np.where(step.won, n_open, np.where(step.lost, n_open + 1, rows[:, STAGE]))
+        # Codes into [*open stages, won, lost]; a verbal yes still shows as the last open stage.
+        visible = np.minimum(rows[:, STAGE], n_open - 1)
+        stage_code = np.where(step.won, n_open, np.where(step.lost, n_open + 1, visible))
         logs["changes"].append(_changes(active[changed], d, stage_code[changed], fields))
         touched = step.worked | closed
         logs["touches"].append(
@@ -102,7 +100,7 @@ def simulate(
                 "champion_gain": step.champion_gain[touched],
                 "thread_gain": step.thread_gain[touched],
                 "was_dark": step.was_dark[touched],
-                "stage": rows[touched, STAGE],
+                "stage": visible[touched],
                 "outcome": np.where(step.won, 1, np.where(step.lost, 2, 0))[touched],
             }
         )
@@ -112,24 +110,47 @@ def simulate(
                 "deal": active[flipped],
                 "day": np.full(flipped.sum(), d),
                 "is_set": step.next_step_set[flipped],
-                "stage": rows[flipped, STAGE],
+                "stage": visible[flipped],
             }
         )
 
     active = np.nonzero(is_open)[0]
-    logs["truth"].append(
-        {
-            "deal": active,
-            "date": np.full(len(active), today),
-            "p_win": true_win_probability(table, state[active]),
-        }
-    )
+    logs["truth"].append(truth_entries(truth, active, today, state[active], fields.close[active]))
     return SimLog(
         **{name: _concatenate(chunks) for name, chunks in logs.items()},
         categories=fields.codes,
         final_state=state,
         fields=fields,
         is_open=is_open,
+    )
+
+
+def truth_entries(truth: DealTruth, deals, as_of, states, close_dates) -> dict[str, np.ndarray]:
+    """sim_truth.deal_daily entries for deals open at the start of `as_of`, with their close dates then."""
+    close_quarter_end = truth.quarter_end(close_dates)
+    return {
+        "deal": deals,
+        "date": np.full(len(deals), as_of, dtype="datetime64[D]"),
+        "p_win": truth.p_win(states),
+        "p_win_in_quarter": truth.p_booked_by(states, as_of, close_quarter_end),
+        "quarter_end": close_quarter_end,
+        "p_win_this_quarter": truth.p_booked_by(states, as_of, truth.quarter_end(as_of)),
+    }
+
+
+def deal_daily_rows(entries: dict[str, np.ndarray], first_deal: int = 0):
+    """sim_truth.deal_daily rows from `truth_entries` (deal numbers offset by `first_deal`).
+
+    6 decimals: the solver is accurate to ~1e-6, and rounding keeps rebuilds byte-identical even if a
+    BLAS sums in another order."""
+    return zip(
+        (record_id("opportunity", first_deal + deal + 1) for deal in entries["deal"].tolist()),
+        entries["date"].tolist(),
+        np.round(entries["p_win"], 6).tolist(),
+        np.round(entries["p_win_in_quarter"], 6).tolist(),
+        entries["quarter_end"].tolist(),
+        np.round(entries["p_win_this_quarter"], 6).tolist(),
+        strict=True,
     )
 
 

@@ -52,8 +52,12 @@ def win_probability_table(p: LatentParams, n_open: int, rep_kinds: tuple[tuple[i
     `rep_kinds` lists the (segment, activity) pairs to solve for (default: all nine); the
     others are left NaN. A small org has few kinds, and each kind costs the same to solve.
     """
-    kinds = rep_kinds or tuple((s, a) for s in range(N_SEGMENTS) for a in range(N_ACTIVITY))
-    shape, one_day = _one_business_day(p, n_open, np.array(kinds))
+    kinds = rep_kinds or all_rep_kinds()
+    shape, step = _one_business_day(p, n_open, np.array(kinds))
+
+    def one_day(v):  # a verbal yes is always booked in the end: worth 1
+        return step(v, 1.0)
+
     # V = one_day(V) is affine, V = M V + c with c = one_day(0): solve (I - M) V = c.
     c = np.broadcast_to(one_day(np.zeros(shape)), shape).ravel()
     operator = LinearOperator(
@@ -65,15 +69,27 @@ def win_probability_table(p: LatentParams, n_open: int, rep_kinds: tuple[tuple[i
         solution, info = gmres(operator, c, x0=start, rtol=TOLERANCE, restart=100, maxiter=MAX_ITERATIONS)
     if info != 0:
         raise RuntimeError(f"truth table did not converge (info={info})")
-    table = np.full((N_SEGMENTS, N_ACTIVITY, *shape[2:]), np.nan)
+    return _on_full_grid(np.clip(solution.reshape(shape), 0.0, 1.0), kinds, verbal_value=1.0)
+
+
+def all_rep_kinds() -> tuple[tuple[int, int], ...]:
+    return tuple((s, a) for s in range(N_SEGMENTS) for a in range(N_ACTIVITY))
+
+
+def _on_full_grid(values: np.ndarray, kinds, verbal_value: float) -> np.ndarray:
+    """Values solved on the (kind, ...) grid, laid out on the STATE_COLUMNS axes (NaN for kinds not
+    solved), with one more stage: the verbal yes (stage n_open), whose value is given."""
+    _, _, n_quality, n_open, *rest = values.shape
+    table = np.full((N_SEGMENTS, N_ACTIVITY, n_quality, n_open + 1, *rest), np.nan, dtype=values.dtype)
     segment, activity = np.array(kinds).T
-    table[segment, activity] = np.clip(solution.reshape(shape)[:, 0], 0.0, 1.0)
+    table[segment, activity, :, :n_open] = values[:, 0]
+    table[segment, activity, :, n_open] = verbal_value
     table.setflags(write=False)
     return table
 
 
 def _one_business_day(p: LatentParams, n_open: int, kinds: np.ndarray):
-    """The grid shape and f -> E[f(state tomorrow)], where a win is worth 1 and a loss 0.
+    """The grid shape and (f, w) -> E[f(state tomorrow)], where a verbal yes today is worth w and a loss 0.
 
     The grid's first axis runs over rep kinds (its second, activity, has length 1), so
     only the (segment, activity) pairs asked for are solved.
@@ -102,15 +118,15 @@ def _one_business_day(p: LatentParams, n_open: int, kinds: np.ndarray):
         worked = warm_again + b["two_way"] * (talk - warm_again)
         return idle + b["work"] * (worked - idle)
 
-    def outcome(g: np.ndarray) -> np.ndarray:
+    def outcome(g: np.ndarray, verbal_value: float) -> np.ndarray:
         """E[g(state after today's outcome)]."""
-        one_up = np.where(is_last, 1.0, _to(_shift(g, STAGE, 1), STALL, 0))
+        one_up = np.where(is_last, verbal_value, _to(_shift(g, STAGE, 1), STALL, 0))
         two_up = _to(_shift(g, STAGE, 2), STALL, 0)
         moved = one_up + skip * (two_up - one_up)
         stayed = g + p.stall_ageing * (_shift(g, STALL) - g)
         return advance * moved + (1 - advance - lose) * stayed
 
-    return shape, lambda f: outcome(behaviour(f))
+    return shape, lambda f, verbal_value: outcome(behaviour(f), verbal_value)
 
 
 def _full(f: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

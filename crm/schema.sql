@@ -4,6 +4,16 @@
 create schema if not exists crm;
 create schema if not exists sim_truth;
 
+-- The org's own settings, as Salesforce's Organization object carries them: the pipeline reads the
+-- fiscal year from here (forecast quarters, label_slipped).
+create table crm.organization (
+    organization_id          text primary key,
+    name                     text not null,
+    fiscal_year_start_month  integer not null check (fiscal_year_start_month between 1 and 12),
+    default_currency         text not null,
+    system_modstamp          timestamptz not null
+);
+
 create table crm."user" (
     user_id          text primary key,
     name             text not null,
@@ -173,11 +183,28 @@ create function crm.system_now() returns timestamptz
     as $$ select coalesce((select current_date_value::timestamp at time zone 'UTC' from sim_truth.clock limit 1), now()) $$;
 
 -- Truth the pipeline must never read: each open deal's true win probability per day, and outcomes.
+-- For every deal open at the start of as_of_date (each Monday of the history, then every day advanced):
+-- P(eventually Closed Won); P(Closed Won by the end of the fiscal quarter holding the deal's close date
+-- as the CRM showed it then), and that quarter's last day (for a won deal the label_slipped truth is
+-- 1 - true_p_win_in_quarter / true_p_win); and P(Closed Won by the end of the as-of date's own fiscal
+-- quarter), what an oracle forecast of this quarter adds up.
 create table sim_truth.deal_daily (
     opportunity_id       text not null,
     as_of_date           date not null,
     true_p_win           double precision not null,
+    true_p_win_in_quarter double precision not null,
+    quarter_end_date     date not null,
+    true_p_win_this_quarter double precision not null,
     primary key (opportunity_id, as_of_date)
+);
+
+-- Each rep's hidden traits: how good the deals they source are (skill shifts deal quality), how often
+-- they work a deal, and how they call their forecast (sandbagger / neutral / happy_ears).
+create table sim_truth.rep_profile (
+    user_id              text primary key,
+    skill                double precision not null,
+    activity_level       text not null,      -- low | medium | high
+    forecast_style       text not null
 );
 
 -- What the simulator needs to continue (crm.demo_advance): how it was built, the id counters, and

@@ -56,4 +56,11 @@ def test_sim_commands_build_advance_profile_and_score_the_oracle(warehouse_url, 
     assert set(report) == {"win", "slip", "forecast", "window"}
     assert report["win"]["n"] > 50 and 0.5 < report["win"]["auc"] <= 1
     assert 0 < report["win"]["brier"] < 0.25 and report["win"]["log_loss"] > 0
-    assert report["slip"]["n"] == 0 and report["forecast"] == []
+    assert report["slip"]["n"] > 10 and 0 <= report["slip"]["brier"] < 0.25
+    # The one complete quarter after the ramp-up (history from 2026-05-24): July-September.
+    assert [q["quarter"] for q in report["forecast"]] == ["2026-Q3"]
+    (quarter,) = report["forecast"]
+    assert quarter["actual"] > 0
+    assert quarter["error"] == round(quarter["oracle_forecast"] - quarter["actual"], 2)
+    parts = ("closed_won_to_date", "open_pipeline_expected", "not_yet_created_expected")
+    assert abs(sum(quarter[part] for part in parts) - quarter["oracle_forecast"]) < 0.05
