@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 
@@ -16,7 +17,9 @@ def is_holdout(opportunity_id: str, share: float) -> bool:
 def select_top_actions(candidates: pd.DataFrame, *, per_rep: int, holdout_share: float) -> pd.DataFrame:
     """At most `per_rep` actions per owner, at most one per deal, only with positive expected impact."""
     eligible = candidates[candidates["expected_impact_amount"] > 0]
-    eligible = eligible[~eligible["opportunity_id"].map(lambda oid: is_holdout(oid, holdout_share))]
+    # A boolean array, not a Series: an empty object Series would index columns and drop them all.
+    held_out = np.array([is_holdout(oid, holdout_share) for oid in eligible["opportunity_id"]], dtype=bool)
+    eligible = eligible[~held_out]
     # Ties broken by ids so the same inputs always give the same TMVAs (and the same CRM tasks).
     ordered = eligible.sort_values(
         ["expected_impact_amount", "opportunity_id", "play_id"], ascending=[False, True, True]

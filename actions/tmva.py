@@ -17,7 +17,7 @@ from actions.playbook import Playbook, load_playbook
 from actions.ranking import select_top_actions
 from actions.templates import deal_facts, render
 from actions.timing import DEFAULT_LOCAL_HOUR, best_hours_by_seniority, recommended_at
-from actions.valuation import Predict, value_candidates
+from actions.valuation import Predict, value_candidates_or_priors
 from warehouse.frames import read_frame, relation_exists
 
 FEATURES_RELATION = "marts.ml_win__features"
@@ -53,10 +53,15 @@ def build_tmvas(
     predict: Predict | None,
     model_version: str,
     playbook: Playbook | None = None,
+    fiscal_year_start_month: int = 1,
 ) -> TmvaSummary:
     playbook = playbook or load_playbook()
     deals = read_frame(warehouse_url, f"select * from {FEATURES_RELATION}")
-    candidates = value_candidates(deals, playbook, predict, as_of_date)
+    candidates, valued_by_model = value_candidates_or_priors(
+        deals, playbook, predict, as_of_date, fiscal_year_start_month
+    )
+    if predict is not None and not valued_by_model:
+        model_version = f"playbook-priors ({model_version} valued no play above zero)"
     top = select_top_actions(
         candidates, per_rep=playbook.actions_per_rep, holdout_share=playbook.holdout_share
     )

@@ -9,7 +9,7 @@ prior uplift stands in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,11 @@ Predict = Callable[[pd.DataFrame], np.ndarray]
 
 
 def value_candidates(
-    deals: pd.DataFrame, playbook: Playbook, predict: Predict | None, as_of: date
+    deals: pd.DataFrame,
+    playbook: Playbook,
+    predict: Predict | None,
+    as_of: date,
+    fiscal_year_start_month: int = 1,
 ) -> pd.DataFrame:
     """One row per (deal, triggered play) with uplift and expected_impact_amount."""
     frames = []
@@ -30,7 +34,7 @@ def value_candidates(
             continue
         uplift = _uplift(triggered, play, predict)
         urgency = np.where(
-            _closes_this_quarter_soon(triggered, as_of, playbook.urgency_days),
+            _closes_this_quarter_soon(triggered, as_of, playbook.urgency_days, fiscal_year_start_month),
             playbook.urgency_multiplier,
             1.0,
         )
@@ -53,6 +57,24 @@ def value_candidates(
     return pd.concat(frames, ignore_index=True)
 
 
+def value_candidates_or_priors(
+    deals: pd.DataFrame,
+    playbook: Playbook,
+    predict: Predict | None,
+    as_of: date,
+    fiscal_year_start_month: int = 1,
+) -> tuple[pd.DataFrame, bool]:
+    """The champion's valuation, or the playbook priors' when it values no candidate above zero.
+
+    A champion trained on little history may not split on any signal a play changes, so every
+    counterfactual scores the same; rather than leave reps without advice, the priors decide. The flag
+    says whether the model's valuation stood (the tasks carry it in their model version)."""
+    candidates = value_candidates(deals, playbook, predict, as_of, fiscal_year_start_month)
+    if predict is None or not len(candidates) or (candidates["expected_impact_amount"] > 0).any():
+        return candidates, predict is not None
+    return value_candidates(deals, playbook, None, as_of, fiscal_year_start_month), False
+
+
 def _uplift(triggered: pd.DataFrame, play: Play, predict: Predict | None) -> np.ndarray:
     if predict is None:
         return np.full(len(triggered), float(play.prior_uplift))
@@ -70,9 +92,16 @@ def _evaluate(deals: pd.DataFrame, expression: str, play_id: str) -> pd.Series:
         raise ValueError(f"play {play_id!r}: cannot evaluate {expression!r}: {error}") from error
 
 
-def _closes_this_quarter_soon(deals: pd.DataFrame, as_of: date, days: int) -> np.ndarray:
-    """Deals whose close date falls in the current quarter when that quarter ends within `days` days."""
-    quarter_end = (pd.Timestamp(as_of).to_period("Q").end_time).date()
+def fiscal_quarter_end(day: date, start_month: int) -> date:
+    """The last day of the fiscal quarter holding `day`, for a fiscal year starting in `start_month`."""
+    months = day.year * 12 + day.month - 1
+    first_of_next = (months - (start_month - 1)) // 3 * 3 + (start_month - 1) + 3
+    return date(first_of_next // 12, first_of_next % 12 + 1, 1) - timedelta(days=1)
+
+
+def _closes_this_quarter_soon(deals: pd.DataFrame, as_of: date, days: int, start_month: int) -> np.ndarray:
+    """Deals whose close date falls in the current fiscal quarter when that quarter ends within `days` days."""
+    quarter_end = fiscal_quarter_end(as_of, start_month)
     if (quarter_end - as_of).days > days:
         return np.zeros(len(deals), dtype=bool)
     close_dates = pd.to_datetime(deals["close_date"]).dt.date

@@ -9,9 +9,13 @@ from dataclasses import dataclass
 class CrmObject:
     name: str
     primary_key: str
+    # An optional object may be absent from a CRM (a CSV export has no org settings): the extract skips
+    # it and the pipeline falls back to defaults, with a warning, instead of failing.
+    optional: bool = False
 
 
 CRM_OBJECTS: tuple[CrmObject, ...] = (
+    CrmObject("organization", "organization_id", optional=True),  # the org's settings: its fiscal year
     CrmObject("user", "user_id"),
     CrmObject("account", "account_id"),
     CrmObject("contact", "contact_id"),

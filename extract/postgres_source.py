@@ -36,6 +36,7 @@ class ObjectExtract:
     rejected: int = 0
     # Columns the raw table has but this extract did not receive (dropped or renamed in the CRM).
     missing_columns: tuple[str, ...] = ()
+    absent: bool = False  # an optional object this CRM does not have: nothing extracted
 
 
 def extract_crm(
@@ -61,6 +62,8 @@ def extract_crm(
 
 
 def _extract_object(source, warehouse, source_schema, crm_object: CrmObject, full_refresh: bool, run_id: str):
+    if crm_object.optional and not _table_columns(source, source_schema, crm_object.name, must_exist=False):
+        return ObjectExtract(crm_object.name, 0, 0, None, absent=True)
     columns = _table_columns(source, source_schema, crm_object.name)
     source_names = {name for name, _ in columns}
     for required in (crm_object.primary_key, "system_modstamp"):
@@ -151,14 +154,14 @@ def _stream_copy(source, warehouse, select: sql.Composable, column_list: sql.Com
     return warehouse.execute("select count(*) from incoming").fetchone()[0]
 
 
-def _table_columns(source, schema: str, table: str) -> list[tuple[str, str]]:
+def _table_columns(source, schema: str, table: str, must_exist: bool = True) -> list[tuple[str, str]]:
     rows = source.execute(
         "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
         "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
         "where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped order by a.attnum",
         (schema, table),
     ).fetchall()
-    if not rows:
+    if not rows and must_exist:
         raise LookupError(f"CRM object {schema}.{table} not found: nothing to extract")
     return rows
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
+from extract.org_settings import fiscal_year
 from warehouse.server import dbt_environment, mlflow_database_url, pipeline_warehouse_url
 from warehouse.settings import Settings, load_settings
 
@@ -62,12 +63,18 @@ def is_full_refresh(context) -> bool:
     return context.run.tags.get(FULL_REFRESH_TAG) == "true"
 
 
-def dbt_build_args(context) -> list[str]:
-    return ["build", "--vars", dbt_vars(context), *(["--full-refresh"] if is_full_refresh(context) else [])]
+def dbt_build_args(context, momentum: MomentumResource) -> list[str]:
+    vars_json = dbt_vars(context, momentum)
+    return ["build", "--vars", vars_json, *(["--full-refresh"] if is_full_refresh(context) else [])]
 
 
-def dbt_vars(context) -> str:
-    return json.dumps({"as_of_date": as_of_date(context).isoformat()})
+def dbt_vars(context, momentum: MomentumResource) -> str:
+    """The run's as-of date and the CRM's fiscal year (quarters and label_slipped depend on it)."""
+    year = fiscal_year(momentum.url(), momentum.settings().fiscal_year_start_month)
+    context.log.info(f"fiscal year starts in month {year.start_month} ({year.source})")
+    return json.dumps(
+        {"as_of_date": as_of_date(context).isoformat(), "fiscal_year_start_month": year.start_month}
+    )
 
 
 def build_resources(settings: Settings) -> dict:

@@ -22,6 +22,8 @@ class Settings:
     """Time zone of the 06:00 morning schedule."""
     min_closed_deals_per_class: int
     """Below this many won (and lost) deals no model is trained; scores fall back to stage probability."""
+    fiscal_year_start_month: int | None = None
+    """Overrides the CRM's own fiscal year (extract/org_settings.py); None: take it from the CRM."""
 
     @property
     def pgdata_dir(self) -> Path:
@@ -44,4 +46,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         warehouse_url=env.get("MOMENTUM_WAREHOUSE_URL") or None,
         schedule_timezone=env.get("MOMENTUM_SCHEDULE_TIMEZONE", "UTC"),
         min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "30")),
+        fiscal_year_start_month=_month(env.get("MOMENTUM_FISCAL_YEAR_START_MONTH")),
     )
+
+
+def _month(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 12:
+        raise ValueError(f"MOMENTUM_FISCAL_YEAR_START_MONTH must be a month number 1..12, not {value!r}")
+    return int(value)

@@ -25,6 +25,12 @@ def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumRes
         source_url=url, warehouse_url=url, run_id=context.run.run_id, full_refresh=is_full_refresh(context)
     )
     for extracted in extracted_objects:
+        if extracted.absent:
+            context.log.warning(f"{extracted.object_name}: not in this CRM (optional), nothing extracted")
+            yield dg.MaterializeResult(
+                asset_key=RAW_ASSET_KEYS[extracted.object_name], metadata={"absent_in_crm": True}
+            )
+            continue
         context.log.info(
             f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}, "
             f"quarantined {extracted.rejected} (raw_crm._rejects)"

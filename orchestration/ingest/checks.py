@@ -4,7 +4,15 @@ import dagster as dg
 
 from expectations.runner import run_validation
 from expectations.suites import Validation, load_registry
+from extract.objects import CRM_OBJECTS
 from orchestration.resources import MomentumResource
+from warehouse.server import connect
+
+# What the pipeline assumes when an optional CRM object is missing.
+OPTIONAL_DEFAULTS = {
+    "organization": "fiscal year starting in January, unless MOMENTUM_FISCAL_YEAR_START_MONTH"
+}
+OPTIONAL_OBJECTS = {o.name: OPTIONAL_DEFAULTS.get(o.name, "none") for o in CRM_OBJECTS if o.optional}
 
 
 def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
@@ -15,6 +23,13 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite {validation.suite} ({validation.severity}).",
     )
     def _check(context: dg.AssetCheckExecutionContext, momentum: MomentumResource) -> dg.AssetCheckResult:
+        if validation.table in OPTIONAL_OBJECTS and not _table_exists(momentum.url(), validation):
+            return dg.AssetCheckResult(
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"{validation.schema}.{validation.table} is absent: the CRM has no "
+                f"{validation.table} object, so Momentum uses its defaults ({OPTIONAL_OBJECTS[validation.table]})",
+            )
         outcome = run_validation(momentum.url(), validation, dagster_run_id=context.run.run_id)
         return dg.AssetCheckResult(
             passed=outcome.success,
@@ -24,6 +39,12 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
         )
 
     return _check
+
+
+def _table_exists(url: str, validation: Validation) -> bool:
+    with connect(url) as conn:
+        name = f"{validation.schema}.{validation.table}"
+        return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
 
 
 expectation_checks = [_build_check(validation) for validation in load_registry()]

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from actions.tmva import build_tmvas
+from extract.org_settings import fiscal_year
 from ml.registry import load_champion
 from orchestration.resources import MomentumResource, as_of_date
 
@@ -27,6 +28,9 @@ def tmva_daily(context: dg.AssetExecutionContext, momentum: MomentumResource) ->
         as_of_date=as_of_date(context),
         predict=champion.predict_proba if champion else None,
         model_version=f"{champion.name} v{champion.version}" if champion else "playbook-priors",
+        fiscal_year_start_month=fiscal_year(
+            momentum.url(), momentum.settings().fiscal_year_start_month
+        ).start_month,
     )
     context.log.info(f"TMVAs: {summary}")
     return dg.MaterializeResult(

@@ -52,7 +52,7 @@ def _dbt_selection(name: str, **selection: str) -> dg.AssetsDefinition:
     )
     def _models(context: dg.AssetExecutionContext, dbt: DbtCliResource, momentum: MomentumResource):
         momentum.export_dbt_environment()
-        yield from dbt.cli(dbt_build_args(context), context=context).stream()
+        yield from dbt.cli(dbt_build_args(context, momentum), context=context).stream()
 
     return _models
 

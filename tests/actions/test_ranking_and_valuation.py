@@ -6,7 +6,7 @@ import pytest
 
 from actions.playbook import load_playbook
 from actions.ranking import is_holdout, select_top_actions
-from actions.valuation import value_candidates
+from actions.valuation import fiscal_quarter_end, value_candidates, value_candidates_or_priors
 
 AS_OF = date(2026, 11, 23)
 
@@ -103,3 +103,37 @@ def test_an_unknown_action_type_is_refused_when_the_playbook_loads(tmp_path):
 
     with pytest.raises(ValueError, match="action_type 'fax'"):
         load_playbook(playbook)
+
+
+def test_no_action_with_positive_impact_gives_no_tmva_and_keeps_the_columns():
+    # Regression: with nothing eligible, the holdout filter indexed columns and dropped all of them.
+    candidates = pd.DataFrame(
+        {"opportunity_id": ["o1", "o2"], "owner_id": ["u1", "u1"], "play_id": ["p", "p"], "uplift": [0.0, 0.0],
+         "expected_impact_amount": [0.0, 0.0]}
+    )  # fmt: skip
+
+    top = select_top_actions(candidates, per_rep=3, holdout_share=0.1)
+
+    assert top.empty and {"owner_id", "rank", "expected_impact_amount"} <= set(top.columns)
+
+
+def test_the_quarter_end_urgency_follows_the_fiscal_year():
+    # A February fiscal year: 2026-01-20 is 11 days before its quarter ends (2026-01-31); with calendar
+    # quarters it would be 70 days away and get no urgency.
+    assert fiscal_quarter_end(date(2026, 1, 20), 2) == date(2026, 1, 31)
+    assert fiscal_quarter_end(date(2026, 1, 20), 1) == date(2026, 3, 31)
+    assert fiscal_quarter_end(date(2026, 12, 5), 11) == date(2027, 1, 31)
+
+
+def test_a_model_that_values_no_play_above_zero_hands_the_valuation_to_the_playbook_priors():
+    def indifferent(frame: pd.DataFrame) -> np.ndarray:
+        return np.full(len(frame), 0.3)
+
+    by_priors, valued_by_model = value_candidates_or_priors(_deals(3), load_playbook(), indifferent, AS_OF)
+    by_recency, recency_valued = value_candidates_or_priors(_deals(3), load_playbook(), _recency_model, AS_OF)
+
+    assert not valued_by_model and (by_priors["expected_impact_amount"] > 0).any()
+    assert by_priors.equals(value_candidates(_deals(3), load_playbook(), None, AS_OF))
+    assert recency_valued and by_recency.equals(
+        value_candidates(_deals(3), load_playbook(), _recency_model, AS_OF)
+    )

@@ -17,6 +17,7 @@ SCHEMA_SQL = (Path(__file__).parents[2] / "crm" / "schema.sql").read_text()
 # 20 deals of 4 reps on 5 accounts, with history, contacts, activities and forecasts; every
 # modstamp within the last day so the freshness expectations pass.
 CLEAN_CRM_SQL = """
+insert into crm.organization values ('00D1', 'Clean Co', 1, 'USD', now() - interval '1 day');
 insert into crm."user" (user_id, name, role, created_date, system_modstamp)
     select 'u' || g, 'Rep ' || g, 'Account Executive', '2025-01-01', now() - interval '1 day' from generate_series(1, 4) g;
 insert into crm.account (account_id, name, owner_id, created_date, system_modstamp)
