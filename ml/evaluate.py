@@ -9,7 +9,7 @@ never saw these deals; an earlier date can put holdout deals into the champion's
 The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
 
     {"win":  {"model": M, "stage_baseline": M, "forecast_category_baseline": M, "oracle": M},
-     "slip": {"model": M, "stage_baseline": M, "forecast_category_baseline": M},
+     "slip": {"model": M, "stage_baseline": M, "forecast_category_baseline": M, "oracle": M},
      "window": {"as_of_date": "YYYY-MM-DD", "truth_readable": bool,
                 "win": W, "slip": W}}
 
@@ -19,9 +19,9 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
     stages compare): {"<value>": {"model": M, "stage_baseline": M, "forecast_category_baseline": M}}.
     W = {"holdout_from", "holdout_to" (dates of the deals' last snapshots), "holdout_deals", "n"}.
 
-- "model" is absent while the target has no champion; "oracle" only when sim_truth is readable and only
-  for win (the simulator keeps a true p_win, no true p_slip). Oracle metrics are on the holdout rows
-  that have a truth row; its "n" says how many.
+- "model" is absent while the target has no champion; "oracle" only when sim_truth is readable: the
+  true p_win, and for slip the true P(slip | won) = 1 - P(won in the close date's quarter) / P(won).
+  Oracle metrics are on the holdout rows that have a truth row; its "n" says how many.
 - A target whose history cannot be split (too few closed deals) holds only {"note": "<why>"}.
 - Baselines: win's stage baseline is the CRM stage's default probability; slip has none in the CRM, so
   its stage baseline is each stage's historical slip rate. Forecast category baselines are each
@@ -43,10 +43,11 @@ from ml.evaluation import probability_metrics
 from ml.registry import CHAMPION, alias_version, load_version, mlflow_client
 from ml.splits import split_by_last_snapshot
 from ml.targets import SLIP, WIN, Target
-from ml.truth import read_true_p_win
+from ml.truth import read_truth
 
 METRIC_KEYS = ("auc", "log_loss", "brier", "ece", "lift_top_decile")
 BASELINE_KEYS = {STAGE_BASELINE: "stage_baseline", FORECAST_BASELINE: "forecast_category_baseline"}
+TRUE_PROBABILITY = {"win": "true_p_win", "slip": "true_p_slip"}  # sim_truth columns (ml/truth.py)
 
 
 def evaluate(
@@ -61,7 +62,7 @@ def evaluate(
     report: dict = {"window": {"as_of_date": as_of_date.isoformat(), "truth_readable": truth_readable}}
     for target in (WIN, SLIP):
         result, window = evaluate_target(
-            target, warehouse_url, tracking_uri, as_of_date, truth_readable and target is WIN, registry_uri
+            target, warehouse_url, tracking_uri, as_of_date, truth_readable, registry_uri
         )
         report[target.kind] = result
         if window:
@@ -102,7 +103,7 @@ def evaluate_target(
     result["by_segment"] = _breakdown(holdout, label, scores, "segment")
     result["by_stage"] = _breakdown(holdout, label, scores, "stage_sort_order")
     if with_oracle:
-        result["oracle"] = _oracle(warehouse_url, holdout, label)
+        result["oracle"] = _oracle(warehouse_url, holdout, label, TRUE_PROBABILITY[target.kind])
     last_dates = holdout["last_as_of_date"]
     window = {
         "holdout_from": str(min(last_dates)),
@@ -143,11 +144,11 @@ def _key(value: object) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _oracle(warehouse_url: str, holdout: pd.DataFrame, label: str) -> dict:
-    truth = read_true_p_win(warehouse_url, first=min(holdout["as_of_date"]), last=max(holdout["as_of_date"]))
+def _oracle(warehouse_url: str, holdout: pd.DataFrame, label: str, truth_column: str) -> dict:
+    truth = read_truth(warehouse_url, first=min(holdout["as_of_date"]), last=max(holdout["as_of_date"]))
     joined = holdout[["opportunity_id", "as_of_date", label]].merge(
         truth, on=["opportunity_id", "as_of_date"], how="inner"
     )
     if joined.empty:
         return {"note": "no truth rows for the holdout's snapshots", "n": 0}
-    return json_metrics(joined[label].to_numpy(), joined["true_p_win"].to_numpy())
+    return json_metrics(joined[label].to_numpy(), joined[truth_column].to_numpy())

@@ -1,4 +1,4 @@
-"""The demo CRM's truth (sim_truth.deal_daily): each open deal's true win probability per snapshot date.
+"""The demo CRM's truth (sim_truth.deal_daily): each open deal's true win and slip probability per snapshot date.
 
 The ONLY module of ml/ that reads sim_truth, and only ml/evaluate.py imports it: training and scoring
 must never see the truth (a test greps for it). A real warehouse has no sim_truth schema, so every
@@ -25,11 +25,14 @@ def truth_readable(warehouse_url: str) -> bool:
         return bool(conn.execute("select has_table_privilege(%s, 'select')", (TRUTH_TABLE,)).fetchone()[0])
 
 
-def read_true_p_win(warehouse_url: str, *, first: date, last: date) -> pd.DataFrame:
-    """opportunity_id, as_of_date (date) and true_p_win for as_of dates in [first, last], via COPY."""
+def read_truth(warehouse_url: str, *, first: date, last: date) -> pd.DataFrame:
+    """opportunity_id, as_of_date (date), true_p_win and true_p_slip (P(booked after the quarter of the
+    close date shown then | won) = 1 - true_p_win_in_quarter / true_p_win) for as-of dates in
+    [first, last], via COPY."""
     buffer = io.BytesIO()
     query = (
-        "copy (select opportunity_id, cast(as_of_date as text) as as_of_date, true_p_win"
+        "copy (select opportunity_id, cast(as_of_date as text) as as_of_date, true_p_win,"
+        " greatest(0, least(1, 1 - true_p_win_in_quarter / nullif(true_p_win, 0))) as true_p_slip"
         f" from {TRUTH_TABLE} where as_of_date between %s and %s) to stdout with (format csv, header true)"
     )
     with (

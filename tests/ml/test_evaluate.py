@@ -14,15 +14,19 @@ ML_DIR = Path(__file__).resolve().parents[2] / "ml"
 
 
 def _add_truth(warehouse_url: str) -> None:
-    """A simulator's truth for every snapshot: sharper than any model (0.8 for deals that are won)."""
+    """A simulator's truth for every snapshot, sharper than any model: P(win) 0.8 for deals that are won,
+    and for won deals P(slip | won) 0.8 where they slipped, 0.1 where they did not."""
     with psycopg.connect(warehouse_url) as conn:
         conn.execute(
             "create schema if not exists sim_truth;"
             " create table if not exists sim_truth.deal_daily (opportunity_id text, as_of_date date,"
-            " true_p_win double precision, primary key (opportunity_id, as_of_date));"
+            " true_p_win double precision, true_p_win_in_quarter double precision,"
+            " primary key (opportunity_id, as_of_date));"
             " truncate sim_truth.deal_daily;"
-            " insert into sim_truth.deal_daily select opportunity_id, as_of_date,"
-            " case when label_won = 1 then 0.8 else 0.2 end from marts.fct_deal_snapshots"
+            " insert into sim_truth.deal_daily select opportunity_id, as_of_date, p_win,"
+            " p_win * (1 - case label_slipped::int when 1 then 0.8 when 0 then 0.1 else 0.5 end)"
+            " from (select *, case when label_won = 1 then 0.8 else 0.2 end as p_win"
+            " from marts.fct_deal_snapshots) as s"
         )
 
 
@@ -48,8 +52,15 @@ def test_evaluate_reports_champion_baselines_and_oracle_in_the_documented_shape(
     assert abs(report["win"]["model"]["auc"] - trained.result.metrics["model"]["auc"]) < 1e-9
     assert report["win"]["model"]["n"] == report["window"]["win"]["n"] == report["win"]["oracle"]["n"]
     assert report["win"]["oracle"]["auc"] > report["win"]["model"]["auc"]
-    # AND slip has its baselines but no model (no slip champion) and never an oracle (no slip truth)
-    assert set(report["slip"]) == {"stage_baseline", "forecast_category_baseline", "by_segment", "by_stage"}
+    # AND slip has its baselines and the oracle (the true P(slip | won)) but no model (no slip champion)
+    assert set(report["slip"]) == {
+        "stage_baseline",
+        "forecast_category_baseline",
+        "oracle",
+        "by_segment",
+        "by_stage",
+    }
+    assert report["slip"]["oracle"]["auc"] == 1.0
     # AND it is valid JSON (no NaN) and renders for people
     json.dumps(report, allow_nan=False)
     table = render_table(report)
