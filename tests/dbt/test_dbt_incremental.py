@@ -22,6 +22,13 @@ from tests.dbt.dbt_helpers import (
     run_dbt,
 )
 
+INCREMENTAL_MODELS = (
+    "intermediate.int_opportunities_spined_weekly",
+    "intermediate.int_snapshot_activities_aggregated",
+    "intermediate.int_snapshot_contact_roles_aggregated",
+    "intermediate.int_rep_win_rates_trailing",
+    "marts.fct_deal_snapshots",
+)
 FIRST_DAY = crm_fixture.AS_OF_DATE
 NEXT_DAY = date(2026, 3, 25)  # the Wednesday after: Monday 2026-03-23 joins the spine
 OLD_ROW = ("o2", date(2025, 12, 15))  # far outside the 7-day lookback, labels already final
@@ -63,17 +70,25 @@ def advance_crm_a_week(conn: psycopg.Connection) -> None:
                 copy.write_row(row)
 
 
-def snapshot_rows(url: str) -> set[tuple]:
+def snapshot_rows(url: str, relation: str = f"marts.{MODEL}") -> set[tuple]:
     with psycopg.connect(url) as conn:
-        return set(conn.execute(f"select * from marts.{MODEL}").fetchall())
+        return set(conn.execute(f"select * from {relation}").fetchall())
 
 
-def row_version(url: str) -> str:
+def model_rows(url: str) -> dict[str, set[tuple]]:
+    return {relation: snapshot_rows(url, relation) for relation in INCREMENTAL_MODELS}
+
+
+def row_versions(url: str) -> dict[str, str]:
     # xmin changes whenever Postgres rewrites a row: an untouched row keeps it.
     with psycopg.connect(url) as conn:
-        return conn.execute(
-            f"select xmin::text from marts.{MODEL} where opportunity_id = %s and as_of_date = %s", OLD_ROW
-        ).fetchone()[0]
+        return {
+            relation: conn.execute(
+                f"select xmin::text from {relation} where opportunity_id = %s and as_of_date = %s", OLD_ROW
+            ).fetchone()[0]
+            for relation in INCREMENTAL_MODELS
+            if "win_rates" not in relation  # keyed by owner, not by deal
+        }
 
 
 @pytest.fixture(scope="module")
@@ -92,19 +107,21 @@ def runs(module_database: str, tmp_path_factory) -> dict:
 
     run(FIRST_DAY)
     first = snapshot_rows(url)
-    old_row_before = row_version(url)
+    versions_before = row_versions(url)
     with psycopg.connect(url) as conn:
         advance_crm_a_week(conn)
         append_crm_to_raw_crm(conn)
     run(NEXT_DAY)
-    incremental = snapshot_rows(url)
-    old_row_after = row_version(url)
+    incremental = model_rows(url)
+    versions_after = row_versions(url)
     run(NEXT_DAY, "--full-refresh")
     return {
         "first": first,
-        "incremental": incremental,
+        "incremental": incremental[f"marts.{MODEL}"],
         "full": snapshot_rows(url),
-        "old_row_untouched": old_row_before == old_row_after,
+        "incremental_models": incremental,
+        "full_models": model_rows(url),
+        "versions": (versions_before, versions_after),
     }
 
 
@@ -114,9 +131,18 @@ def test_incremental_run_gives_the_same_table_as_a_full_refresh(runs):
     assert len(runs["full"]) > 20
 
 
+@pytest.mark.parametrize("relation", INCREMENTAL_MODELS)
+def test_every_incremental_snapshot_model_ends_as_its_full_refresh(runs, relation):
+    incremental, full = runs["incremental_models"][relation], runs["full_models"][relation]
+    assert incremental - full == set()
+    assert full - incremental == set()
+    assert len(full) > 5
+
+
 def test_incremental_run_leaves_rows_outside_the_lookback_untouched(runs):
-    # Proves the run was really incremental: a full rebuild rewrites every row.
-    assert runs["old_row_untouched"]
+    # Proves the runs were really incremental: a full rebuild rewrites every row.
+    before, after = runs["versions"]
+    assert before == after
 
 
 def test_old_snapshots_of_a_deal_won_later_get_their_labels(runs):
