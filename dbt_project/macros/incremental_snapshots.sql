@@ -1,6 +1,6 @@
 {#
     The incremental per-snapshot models (int_opportunities_spined_weekly, the int_snapshot_*
-    aggregates, int_rep_win_rates_trailing, fct_deal_snapshots) share one rule: an as-of date is
+    aggregates, int_rep_win_rates_trailing, fct_deal_snapshots, fct_pipeline_changes) share one rule: an as-of date is
     the unit of work. A run deletes the dates it recomputes (pre-hook), then builds every spine
     date its table lacks; a full refresh builds all of them. So an incremental run ends with the
     rows a full refresh would write, except where the CRM rewrote the past (see each model).
@@ -26,13 +26,18 @@
 
 {#
     Pre-hook: the rows of the dates this run recomputes, and of dates no longer in the spine.
-    Runs in the model's transaction, so a failed build keeps the old rows.
+    Runs in the model's transaction, so a failed build keeps the old rows. A model of periods
+    between consecutive dates (fct_pipeline_changes) has no rows on the spine's first date:
+    first_date_has_rows=false deletes them once the window slides and that date becomes first.
 #}
-{% macro delete_snapshot_dates_to_rebuild(spine) -%}
+{% macro delete_snapshot_dates_to_rebuild(spine, first_date_has_rows=true) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
     where as_of_date >= {{ snapshot_rebuild_from_date(this) }}
         or as_of_date not in (select as_of_date from {{ spine }})
+        {%- if not first_date_has_rows %}
+        or as_of_date = (select min(as_of_date) from {{ spine }})
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 

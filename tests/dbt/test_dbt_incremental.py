@@ -28,6 +28,7 @@ INCREMENTAL_MODELS = (
     "intermediate.int_snapshot_contact_roles_aggregated",
     "intermediate.int_rep_win_rates_trailing",
     "marts.fct_deal_snapshots",
+    "marts.fct_pipeline_changes",
 )
 FIRST_DAY = crm_fixture.AS_OF_DATE
 NEXT_DAY = date(2026, 3, 25)  # the Wednesday after: Monday 2026-03-23 joins the spine
@@ -102,7 +103,9 @@ def runs(module_database: str, tmp_path_factory) -> dict:
         create_output_tables(conn)
 
     def run(as_of: date, *extra: str) -> None:
-        result = run_dbt(url, "run", as_of.isoformat(), work, "--select", f"+{MODEL}", *extra)
+        result = run_dbt(
+            url, "run", as_of.isoformat(), work, "--select", f"+{MODEL}", "+fct_pipeline_changes", *extra
+        )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
     run(FIRST_DAY)

@@ -19,11 +19,13 @@ demo_advance = pytest.importorskip("crm.demo_advance")
 FIRST_DAY = date(2026, 3, 18)
 DAYS = 10  # crosses two Mondays (03-23, 03-30)
 LABELS = ("label_won", "label_slipped")
-INTERMEDIATES = (
-    "int_opportunities_spined_weekly",
-    "int_snapshot_activities_aggregated",
-    "int_snapshot_contact_roles_aggregated",
-    "int_rep_win_rates_trailing",
+INCREMENTAL_MODELS = (
+    "staging.stg_crm__tasks",
+    "intermediate.int_opportunities_spined_weekly",
+    "intermediate.int_snapshot_activities_aggregated",
+    "intermediate.int_snapshot_contact_roles_aggregated",
+    "intermediate.int_rep_win_rates_trailing",
+    "marts.fct_pipeline_changes",
 )
 
 
@@ -34,11 +36,10 @@ def snapshot_rows(url: str) -> dict[str, dict]:
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
-def intermediate_rows(url: str) -> dict[str, set[tuple]]:
+def model_rows(url: str) -> dict[str, set[tuple]]:
+    """The rows of every incremental model besides fct_deal_snapshots."""
     with psycopg.connect(url) as conn:
-        return {
-            name: set(conn.execute(f"select * from intermediate.{name}").fetchall()) for name in INTERMEDIATES
-        }
+        return {name: set(conn.execute(f"select * from {name}").fetchall()) for name in INCREMENTAL_MODELS}
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,18 @@ def runs(module_database: str, tmp_path_factory) -> dict:
         create_output_tables(conn)
 
     def run(as_of: date, *extra: str) -> tuple[dict[str, dict], dict[str, set[tuple]]]:
-        result = run_dbt(url, "run", as_of.isoformat(), work, "--select", "+fct_deal_snapshots", *extra)
+        result = run_dbt(
+            url,
+            "run",
+            as_of.isoformat(),
+            work,
+            "--select",
+            "+fct_deal_snapshots",
+            "+fct_pipeline_changes",
+            *extra,
+        )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-        return snapshot_rows(url), intermediate_rows(url)
+        return snapshot_rows(url), model_rows(url)
 
     first, _ = run(FIRST_DAY)
     demo_advance.advance_demo_crm(url, days=DAYS)
@@ -73,8 +83,8 @@ def test_incremental_run_on_the_advanced_crm_equals_a_full_refresh(runs):
     assert runs["incremental"] == runs["full"]
 
 
-@pytest.mark.parametrize("name", INTERMEDIATES)
-def test_each_incremental_intermediate_on_the_advanced_crm_equals_its_full_refresh(runs, name):
+@pytest.mark.parametrize("name", INCREMENTAL_MODELS)
+def test_each_incremental_model_on_the_advanced_crm_equals_its_full_refresh(runs, name):
     incremental, full = (tables[name] for tables in runs["intermediates"])
     assert incremental == full
     assert len(full) > 50
