@@ -68,3 +68,23 @@
             or snapshots.label_slipped is distinct from labels.label_slipped
         )
 {%- endmacro %}
+
+{#
+    Extract-time increments (stg_crm__tasks, int_activities_unioned): rows the extract loaded at or
+    after the newest load this table has seen. >= because the extract stamps a whole load with one
+    time: the last load is read again, which delete+insert on the key makes harmless.
+#}
+{% macro extracted_since_last_run(column) -%}
+    ({{ column }} >= (select max(extracted_at) from {{ this }}) or not exists (select 1 from {{ this }}))
+{%- endmacro %}
+
+{# Pre-hook of int_activities_unioned: the activities whose task or event was extracted again. #}
+{% macro delete_activities_extracted_again(tasks, events) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where (activity_source = 'task' and activity_id in (
+            select task_id from {{ tasks }} where {{ extracted_since_last_run('extracted_at') }}))
+        or (activity_source = 'event' and activity_id in (
+            select event_id from {{ events }} where {{ extracted_since_last_run('extracted_at') }}))
+    {%- endif -%}
+{%- endmacro %}

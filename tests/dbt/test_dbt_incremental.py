@@ -23,12 +23,19 @@ from tests.dbt.dbt_helpers import (
 )
 
 INCREMENTAL_MODELS = (
+    "staging.stg_crm__tasks",
+    "intermediate.int_activities_unioned",
     "intermediate.int_opportunities_spined_weekly",
     "intermediate.int_snapshot_activities_aggregated",
     "intermediate.int_snapshot_contact_roles_aggregated",
     "intermediate.int_rep_win_rates_trailing",
     "marts.fct_deal_snapshots",
     "marts.fct_pipeline_changes",
+)
+NOT_KEYED_BY_DEAL_AND_DATE = (
+    "staging.stg_crm__tasks",
+    "intermediate.int_activities_unioned",
+    "intermediate.int_rep_win_rates_trailing",
 )
 FIRST_DAY = crm_fixture.AS_OF_DATE
 NEXT_DAY = date(2026, 3, 25)  # the Wednesday after: Monday 2026-03-23 joins the spine
@@ -37,8 +44,13 @@ MODEL = "fct_deal_snapshots"
 
 
 def advance_crm_a_week(conn: psycopg.Connection) -> None:
-    """o1 won on 2026-03-23 (after a call on 03-20); o5 created 2026-03-19."""
+    """o1 won on 2026-03-23 (after a call on 03-20); o5 created 2026-03-19; the call t5, logged late on
+    03-17, is set back to Open (no longer an activity: the incremental run must drop it)."""
     stamp = at("2026-03-24", 23)
+    conn.execute(
+        "update crm.task set status = 'Open', completed_at = null, system_modstamp = %s where task_id = 't5'",
+        (stamp,),
+    )
     conn.execute(
         "update crm.opportunity set stage_name = 'Closed Won', is_closed = true, is_won = true, closed_date = '2026-03-23',"
         " system_modstamp = %s where opportunity_id = 'o1'",
@@ -88,7 +100,7 @@ def row_versions(url: str) -> dict[str, str]:
                 f"select xmin::text from {relation} where opportunity_id = %s and as_of_date = %s", OLD_ROW
             ).fetchone()[0]
             for relation in INCREMENTAL_MODELS
-            if "win_rates" not in relation  # keyed by owner, not by deal
+            if relation not in NOT_KEYED_BY_DEAL_AND_DATE
         }
 
 
@@ -135,11 +147,16 @@ def test_incremental_run_gives_the_same_table_as_a_full_refresh(runs):
 
 
 @pytest.mark.parametrize("relation", INCREMENTAL_MODELS)
-def test_every_incremental_snapshot_model_ends_as_its_full_refresh(runs, relation):
+def test_every_incremental_model_ends_as_its_full_refresh(runs, relation):
     incremental, full = runs["incremental_models"][relation], runs["full_models"][relation]
     assert incremental - full == set()
     assert full - incremental == set()
-    assert len(full) > 5
+    assert len(full) >= 5
+
+
+def test_a_task_that_no_longer_counts_leaves_the_activities(runs):
+    ids = {row[1] for row in runs["incremental_models"]["intermediate.int_activities_unioned"]}
+    assert "t5" not in ids and {"t1", "t3", "t6"} <= ids
 
 
 def test_incremental_run_leaves_rows_outside_the_lookback_untouched(runs):

@@ -21,6 +21,7 @@ DAYS = 10  # crosses two Mondays (03-23, 03-30)
 LABELS = ("label_won", "label_slipped")
 INCREMENTAL_MODELS = (
     "staging.stg_crm__tasks",
+    "intermediate.int_activities_unioned",
     "intermediate.int_opportunities_spined_weekly",
     "intermediate.int_snapshot_activities_aggregated",
     "intermediate.int_snapshot_contact_roles_aggregated",
