@@ -75,12 +75,30 @@
     time: the last load is read again, which delete+insert on the key makes harmless.
 #}
 {% macro extracted_since_last_run(column) -%}
-    ({{ column }} >= (select max(extracted_at) from {{ this }}) or not exists (select 1 from {{ this }}))
+    {%- if has_extracted_at(this) -%}
+    {#- One scalar bound (no OR), so an index on the column can serve it; 1900 when the table is empty. -#}
+    {{ column }} >= coalesce(
+        (select max(built.extracted_at) from {{ this }} as built),
+        cast('1900-01-01' as {{ dbt.type_timestamp() }})
+    )
+    {%- else -%}
+    {#- A table built before it was incremental on extract time has no extracted_at: read everything. -#}
+    true
+    {%- endif -%}
 {%- endmacro %}
 
-{# Pre-hook of int_activities_unioned: the activities whose task or event was extracted again. #}
+{% macro has_extracted_at(relation) -%}
+    {{ return('extracted_at' in adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
+{%- endmacro %}
+
+{#
+    Pre-hook of int_activities_unioned: the activities whose task or event was extracted again (all
+    of them in a table built before the model had extracted_at, which on_schema_change then adds).
+#}
 {% macro delete_activities_extracted_again(tasks, events) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not has_extracted_at(this) -%}
+    delete from {{ this }}
+    {%- elif is_incremental() -%}
     delete from {{ this }}
     where (activity_source = 'task' and activity_id in (
             select task_id from {{ tasks }} where {{ extracted_since_last_run('extracted_at') }}))

@@ -7,14 +7,21 @@
     largest intermediate): a run reads only the tasks and events extracted at or after the newest
     extracted_at here. The pre-hook first deletes every activity whose task or event was extracted
     again, so a task that changed and no longer counts (reopened, now Momentum's, moved off its
-    deal) leaves; those that still count come back from the model, replaced by key.
+    deal) leaves; those that still count come back from the model, replaced by key. A table built
+    before this model had extracted_at gets the column appended (on_schema_change) and is rebuilt
+    whole by the pre-hook, so an existing warehouse needs no full refresh. The indexes serve the
+    daily run: the newest extracted_at, and the few thousand activities replaced by key.
 #}
 {{
     config(
         materialized='incremental',
         unique_key=['activity_source', 'activity_id'],
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['activity_source', 'activity_id'], 'unique': True},
+            {'columns': ['extracted_at']},
+        ],
         pre_hook="{{ delete_activities_extracted_again(ref('stg_crm__tasks'), ref('stg_crm__events')) }}",
     )
 }}
@@ -71,10 +78,21 @@ unioned as (
 
 final as (
     select
-        *,
+        activity_source,
+        activity_id,
+        opportunity_id,
+        contact_id,
+        owner_id,
+        subject,
+        activity_at,
+        activity_date,
+        created_at,
+        activity_kind,
+        is_connected_call,
         -- A call logged two days late was unknown until it was logged: point-in-time features
         -- count an activity only from the later of the two dates.
-        greatest(activity_date, {{ utc_date('created_at') }}) as known_date
+        greatest(activity_date, {{ utc_date('created_at') }}) as known_date,
+        extracted_at
     from unioned
     where activity_date is not null
 )
