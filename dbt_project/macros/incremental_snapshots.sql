@@ -70,14 +70,16 @@
 {%- endmacro %}
 
 {#
-    Extract-time increments (stg_crm__tasks, int_activities_unioned): rows the extract loaded at or
-    after the newest load this table has seen. >= because the extract stamps a whole load with one
-    time: the last load is read again, which delete+insert on the key makes harmless.
+    Extract-time increments (stg_crm__tasks, int_activities_unioned): rows the extract loaded after
+    the newest load this table has seen. Strictly after: the extract stamps every row of a load with
+    its transaction's time and loads run one after the other, so a later load has a later stamp;
+    ">=" would read the previous load again, which after a full extract is every row (measured: all
+    540k tasks re-read, 40 s, on the first daily run after a full build at a tenth of large).
 #}
 {% macro extracted_since_last_run(column) -%}
     {%- if has_extracted_at(this) -%}
     {#- One scalar bound (no OR), so an index on the column can serve it; 1900 when the table is empty. -#}
-    {{ column }} >= coalesce(
+    {{ column }} > coalesce(
         (select max(built.extracted_at) from {{ this }} as built),
         cast('1900-01-01' as {{ dbt.type_timestamp() }})
     )

@@ -4,7 +4,7 @@
     are left out: they are advice, and counting them would feed the model its own output.
 
     Incremental on the extract time, like stg_crm__tasks (about 20 tasks per deal make this the
-    largest intermediate): a run reads only the tasks and events extracted at or after the newest
+    largest intermediate): a run reads only the tasks and events extracted after the newest
     extracted_at here. The pre-hook first deletes every activity whose task or event was extracted
     again, so a task that changed and no longer counts (reopened, now Momentum's, moved off its
     deal) leaves; those that still count come back from the model, replaced by key. A table built
