@@ -1,9 +1,62 @@
 {#
-    Post-hooks of the incremental fct_deal_snapshots (see that model for why). Both are no-ops
-    after a full refresh, so a full refresh and an incremental run end with the same table.
+    The incremental per-snapshot models (int_opportunities_spined_weekly, the int_snapshot_*
+    aggregates, int_rep_win_rates_trailing, fct_deal_snapshots, fct_pipeline_changes) share one rule: an as-of date is
+    the unit of work. A run deletes the dates it recomputes (pre-hook), then builds every spine
+    date its table lacks; a full refresh builds all of them. So an incremental run ends with the
+    rows a full refresh would write, except where the CRM rewrote the past (see each model).
+
+    Why dates can change after they were built, and so the lookback:
+    - closed_date is typed by reps and often backdated a few days (won on Friday, entered on
+      Monday): it moves the rep win rate of the dates just before. var('snapshot_lookback_days')
+      = 7 days of dates are recomputed on every run (the last Monday, the previous today).
+    - The previous run's "today" row must lose is_current (or leave the spine when it was not a
+      Monday). The window therefore also starts no later than the newest date already built,
+      so a job that did not run for 10 days still recomputes its last today.
+    - Dates that left the spine (the Monday past the 52-week window, a non-Monday today once it
+      is yesterday) are deleted.
 #}
 
-{# Labels of existing rows that changed since they were written (deals closed since). #}
+{# The date rows of `relation` are recomputed from: 7 days back, or the newest date built. #}
+{% macro snapshot_rebuild_from_date(relation) -%}
+    least(
+        cast({{ dbt.dateadd('day', -var('snapshot_lookback_days'), as_of_date()) }} as date),
+        coalesce((select max(as_of_date) from {{ relation }}), {{ as_of_date() }})
+    )
+{%- endmacro %}
+
+{#
+    Pre-hook: the rows of the dates this run recomputes, and of dates no longer in the spine.
+    Runs in the model's transaction, so a failed build keeps the old rows. A model of periods
+    between consecutive dates (fct_pipeline_changes) has no rows on the spine's first date:
+    first_date_has_rows=false deletes them once the window slides and that date becomes first.
+#}
+{% macro delete_snapshot_dates_to_rebuild(spine, first_date_has_rows=true) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where as_of_date >= {{ snapshot_rebuild_from_date(this) }}
+        or as_of_date not in (select as_of_date from {{ spine }})
+        {%- if not first_date_has_rows %}
+        or as_of_date = (select min(as_of_date) from {{ spine }})
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    The spine dates this model builds in this run: all on a full refresh, else those its table
+    lacks (after the pre-hook: the recomputed window, plus any date a skipped or failed run left out).
+    Use as `where as_of_date in ({{ snapshot_dates_to_build() }})`.
+#}
+{% macro snapshot_dates_to_build() -%}
+    select as_of_date from {{ ref('int_as_of_dates') }}
+    {%- if is_incremental() %}
+    where as_of_date not in (select distinct as_of_date from {{ this }})
+    {%- endif %}
+{%- endmacro %}
+
+{#
+    Post-hook of fct_deal_snapshots: labels of existing rows that changed since they were
+    written (deals closed since). A no-op after a full refresh.
+#}
 {% macro refresh_snapshot_labels(snapshots, labels) -%}
     update {{ snapshots }} as snapshots
     set label_won = labels.label_won, label_slipped = labels.label_slipped
@@ -17,15 +70,41 @@
 {%- endmacro %}
 
 {#
-    Rows the spine no longer has: the date left it (a non-Monday "today" once it is yesterday,
-    the Monday past the 52-week window), or the deal was not open on that date after all (a
-    deal closed later on the day its row was built as "today"). delete+insert only replaces
-    keys the new rows carry, so these would otherwise stay behind.
+    Extract-time increments (stg_crm__tasks, int_activities_unioned): rows the extract loaded after
+    the newest load this table has seen. Strictly after: the extract stamps every row of a load with
+    its transaction's time and loads run one after the other, so a later load has a later stamp;
+    ">=" would read the previous load again, which after a full extract is every row (measured: all
+    540k tasks re-read, 40 s, on the first daily run after a full build at a tenth of large).
 #}
-{% macro delete_snapshots_not_in_spine(snapshots, spine) -%}
-    delete from {{ snapshots }} as snapshots
-    where not exists (
-        select 1 from {{ spine }} as spine
-        where spine.opportunity_id = snapshots.opportunity_id and spine.as_of_date = snapshots.as_of_date
+{% macro extracted_since_last_run(column) -%}
+    {%- if has_extracted_at(this) -%}
+    {#- One scalar bound (no OR), so an index on the column can serve it; 1900 when the table is empty. -#}
+    {{ column }} > coalesce(
+        (select max(built.extracted_at) from {{ this }} as built),
+        cast('1900-01-01' as {{ dbt.type_timestamp() }})
     )
+    {%- else -%}
+    {#- A table built before it was incremental on extract time has no extracted_at: read everything. -#}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro has_extracted_at(relation) -%}
+    {{ return('extracted_at' in adapter.get_columns_in_relation(relation) | map(attribute='name') | list) }}
+{%- endmacro %}
+
+{#
+    Pre-hook of int_activities_unioned: the activities whose task or event was extracted again (all
+    of them in a table built before the model had extracted_at, which on_schema_change then adds).
+#}
+{% macro delete_activities_extracted_again(tasks, events) -%}
+    {%- if is_incremental() and not has_extracted_at(this) -%}
+    delete from {{ this }}
+    {%- elif is_incremental() -%}
+    delete from {{ this }}
+    where (activity_source = 'task' and activity_id in (
+            select task_id from {{ tasks }} where {{ extracted_since_last_run('extracted_at') }}))
+        or (activity_source = 'event' and activity_id in (
+            select event_id from {{ events }} where {{ extracted_since_last_run('extracted_at') }}))
+    {%- endif -%}
 {%- endmacro %}

@@ -172,23 +172,19 @@ def _copy(conn: psycopg.Connection, table: str, columns: str, rows: list[tuple])
             copy.write_row(row)
 
 
-# ml_outputs.deal_scores: an older run, and two runs for today (the later one must win).
-# (opportunity, as_of_date, p_win, score_source, model_name, model_version, scored_at)
+# ml_outputs.deal_scores: an older run, and two runs for today (the later one must win). The
+# Monday run had a slip champion: o1 won with 0.25, slipping with 0.2 -> in the quarter 0.2.
+# (opportunity, as_of_date, p_win, score_source, model_name, model_version, scored_at, p_slip, p_close_in_quarter)
+# fmt: off
 DEAL_SCORES = [
-    ("o1", date(2026, 3, 16), 0.25, "model", "momentum_win", "3", at("2026-03-16", 6)),
-    ("o1", date(2026, 3, 17), 0.11, "model", "momentum_win", "3", at("2026-03-17", 6)),
-    ("o1", date(2026, 3, 18), 0.2, "model", "momentum_win", "3", at("2026-03-18", 5)),
-    ("o1", date(2026, 3, 18), 0.312345, "model", "momentum_win", "4", at("2026-03-18", 6)),
-    (
-        "o4",
-        date(2026, 3, 18),
-        0.5,
-        "stage_probability",
-        "stage_default_probability",
-        None,
-        at("2026-03-18", 6),
-    ),
+    ("o1", date(2026, 3, 16), 0.25, "model", "momentum_win", "3", at("2026-03-16", 6), 0.2, 0.2),
+    ("o1", date(2026, 3, 17), 0.11, "model", "momentum_win", "3", at("2026-03-17", 6), None, None),
+    ("o1", date(2026, 3, 18), 0.2, "model", "momentum_win", "3", at("2026-03-18", 5), None, None),
+    ("o1", date(2026, 3, 18), 0.312345, "model", "momentum_win", "4", at("2026-03-18", 6), None, None),
+    ("o4", date(2026, 3, 18), 0.5, "stage_probability", "stage_default_probability", None, at("2026-03-18", 6),
+     None, None),
 ]
+# fmt: on
 
 # actions.tmva_daily: yesterday's action on o4 must not become today's next best action.
 # (tmva_id, as_of_date, owner, opportunity, contact, play, action_type, title, rank, recommended_at)
@@ -224,7 +220,10 @@ TMVAS = [
 def load_fixture_outputs(conn: psycopg.Connection) -> None:
     """Fill ml_outputs.deal_scores and actions.tmva_daily (tables must exist)."""
     with conn.cursor() as cursor:
-        columns = "opportunity_id, as_of_date, p_win, score_source, model_name, model_version, scored_at"
+        columns = (
+            "opportunity_id, as_of_date, p_win, score_source, model_name, model_version, scored_at, p_slip,"
+            " p_close_in_quarter"
+        )
         with cursor.copy(f"copy ml_outputs.deal_scores ({columns}) from stdin") as copy:
             for row in DEAL_SCORES:
                 copy.write_row(row)

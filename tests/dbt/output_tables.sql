@@ -13,7 +13,10 @@ create table if not exists ml_outputs.deal_scores (
     model_version        text,
     top_factors_for      text,
     top_factors_against  text,
-    scored_at            timestamptz not null
+    scored_at            timestamptz not null,
+    p_slip               double precision,
+    p_close_in_quarter   double precision,
+    slip_model_version   text
 );
 
 create table if not exists actions.tmva_daily (

@@ -229,8 +229,8 @@ def test_forecast_uses_the_reps_latest_call_for_the_quarter_made_before_the_date
 
 
 def test_forecast_weights_the_quarters_open_pipeline_by_stage_and_by_that_days_scores(built):
-    # GIVEN o1 (10k, Discovery = 0.2) closing 03-31 on Monday 03-16, scored 0.25 that day, and
-    # o2 (50k) won 01-20; today o1's close date is 04-30, outside Q1
+    # GIVEN o1 (10k, Discovery = 0.2) closing 03-31 on Monday 03-16, scored p_win 0.25 and
+    # p_close_in_quarter 0.2 that day, and o2 (50k) won 01-20; today o1's close date is 04-30, outside Q1
     columns = (
         "closed_won_amount",
         "open_pipeline_amount",
@@ -238,10 +238,38 @@ def test_forecast_weights_the_quarters_open_pipeline_by_stage_and_by_that_days_s
         "ai_forecast_amount",
         "quarter_closed_won_amount",
     )
-    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 10000, 2000, 52500, 50000)
+    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 10000, 2000, 52000, 50000)
     assert forecast(built, "company", "company", AS_OF, *columns) == (50000, 0, 0, 50000, 50000)
     # AND a date nobody scored has no AI forecast
     assert forecast(built, "rep", "u_ae1", "2026-03-09", "ai_forecast_amount") == (None,)
+
+
+def test_ai_forecast_range_on_the_monday_is_the_pipelines_p10_to_p90(built):
+    # GIVEN the Monday's one open deal of Q1: 10k won in the quarter with p = 0.2 (sd 4k)
+    columns = ("ai_forecast_p10_amount", "ai_forecast_p90_amount", "ai_pipeline_stddev_amount")
+    # THEN P10 cannot go below the 50k already won, P90 = 50k + 2k + 1.2816 x 4k
+    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 57126.4, 4000)
+    basis = query(
+        built,
+        "select ai_forecast_basis from marts.fct_forecast_snapshots where forecast_level = 'rep'"
+        " and forecast_group = 'u_ae1' and as_of_date = %s",
+        date(2026, 3, 16),
+    )
+    assert basis == [("p_close_in_quarter",)]
+
+
+def test_forecast_accuracy_has_no_row_before_a_quarter_is_over(built):
+    # GIVEN today 2026-03-18 in Q1, and Mondays back to 2025-03: 2025-Q2..Q4 are complete
+    quarters = query(built, "select distinct fiscal_quarter from marts.fct_forecast_accuracy order by 1")
+    assert quarters == [("2025-Q1",), ("2025-Q2",), ("2025-Q3",), ("2025-Q4",)]
+    # AND o2's 50k won 2026-01-20 is Q1's, so Q4's actual for u_ae1 is the old deals' 4 x 1k, while
+    # on 12-08 Q4's stage-weighted pipeline held o2 (Proposal 0.5, closing 12-15) and the 5 old deals at 0.2
+    (actual, stage_error), = query(
+        built,
+        "select actual_closed_won_amount, stage_weighted_error_amount from marts.fct_forecast_accuracy"
+        " where forecast_group = 'u_ae1' and as_of_date = '2025-12-08'",
+    )  # fmt: skip
+    assert (float(actual), float(stage_error)) == (4000, 0.5 * 50000 + 0.2 * 1000 * 5 - 4000)
 
 
 def test_forecast_rolls_reps_up_to_team_and_company_by_quarter_week(built):

@@ -22,6 +22,21 @@ from tests.dbt.dbt_helpers import (
     run_dbt,
 )
 
+INCREMENTAL_MODELS = (
+    "staging.stg_crm__tasks",
+    "intermediate.int_activities_unioned",
+    "intermediate.int_opportunities_spined_weekly",
+    "intermediate.int_snapshot_activities_aggregated",
+    "intermediate.int_snapshot_contact_roles_aggregated",
+    "intermediate.int_rep_win_rates_trailing",
+    "marts.fct_deal_snapshots",
+    "marts.fct_pipeline_changes",
+)
+NOT_KEYED_BY_DEAL_AND_DATE = (
+    "staging.stg_crm__tasks",
+    "intermediate.int_activities_unioned",
+    "intermediate.int_rep_win_rates_trailing",
+)
 FIRST_DAY = crm_fixture.AS_OF_DATE
 NEXT_DAY = date(2026, 3, 25)  # the Wednesday after: Monday 2026-03-23 joins the spine
 OLD_ROW = ("o2", date(2025, 12, 15))  # far outside the 7-day lookback, labels already final
@@ -29,8 +44,13 @@ MODEL = "fct_deal_snapshots"
 
 
 def advance_crm_a_week(conn: psycopg.Connection) -> None:
-    """o1 won on 2026-03-23 (after a call on 03-20); o5 created 2026-03-19."""
+    """o1 won on 2026-03-23 (after a call on 03-20); o5 created 2026-03-19; the call t5, logged late on
+    03-17, is set back to Open (no longer an activity: the incremental run must drop it)."""
     stamp = at("2026-03-24", 23)
+    conn.execute(
+        "update crm.task set status = 'Open', completed_at = null, system_modstamp = %s where task_id = 't5'",
+        (stamp,),
+    )
     conn.execute(
         "update crm.opportunity set stage_name = 'Closed Won', is_closed = true, is_won = true, closed_date = '2026-03-23',"
         " system_modstamp = %s where opportunity_id = 'o1'",
@@ -63,17 +83,25 @@ def advance_crm_a_week(conn: psycopg.Connection) -> None:
                 copy.write_row(row)
 
 
-def snapshot_rows(url: str) -> set[tuple]:
+def snapshot_rows(url: str, relation: str = f"marts.{MODEL}") -> set[tuple]:
     with psycopg.connect(url) as conn:
-        return set(conn.execute(f"select * from marts.{MODEL}").fetchall())
+        return set(conn.execute(f"select * from {relation}").fetchall())
 
 
-def row_version(url: str) -> str:
+def model_rows(url: str) -> dict[str, set[tuple]]:
+    return {relation: snapshot_rows(url, relation) for relation in INCREMENTAL_MODELS}
+
+
+def row_versions(url: str) -> dict[str, str]:
     # xmin changes whenever Postgres rewrites a row: an untouched row keeps it.
     with psycopg.connect(url) as conn:
-        return conn.execute(
-            f"select xmin::text from marts.{MODEL} where opportunity_id = %s and as_of_date = %s", OLD_ROW
-        ).fetchone()[0]
+        return {
+            relation: conn.execute(
+                f"select xmin::text from {relation} where opportunity_id = %s and as_of_date = %s", OLD_ROW
+            ).fetchone()[0]
+            for relation in INCREMENTAL_MODELS
+            if relation not in NOT_KEYED_BY_DEAL_AND_DATE
+        }
 
 
 @pytest.fixture(scope="module")
@@ -87,24 +115,28 @@ def runs(module_database: str, tmp_path_factory) -> dict:
         create_output_tables(conn)
 
     def run(as_of: date, *extra: str) -> None:
-        result = run_dbt(url, "run", as_of.isoformat(), work, "--select", f"+{MODEL}", *extra)
+        result = run_dbt(
+            url, "run", as_of.isoformat(), work, "--select", f"+{MODEL}", "+fct_pipeline_changes", *extra
+        )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
     run(FIRST_DAY)
     first = snapshot_rows(url)
-    old_row_before = row_version(url)
+    versions_before = row_versions(url)
     with psycopg.connect(url) as conn:
         advance_crm_a_week(conn)
         append_crm_to_raw_crm(conn)
     run(NEXT_DAY)
-    incremental = snapshot_rows(url)
-    old_row_after = row_version(url)
+    incremental = model_rows(url)
+    versions_after = row_versions(url)
     run(NEXT_DAY, "--full-refresh")
     return {
         "first": first,
-        "incremental": incremental,
+        "incremental": incremental[f"marts.{MODEL}"],
         "full": snapshot_rows(url),
-        "old_row_untouched": old_row_before == old_row_after,
+        "incremental_models": incremental,
+        "full_models": model_rows(url),
+        "versions": (versions_before, versions_after),
     }
 
 
@@ -114,9 +146,23 @@ def test_incremental_run_gives_the_same_table_as_a_full_refresh(runs):
     assert len(runs["full"]) > 20
 
 
+@pytest.mark.parametrize("relation", INCREMENTAL_MODELS)
+def test_every_incremental_model_ends_as_its_full_refresh(runs, relation):
+    incremental, full = runs["incremental_models"][relation], runs["full_models"][relation]
+    assert incremental - full == set()
+    assert full - incremental == set()
+    assert len(full) >= 5
+
+
+def test_a_task_that_no_longer_counts_leaves_the_activities(runs):
+    ids = {row[1] for row in runs["incremental_models"]["intermediate.int_activities_unioned"]}
+    assert "t5" not in ids and {"t1", "t3", "t6"} <= ids
+
+
 def test_incremental_run_leaves_rows_outside_the_lookback_untouched(runs):
-    # Proves the run was really incremental: a full rebuild rewrites every row.
-    assert runs["old_row_untouched"]
+    # Proves the runs were really incremental: a full rebuild rewrites every row.
+    before, after = runs["versions"]
+    assert before == after
 
 
 def test_old_snapshots_of_a_deal_won_later_get_their_labels(runs):

@@ -19,6 +19,15 @@ demo_advance = pytest.importorskip("crm.demo_advance")
 FIRST_DAY = date(2026, 3, 18)
 DAYS = 10  # crosses two Mondays (03-23, 03-30)
 LABELS = ("label_won", "label_slipped")
+INCREMENTAL_MODELS = (
+    "staging.stg_crm__tasks",
+    "intermediate.int_activities_unioned",
+    "intermediate.int_opportunities_spined_weekly",
+    "intermediate.int_snapshot_activities_aggregated",
+    "intermediate.int_snapshot_contact_roles_aggregated",
+    "intermediate.int_rep_win_rates_trailing",
+    "marts.fct_pipeline_changes",
+)
 
 
 def snapshot_rows(url: str) -> dict[str, dict]:
@@ -26,6 +35,12 @@ def snapshot_rows(url: str) -> dict[str, dict]:
         cursor = conn.execute("select * from marts.fct_deal_snapshots")
         names = [column.name for column in cursor.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def model_rows(url: str) -> dict[str, set[tuple]]:
+    """The rows of every incremental model besides fct_deal_snapshots."""
+    with psycopg.connect(url) as conn:
+        return {name: set(conn.execute(f"select * from {name}").fetchall()) for name in INCREMENTAL_MODELS}
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +51,44 @@ def runs(module_database: str, tmp_path_factory) -> dict:
         copy_crm_into_raw_crm(conn)
         create_output_tables(conn)
 
-    def run(as_of: date, *extra: str) -> dict[str, dict]:
-        result = run_dbt(url, "run", as_of.isoformat(), work, "--select", "+fct_deal_snapshots", *extra)
+    def run(as_of: date, *extra: str) -> tuple[dict[str, dict], dict[str, set[tuple]]]:
+        result = run_dbt(
+            url,
+            "run",
+            as_of.isoformat(),
+            work,
+            "--select",
+            "+fct_deal_snapshots",
+            "+fct_pipeline_changes",
+            *extra,
+        )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-        return snapshot_rows(url)
+        return snapshot_rows(url), model_rows(url)
 
-    first = run(FIRST_DAY)
+    first, _ = run(FIRST_DAY)
     demo_advance.advance_demo_crm(url, days=DAYS)
     with psycopg.connect(url) as conn:
         append_crm_to_raw_crm(conn)
     next_day = FIRST_DAY + timedelta(days=DAYS)
-    return {"first": first, "incremental": run(next_day), "full": run(next_day, "--full-refresh")}
+    incremental, incremental_intermediates = run(next_day)
+    full, full_intermediates = run(next_day, "--full-refresh")
+    return {
+        "first": first,
+        "incremental": incremental,
+        "full": full,
+        "intermediates": (incremental_intermediates, full_intermediates),
+    }
 
 
 def test_incremental_run_on_the_advanced_crm_equals_a_full_refresh(runs):
     assert runs["incremental"] == runs["full"]
+
+
+@pytest.mark.parametrize("name", INCREMENTAL_MODELS)
+def test_each_incremental_model_on_the_advanced_crm_equals_its_full_refresh(runs, name):
+    incremental, full = (tables[name] for tables in runs["intermediates"])
+    assert incremental == full
+    assert len(full) > 50
 
 
 def test_past_snapshots_are_unchanged_except_labels_that_became_known(runs):

@@ -1,7 +1,14 @@
 {#
     Each rep's forecast on each snapshot date, for the fiscal quarter holding that date:
     closed-won so far, the rep's latest commit / best-case call, the open pipeline closing in
-    the quarter (raw, stage-weighted and, on dates the morning job scored, weighted by p_win).
+    the quarter (raw, stage-weighted and, on dates the morning job scored, its AI expectation
+    and variance from int_forecast_deals_weighted) and the not-yet-created deals expected to be
+    won in the quarter (int_not_yet_created_wins_estimated).
+
+    The AI range treats each open deal as won in the quarter or not, independently: its amount
+    a with probability p. The sum then has mean sum(a p) and variance sum(a^2 p (1 - p)); both
+    add up over reps, so fct_forecast_snapshots rolls up the variance and takes the square root
+    only at the end.
 
     Reads ml_outputs through stg_ml_outputs__deal_scores, so it builds in the second dbt
     selection, after scoring (orchestration/transform/assets.py). Like the snapshots, a date
@@ -16,12 +23,17 @@ reps as (
     select * from {{ ref('dim_reps') }}
 ),
 
-snapshots as (
-    select * from {{ ref('fct_deal_snapshots') }}
+pipeline_deals as (
+    select * from {{ ref('int_forecast_deals_weighted') }}
 ),
 
-scores as (
-    select * from {{ ref('stg_ml_outputs__deal_scores') }}
+not_yet_created as (
+    select * from {{ ref('int_not_yet_created_wins_estimated') }}
+),
+
+scored_dates as (
+    -- The dates the morning job scored: only those have an AI forecast.
+    select distinct as_of_date from {{ ref('stg_ml_outputs__deal_scores') }}
 ),
 
 won_deals as (
@@ -74,26 +86,18 @@ quarter_actuals as (
 ),
 
 open_pipeline as (
-    -- Deals open on the date whose close date (as of the date) lies in the date's quarter.
     select
-        snapshots.owner_id,
-        snapshots.as_of_date,
+        owner_id,
+        as_of_date,
         count(*) as open_deal_count,
-        sum(snapshots.amount) as open_pipeline_amount,
-        sum(snapshots.amount * snapshots.stage_default_probability) as stage_weighted_pipeline_amount,
-        -- A deal the run did not score falls back to its stage probability, as scoring does.
-        sum(snapshots.amount * coalesce(scores.p_win, snapshots.stage_default_probability))
-            as ai_expected_pipeline_amount
-    from snapshots
-    inner join weeks on snapshots.as_of_date = weeks.as_of_date
-    left join scores
-        on snapshots.opportunity_id = scores.opportunity_id and snapshots.as_of_date = scores.as_of_date
-    where snapshots.close_date between weeks.fiscal_quarter_start_date and weeks.fiscal_quarter_end_date
-    group by snapshots.owner_id, snapshots.as_of_date
-),
-
-scored_dates as (
-    select distinct as_of_date from scores
+        sum(amount) as open_pipeline_amount,
+        sum(amount * stage_default_probability) as stage_weighted_pipeline_amount,
+        sum(amount * ai_probability) as ai_expected_pipeline_amount,
+        sum(amount * amount * ai_probability * (1 - ai_probability)) as ai_pipeline_variance,
+        sum(case when ai_probability_source <> 'p_close_in_quarter' then 1 else 0 end)
+            as open_deals_without_slip_count
+    from pipeline_deals
+    group by owner_id, as_of_date
 ),
 
 final as (
@@ -114,6 +118,13 @@ final as (
             when scored_dates.as_of_date is not null
                 then coalesce(open_pipeline.ai_expected_pipeline_amount, 0)
         end as ai_expected_pipeline_amount,
+        case
+            when scored_dates.as_of_date is not null then coalesce(open_pipeline.ai_pipeline_variance, 0)
+        end as ai_pipeline_variance,
+        case
+            when scored_dates.as_of_date is not null then coalesce(open_pipeline.open_deals_without_slip_count, 0)
+        end as open_deals_without_slip_count,
+        coalesce(not_yet_created.not_yet_created_expected_amount, 0) as not_yet_created_expected_amount,
         coalesce(quarter_actuals.quarter_closed_won_amount, 0) as quarter_closed_won_amount,
         weeks.fiscal_quarter_end_date < {{ as_of_date() }} as is_quarter_complete
     from reps
@@ -126,6 +137,8 @@ final as (
     left join quarter_actuals
         on reps.user_id = quarter_actuals.owner_id and weeks.as_of_date = quarter_actuals.as_of_date
     left join scored_dates on weeks.as_of_date = scored_dates.as_of_date
+    left join not_yet_created
+        on reps.user_id = not_yet_created.owner_id and weeks.as_of_date = not_yet_created.as_of_date
 )
 
 select * from final

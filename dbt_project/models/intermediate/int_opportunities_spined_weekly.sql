@@ -3,7 +3,22 @@
     of the date (00:00 UTC): created before the date, and its stage then not closed. The state (stage, amount,
     close date, forecast category) is the deal's latest history as of the date; what a stage
     means comes from stg_crm__opportunity_stages, never from stage names.
+
+    Incremental by as-of date (macros/incremental_snapshots.sql; unique_key as_of_date: a date
+    is rebuilt whole). History rows are stamped by the CRM when written, so a built date's rows
+    only change within the 7-day lookback: the previous today loses is_current, and a deal
+    without history (valid from today only) leaves it once its history arrives. Owner and
+    account keep the value seen when the date was built (the CRM keeps no history of them).
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        on_schema_change='fail',
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
+    )
+}}
 with versions as (
     select * from {{ ref('int_opportunity_history_versioned') }}
 ),
@@ -18,6 +33,7 @@ opportunities as (
 
 as_of_dates as (
     select * from {{ ref('int_as_of_dates') }}
+    where as_of_date in ({{ snapshot_dates_to_build() }})
 ),
 
 open_versions as (

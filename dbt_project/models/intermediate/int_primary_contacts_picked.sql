@@ -2,15 +2,24 @@
     The one contact a rep should talk to on each deal today: the Economic Buyer, else the
     Champion, else the primary contact role, else any other role, else whoever was engaged
     last. Ties go to the most recently engaged contact. Only what the CRM knew at the start of the as-of date.
+    Only deals open today (the ones scored and given actions): closed deals' roles and activities,
+    most of the CRM's, are not read.
 #}
-with contact_roles as (
+with open_deals as (
+    select opportunity_id from {{ ref('int_opportunities_spined_weekly') }}
+    where is_current
+),
+
+contact_roles as (
     select * from {{ ref('stg_crm__opportunity_contact_roles') }}
     where {{ utc_date('created_at') }} < {{ as_of_date() }}
+        and opportunity_id in (select opportunity_id from open_deals)
 ),
 
 activities as (
     select * from {{ ref('int_activities_unioned') }}
     where known_date < {{ as_of_date() }} and contact_id is not null
+        and opportunity_id in (select opportunity_id from open_deals)
 ),
 
 contacts as (

@@ -3,11 +3,25 @@
     closed in the var('rep_win_rate_window_days') days before the date (the as-of date itself
     excluded), null under var('rep_win_rate_min_closed_deals') closed deals. Won/closed comes
     from the deal's final stage through the stage table.
+
+    Incremental by as-of date like int_opportunities_spined_weekly. This is the model the 7-day
+    lookback is for: closed_date is typed by the rep and often entered a few days late (won on
+    Friday, entered on Monday), which moves the win rate of the dates just after the close.
+    A close backdated by more than 7 days reaches only dates built after it was entered.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        on_schema_change='fail',
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
+    )
+}}
 with snapshots as (
     select distinct owner_id, as_of_date
     from {{ ref('int_opportunities_spined_weekly') }}
-    where owner_id is not null
+    where owner_id is not null and as_of_date in ({{ snapshot_dates_to_build() }})
 ),
 
 opportunities as (

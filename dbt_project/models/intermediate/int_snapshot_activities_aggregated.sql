@@ -4,9 +4,23 @@
     days before it): the morning job's CRM has nothing of today yet, and a Monday training
     row must not see Monday either, or 21% of them show "0 days since the last activity",
     a value today's rows can never have (demo preset, measured 2026-11-23).
+
+    Incremental by as-of date like int_opportunities_spined_weekly (7-day lookback, a date is
+    rebuilt whole): an activity counts from its known_date, the later of when it happened and
+    when it was logged, so activities logged after a date's run never reach that date.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        on_schema_change='fail',
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
+    )
+}}
 with snapshots as (
     select opportunity_id, as_of_date from {{ ref('int_opportunities_spined_weekly') }}
+    where as_of_date in ({{ snapshot_dates_to_build() }})
 ),
 
 activities as (

@@ -1,9 +1,23 @@
 {#
     Buying-committee features per deal snapshot, from contact roles created before the as-of
     date (the CRM at the start of that day). (The CRM does not keep deleted roles, so a role removed later is missed.)
+
+    Incremental by as-of date like int_opportunities_spined_weekly (7-day lookback, a date is
+    rebuilt whole): role creation stamps are the CRM's, not typed, so no role can reach a date
+    after that date was built.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        on_schema_change='fail',
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
+    )
+}}
 with snapshots as (
     select opportunity_id, as_of_date from {{ ref('int_opportunities_spined_weekly') }}
+    where as_of_date in ({{ snapshot_dates_to_build() }})
 ),
 
 contact_roles as (

@@ -6,7 +6,12 @@
     label_won:     1 closed won, 0 closed lost, null while still open.
     label_slipped: for deals finally won, 1 when the win came after the end of the fiscal
                    quarter that held the close date on the as-of date, else 0; null otherwise.
+
+    A view: labels are the one part of an old snapshot that changes (a deal closes months after
+    its snapshots), so every run needs them for every row anyway (fct_deal_snapshots' label
+    refresh), and a table would rewrite 1.8M rows a day at the large preset to change a few.
 #}
+{{ config(materialized='view') }}
 with snapshots as (
     select opportunity_id, as_of_date, close_date from {{ ref('int_opportunities_spined_weekly') }}
 ),

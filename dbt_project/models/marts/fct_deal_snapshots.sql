@@ -3,55 +3,61 @@
     models. Every feature uses only what the CRM knew at the start of the as-of date; the
     two labels are the only columns from the deal's future.
 
-    Incremental (delete+insert on snapshot_id), built so that an incremental run leaves the
-    same table as a full refresh:
-    - A date's row is the CRM at the start of that date (00:00 UTC), and every stamp it reads
-      is the CRM's own (history and role timestamps, the day an activity was logged), so once
-      built it only changes through fields reps type in: closed_date, which feeds the rep's
-      win rate, is often backdated a few days (won on Friday, entered on Monday). Lookback
-      var('snapshot_lookback_days') = 7: each run recomputes the as-of dates of the last 7
-      days (the previous Monday, and the previous "today" row whose is_current flips), plus
-      any spine date missing from the table (skipped runs, a backfill).
+    Incremental by as-of date, like the per-snapshot intermediates it joins (all share
+    macros/incremental_snapshots.sql), so an incremental run leaves the same table as a full refresh:
+    - A run recomputes the dates of the last var('snapshot_lookback_days') = 7 days (from the
+      previous run's today at the latest) and any spine date the table lacks; the pre-hook
+      deletes those dates and the dates that left the spine (the previous today when it was not
+      a Monday, the Monday past the 52-week window). The intermediates hold the same dates, and
+      each CTE below reads only the dates being built.
+    - A date's row is the CRM at the start of that date, and every stamp it reads is the CRM's
+      own (history and role timestamps, the day an activity was logged), so once built it only
+      changes through fields reps type in: closed_date, which feeds the rep's win rate, is often
+      backdated a few days (won on Friday, entered on Monday) - the reason for the 7 days.
     - Labels of OLD rows become known later (a deal closes months after its snapshots), so a
       post-hook refreshes label_won / label_slipped of every existing row from
       int_snapshots_labelled, touching only rows whose labels changed.
-    - Rows int_opportunities_spined_weekly no longer has (the previous "today" when it was not
-      a Monday, the Monday past the 52-week window, a history-less deal's "today" row once its
-      history arrives) are deleted by a post-hook.
     Columns read from the deal's current record (owner, account, segment, type, lead source)
-    keep the value seen when the row was last recomputed; the CRM keeps no history of them.
+    keep the value seen when the row was built; the CRM keeps no history of them.
 #}
 {{
     config(
         materialized='incremental',
-        unique_key='snapshot_id',
+        unique_key='as_of_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        post_hook=[
-            "{{ refresh_snapshot_labels(this, ref('int_snapshots_labelled')) }}",
-            "{{ delete_snapshots_not_in_spine(this, ref('int_opportunities_spined_weekly')) }}",
-        ],
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
+        post_hook="{{ refresh_snapshot_labels(this, ref('int_snapshots_labelled')) }}",
     )
 }}
 
-with snapshots as (
+with dates_to_build as (
+    {{ snapshot_dates_to_build() }}
+),
+
+snapshots as (
     select * from {{ ref('int_opportunities_spined_weekly') }}
+    where as_of_date in (select as_of_date from dates_to_build)
 ),
 
 activity as (
     select * from {{ ref('int_snapshot_activities_aggregated') }}
+    where as_of_date in (select as_of_date from dates_to_build)
 ),
 
 contact_roles as (
     select * from {{ ref('int_snapshot_contact_roles_aggregated') }}
+    where as_of_date in (select as_of_date from dates_to_build)
 ),
 
 rep_win_rates as (
     select * from {{ ref('int_rep_win_rates_trailing') }}
+    where as_of_date in (select as_of_date from dates_to_build)
 ),
 
 labels as (
     select * from {{ ref('int_snapshots_labelled') }}
+    where as_of_date in (select as_of_date from dates_to_build)
 ),
 
 opportunities as (
@@ -125,10 +131,6 @@ final as (
     left join opportunities on snapshots.opportunity_id = opportunities.opportunity_id
     left join accounts on snapshots.account_id = accounts.account_id
     left join users on snapshots.owner_id = users.user_id
-    {% if is_incremental() %}
-    where snapshots.as_of_date >= cast({{ dbt.dateadd('day', -var('snapshot_lookback_days'), as_of_date()) }} as date)
-        or snapshots.as_of_date not in (select distinct as_of_date from {{ this }})
-    {% endif %}
 )
 
 select * from final

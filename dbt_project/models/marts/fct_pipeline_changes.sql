@@ -4,9 +4,24 @@
     left were closed won or lost in the week (else 'left': a history defect or a deletion);
     deals that arrived were created in the week ('new') or reopened ('entered'). Both sides
     are fct_deal_snapshots rows, so each side is point-in-time.
+
+    Incremental by period end date with the snapshots' lookback (macros/incremental_snapshots.sql):
+    a run rebuilds the periods ending on the dates it rebuilds, from the two snapshot dates of each.
+    The outcome of a deal that left (won, lost) is read when its period is built; a deal reopened
+    after that keeps the outcome it had then.
 #}
-with snapshots as (
-    select * from {{ ref('fct_deal_snapshots') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='as_of_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates'), first_date_has_rows=false) }}",
+    )
+}}
+
+with dates_to_build as (
+    {{ snapshot_dates_to_build() }}
 ),
 
 periods as (
@@ -14,7 +29,12 @@ periods as (
         select as_of_date, lag(as_of_date) over (order by as_of_date) as previous_as_of_date
         from {{ ref('int_as_of_dates') }}
     ) as dated
-    where previous_as_of_date is not null
+    where previous_as_of_date is not null and as_of_date in (select as_of_date from dates_to_build)
+),
+
+snapshots as (
+    select * from {{ ref('fct_deal_snapshots') }}
+    where as_of_date in (select as_of_date from periods union select previous_as_of_date from periods)
 ),
 
 outcomes as (

@@ -34,7 +34,9 @@ last_activities as (
         subject,
         row_number() over (partition by opportunity_id order by activity_at desc, activity_id) as recency
     from {{ ref('int_activities_unioned') }}
+    -- Today's deals only, before the window function sorts them (closed deals hold most activity).
     where known_date < {{ as_of_date() }}
+        and opportunity_id in (select opportunity_id from todays_snapshots)
 ),
 
 final as (

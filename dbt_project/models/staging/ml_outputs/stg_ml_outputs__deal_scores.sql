@@ -17,7 +17,10 @@ final as (
         model_version,
         top_factors_for,
         top_factors_against,
-        scored_at
+        scored_at,
+        cast(p_slip as double precision) as p_slip,
+        cast(p_close_in_quarter as double precision) as p_close_in_quarter,
+        slip_model_version
     from deduped
 )
 
