@@ -48,7 +48,9 @@ def read_labelled_snapshots(warehouse_url: str, *, before: date, label: str = "l
         sql.SQL("opportunity_id"),
         sql.SQL("cast(as_of_date as text) as as_of_date"),
         sql.SQL("cast(max(as_of_date) over (partition by opportunity_id) as text) as last_as_of_date"),
-        sql.SQL("forecast_category"),
+        # Not features, but the baselines and the by-stage breakdown need them.
+        sql.SQL("cast(stage_sort_order as double precision) as stage_sort_order"),
+        *([] if "forecast_category" in FEATURE_COLUMNS else [sql.SQL("forecast_category")]),
         sql.Identifier(label),
     ]
     query = sql.SQL(

@@ -1,7 +1,7 @@
 """Turn LightGBM's per-row contributions into the top factors for and against a deal, in a rep's words.
 
 Features that describe one fact are summed into one factor first (contributions are additive in log-odds):
-stage order + stage probability are "the stage", days to close + close-date-past are "the close date". A
+stage progress + stage probability are "the stage", days to close + close-date-past are "the close date". A
 factor is named with the deal's actual value ("no activity in 21 days"), never with a column name.
 """
 
@@ -17,8 +17,20 @@ FACTORS_PER_SIDE = 3
 # Below 0.05 log-odds (about one percentage point at p = 0.5) a factor moved nothing a rep would notice.
 MIN_CONTRIBUTION = 0.05
 GROUPS: dict[str, tuple[str, ...]] = {
-    "stage_sort_order": ("stage_sort_order", "stage_default_probability"),
+    "stage_progress": ("stage_progress", "stage_default_probability"),
     "days_to_close": ("days_to_close", "is_close_date_past"),
+    "days_to_close_quarter_end": (
+        "days_to_close_quarter_end",
+        "days_left_in_quarter",
+        "is_close_date_in_current_quarter",
+    ),
+    "two_way_touch_share": (
+        "two_way_touch_share",
+        "two_way_touches_total",
+        "calls_total",
+        "emails_total",
+        "meetings_total",
+    ),
 }
 SEGMENT_WORDS = {"SMB": "small-business", "MM": "mid-market", "ENT": "enterprise"}
 
@@ -60,7 +72,22 @@ def _contacts(v: float, row: dict) -> str:
 
 
 PHRASES: dict[str, Callable[[float, dict], str]] = {
-    "stage_sort_order": lambda v, row: f"at the {row.get('stage_name') or f'#{int(v)}'} stage",
+    "stage_progress": lambda v, row: f"at the {row.get('stage_name') or f'{v:.0%} along the'} stage",
+    "days_to_close_quarter_end": lambda v, row: (
+        f"close date's quarter ended {_count(abs(int(v)), 'day', 'days')} ago"
+        if v < 0
+        else f"close date's quarter ends in {_count(int(v), 'day', 'days')}"
+    ),
+    "two_way_touch_share": lambda v, row: (
+        f"buyer answered {v:.0%} of {_count(int(_total_touches(row)), 'touch', 'touches')}"
+    ),
+    "days_since_last_two_way_touch": lambda v, row: (
+        f"last real conversation {_count(int(v), 'day', 'days')} ago"
+    ),
+    "meetings_total": lambda v, row: (
+        "no meeting yet" if v == 0 else f"{_count(int(v), 'meeting', 'meetings')} held"
+    ),
+    "forecast_category": lambda v, row: f"rep calls it {row.get('forecast_category')}",
     "amount": lambda v, row: f"deal size {v:,.0f}",
     "days_in_stage": lambda v, row: f"{_count(int(v), 'day', 'days')} in the current stage",
     "deal_age_days": lambda v, row: f"deal open {_count(int(v), 'day', 'days')}",
@@ -84,6 +111,7 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
     "has_champion": lambda v, row: "champion on the deal" if v == 1 else "no champion identified",
 }
 WHEN_MISSING = {
+    "two_way_touch_share": "no touches logged yet",
     "amount": "no amount on the deal",
     "days_since_last_activity": "no activity logged yet",
     "rep_trailing_win_rate": "rep's win rate not known yet",
@@ -92,12 +120,18 @@ WHEN_MISSING = {
 }
 
 
+def _total_touches(row: dict) -> float:
+    return sum(float(row.get(k) or 0) for k in ("calls_total", "emails_total", "meetings_total"))
+
+
 def phrase(feature: str, value: object, row: dict) -> str:
     """One factor in words, e.g. phrase("close_date_push_count", 3, row) -> "close date pushed 3 times"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return WHEN_MISSING.get(feature, f"{feature.replace('_', ' ')} unknown")
     if feature == "segment":
         return f"{SEGMENT_WORDS.get(str(value), str(value))} segment"
+    if feature == "forecast_category":
+        return f"rep calls it {value}"
     if feature in PHRASES:
         return PHRASES[feature](float(value), row)
     return f"{feature.replace('_', ' ')} {value}"

@@ -12,12 +12,16 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 NUMERIC_FEATURES: tuple[str, ...] = (
-    "stage_sort_order",
+    # stage_progress (0 first open stage .. 1 last), not the sort order: the same model reads any stage set.
+    "stage_progress",
     "stage_default_probability",
     "amount",
     "days_in_stage",
     "deal_age_days",
     "days_to_close",
+    # When the close date's quarter ends: the slip model's clock (a win after it slipped).
+    "days_to_close_quarter_end",
+    "days_left_in_quarter",
     "close_date_push_count",
     "activities_7d",
     "activities_30d",
@@ -26,14 +30,30 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "meetings_30d",
     "connected_calls_30d",
     "days_since_last_activity",
+    # Lifetime engagement: how often the buyer answers is the CRM's best trace of how much they need it.
+    "calls_total",
+    "emails_total",
+    "meetings_total",
+    "two_way_touches_total",
+    "two_way_touch_share",
+    "days_since_last_two_way_touch",
     "contacts_engaged_90d",
     "contact_role_count",
     "rep_trailing_win_rate",
 )
 # has_next_step is left out on purpose: the CRM keeps no history of next_step, so past snapshots carry
 # null and only today's row knows it. Training on it would teach the model a column that is always missing.
-BOOLEAN_FEATURES: tuple[str, ...] = ("is_close_date_past", "has_economic_buyer", "has_champion")
-CATEGORICAL_FEATURES: Mapping[str, tuple[str, ...]] = {"segment": ("SMB", "MM", "ENT")}
+BOOLEAN_FEATURES: tuple[str, ...] = (
+    "is_close_date_past",
+    "is_close_date_in_current_quarter",
+    "has_economic_buyer",
+    "has_champion",
+)
+# Salesforce's forecast categories are a fixed picklist (ForecastCategoryName), unlike stage names.
+CATEGORICAL_FEATURES: Mapping[str, tuple[str, ...]] = {
+    "segment": ("SMB", "MM", "ENT"),
+    "forecast_category": ("Pipeline", "Best Case", "Commit"),
+}
 
 FEATURE_COLUMNS: tuple[str, ...] = NUMERIC_FEATURES + BOOLEAN_FEATURES + tuple(CATEGORICAL_FEATURES)
 

@@ -31,7 +31,11 @@
     first_date_has_rows=false deletes them once the window slides and that date becomes first.
 #}
 {% macro delete_snapshot_dates_to_rebuild(spine, first_date_has_rows=true) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and documented_columns_missing(this) -%}
+    {#- A new Momentum version added a column: rebuild every date (on_schema_change adds the column), so
+        old rows never hold null where a new row holds a value and no one has to run a full refresh. -#}
+    delete from {{ this }}
+    {%- elif is_incremental() -%}
     delete from {{ this }}
     where as_of_date >= {{ snapshot_rebuild_from_date(this) }}
         or as_of_date not in (select as_of_date from {{ spine }})
@@ -107,4 +111,10 @@
         or (activity_source = 'event' and activity_id in (
             select event_id from {{ events }} where {{ extracted_since_last_run('extracted_at') }}))
     {%- endif -%}
+{%- endmacro %}
+
+{# Columns the model's YAML documents that its table does not have yet (an upgrade added them). #}
+{% macro documented_columns_missing(relation) -%}
+    {%- set existing = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {{ return(model.columns.keys() | reject('in', existing) | list) }}
 {%- endmacro %}

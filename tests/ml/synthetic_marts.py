@@ -27,7 +27,10 @@ create table marts.fct_deal_snapshots (
     activities_7d integer, activities_30d integer, calls_30d integer, emails_30d integer, meetings_30d integer,
     connected_calls_30d integer, days_since_last_activity integer, contacts_engaged_90d integer,
     has_economic_buyer boolean, has_champion boolean, contact_role_count integer, has_next_step boolean,
-    rep_trailing_win_rate double precision, label_won integer, label_slipped integer
+    rep_trailing_win_rate double precision, label_won integer, label_slipped integer,
+    stage_progress double precision, days_to_close_quarter_end integer, days_left_in_quarter integer,
+    is_close_date_in_current_quarter boolean, calls_total integer, emails_total integer, meetings_total integer,
+    two_way_touches_total integer, two_way_touch_share double precision, days_since_last_two_way_touch integer
 );
 create table marts.ml_win__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
@@ -104,6 +107,13 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
     slip_logit = -0.6 + 1.2 * (weeks_to_close < 2) + 0.5 * np.minimum(pushes, 3) - 0.5 * zi
     slipped = slip_rng.random(n) < 1 / (1 + np.exp(-slip_logit))
     label_slipped = np.where(label == 1, slipped.astype(float), np.nan)
+    # Lifetime engagement and the quarter clock, from their own generator for the same reason.
+    life_rng = np.random.default_rng(seed + 2)
+    touches = life_rng.poisson(activity_rate * (1 + age_weeks) * 2)
+    two_way = life_rng.binomial(touches, 1 / (1 + np.exp(-(0.8 * zi - 0.8))))
+    meetings_total = life_rng.binomial(two_way, 0.4)
+    days_left = life_rng.integers(0, 91, n)
+    to_quarter_end = weeks_to_close * 7 + life_rng.integers(0, 91, n)
     return pd.DataFrame(
         {
             "opportunity_id": [f"006{i:06d}" for i in deal_index],
@@ -142,6 +152,16 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             "rep_trailing_win_rate": rep_rate,
             "label_won": pd.array(label, dtype="Int64"),
             "label_slipped": pd.array(label_slipped, dtype="Int64"),
+            "stage_progress": (stage - 1) / 4,
+            "days_to_close_quarter_end": to_quarter_end,
+            "days_left_in_quarter": days_left,
+            "is_close_date_in_current_quarter": to_quarter_end == days_left,
+            "calls_total": touches - meetings_total - (touches - two_way) // 2,
+            "emails_total": (touches - two_way) // 2,
+            "meetings_total": meetings_total,
+            "two_way_touches_total": two_way,
+            "two_way_touch_share": np.where(touches > 0, two_way / np.maximum(touches, 1), np.nan),
+            "days_since_last_two_way_touch": life_rng.geometric(1 / np.exp(2.0 - 0.6 * zi)) - 1,
         }
     )
 

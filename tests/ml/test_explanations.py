@@ -10,7 +10,12 @@ def test_each_factor_is_phrased_with_the_deals_actual_value():
     assert phrase("close_date_push_count", 3.0, row) == "close date pushed 3 times"
     assert phrase("deal_age_days", 140.0, row) == "deal open 140 days"
     assert phrase("contacts_engaged_90d", 3.0, row) == "3 contacts engaged in 90 days"
-    assert phrase("stage_sort_order", 5.0, row) == "at the Negotiation stage"
+    assert phrase("stage_progress", 1.0, row) == "at the Negotiation stage"
+    assert phrase("days_to_close_quarter_end", 20.0, row) == "close date's quarter ends in 20 days"
+    assert phrase("two_way_touch_share", 0.25, row | {"calls_total": 6, "emails_total": 2}) == (
+        "buyer answered 25% of 8 touches"
+    )
+    assert phrase("forecast_category", "Commit", row) == "rep calls it Commit"
     assert phrase("days_to_close", -12.0, row) == "close date passed 12 days ago"
     assert phrase("meetings_30d", 1.0, row) == "1 meeting in the last 30 days"
     assert phrase("segment", "ENT", row) == "enterprise segment"
@@ -54,7 +59,7 @@ def test_stage_and_close_date_are_each_one_factor_even_though_two_features_descr
     contributions = pd.DataFrame(
         [
             {
-                "stage_sort_order": 0.3,
+                "stage_progress": 0.3,
                 "stage_default_probability": 0.2,
                 "days_to_close": -0.4,
                 "is_close_date_past": -0.3,
@@ -62,7 +67,7 @@ def test_stage_and_close_date_are_each_one_factor_even_though_two_features_descr
         ]
     )
     deals = pd.DataFrame(
-        [{"stage_sort_order": 4, "stage_default_probability": 0.6, "stage_name": "Proposal", "days_to_close": -9,
+        [{"stage_progress": 0.75, "stage_default_probability": 0.6, "stage_name": "Proposal", "days_to_close": -9,
           "is_close_date_past": True}]
     )  # fmt: skip
     raised, lowered = top_factors(contributions, deals)

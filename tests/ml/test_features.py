@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.features import FEATURE_COLUMNS, model_matrix
+from ml.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, model_matrix
 
 
 def _deal(**overrides) -> dict:
@@ -23,7 +23,7 @@ def test_model_matrix_reads_bools_ints_decimals_and_nulls_the_same_way():
     matrix = model_matrix(as_read)
     assert matrix["has_champion"].iloc[0] == 1.0
     assert np.isnan(matrix["is_close_date_past"].iloc[0])
-    assert all(matrix[c].dtype == "float64" for c in FEATURE_COLUMNS if c != "segment")
+    assert all(matrix[c].dtype == "float64" for c in FEATURE_COLUMNS if c not in CATEGORICAL_FEATURES)
 
 
 def test_segment_levels_are_fixed_so_an_unknown_segment_becomes_missing():

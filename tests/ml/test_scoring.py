@@ -56,13 +56,13 @@ def test_without_a_champion_scores_fall_back_to_the_stage_probability(warehouse_
 
 
 def test_the_champion_rescores_a_counterfactual_and_matches_the_registered_pyfunc(trained, tmp_path):
-    # GIVEN the champion and today's deals, with the economic buyer now engaged on every deal
+    # GIVEN the champion and today's deals, with the economic buyer engaged and answering on every deal
     champion = load_champion(trained.tracking_uri)
     deals = read_deals_to_score(trained.warehouse_url)
-    engaged = deals.assign(has_economic_buyer=1)
+    engaged = deals.assign(has_economic_buyer=1, two_way_touch_share=0.9)
     # WHEN both frames are scored
     now, counterfactual = champion.predict_proba(deals), champion.predict_proba(engaged)
-    # THEN p_win rises on average (the synthetic truth rewards an engaged economic buyer)
+    # THEN p_win rises on average (the synthetic truth rewards a buyer who engages)
     assert champion.version == "1" and len(now) == len(deals)
     assert counterfactual.mean() > now.mean()
     # AND the registered pyfunc, loaded the way any MLflow user would, gives the same probabilities

@@ -14,7 +14,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
     )
 }}
@@ -53,7 +53,15 @@ final as (
         sum(case when days_ago <= 30 and activity_kind = 'meeting' then 1 else 0 end) as meetings_30d,
         sum(case when days_ago <= 30 and is_connected_call then 1 else 0 end) as connected_calls_30d,
         count(distinct case when days_ago <= 90 then contact_id end) as contacts_engaged_90d,
-        max(activity_date) as last_activity_date
+        max(activity_date) as last_activity_date,
+        -- Over the deal's whole life: how often the buyer answers is the clearest trace of how much
+        -- they need it (a connected call or a meeting is a two-way touch; an email or a voicemail is not).
+        sum(case when activity_kind = 'call' then 1 else 0 end) as calls_total,
+        sum(case when activity_kind = 'email' then 1 else 0 end) as emails_total,
+        sum(case when activity_kind = 'meeting' then 1 else 0 end) as meetings_total,
+        sum(case when is_connected_call or activity_kind = 'meeting' then 1 else 0 end) as two_way_touches_total,
+        max(case when is_connected_call or activity_kind = 'meeting' then activity_date end)
+            as last_two_way_touch_date
     from known_activities
     group by opportunity_id, as_of_date
 )

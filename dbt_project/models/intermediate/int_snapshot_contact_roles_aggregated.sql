@@ -11,7 +11,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
     )
 }}

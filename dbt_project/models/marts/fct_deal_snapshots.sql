@@ -25,7 +25,7 @@
         materialized='incremental',
         unique_key='as_of_date',
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
         post_hook="{{ refresh_snapshot_labels(this, ref('int_snapshots_labelled')) }}",
     )
@@ -72,6 +72,15 @@ users as (
     select * from {{ ref('stg_crm__users') }}
 ),
 
+open_stages as (  -- how far along the pipeline a stage is, 0 (first open stage) to 1 (last): comparable
+    select                        -- across CRMs whatever their stages are called or how many there are
+        stage_name,
+        cast(rank() over (order by sort_order) - 1 as {{ dbt.type_float() }})
+            / nullif(count(*) over () - 1, 0) as stage_progress
+    from {{ ref('stg_crm__opportunity_stages') }}
+    where not is_closed
+),
+
 final as (
     select
         snapshots.opportunity_id || '@' || cast(snapshots.as_of_date as {{ dbt.type_string() }}) as snapshot_id,
@@ -87,6 +96,7 @@ final as (
         snapshots.stage_name,
         snapshots.stage_sort_order,
         snapshots.stage_default_probability,
+        open_stages.stage_progress,
         snapshots.forecast_category,
         snapshots.amount,
         snapshots.close_date,
@@ -95,6 +105,13 @@ final as (
         {{ dbt.datediff(utc_date('snapshots.created_at'), 'snapshots.as_of_date', 'day') }} as deal_age_days,
         {{ dbt.datediff('snapshots.as_of_date', 'snapshots.close_date', 'day') }} as days_to_close,
         snapshots.close_date < snapshots.as_of_date as is_close_date_past,
+        -- The slip model's clock: how long the deal has to land inside its close date's quarter.
+        {{ dbt.datediff('snapshots.as_of_date', fiscal_quarter_end('snapshots.close_date'), 'day') }}
+            as days_to_close_quarter_end,
+        {{ dbt.datediff('snapshots.as_of_date', fiscal_quarter_end('snapshots.as_of_date'), 'day') }}
+            as days_left_in_quarter,
+        {{ fiscal_quarter_start('snapshots.close_date') }} = {{ fiscal_quarter_start('snapshots.as_of_date') }}
+            as is_close_date_in_current_quarter,
         snapshots.close_date_push_count,
         activity.activities_7d,
         activity.activities_30d,
@@ -108,6 +125,17 @@ final as (
             'coalesce(activity.last_activity_date, ' ~ utc_date('snapshots.created_at') ~ ')',
             'snapshots.as_of_date', 'day') }} as days_since_last_activity,
         activity.contacts_engaged_90d,
+        coalesce(activity.calls_total, 0) as calls_total,
+        coalesce(activity.emails_total, 0) as emails_total,
+        coalesce(activity.meetings_total, 0) as meetings_total,
+        coalesce(activity.two_way_touches_total, 0) as two_way_touches_total,
+        cast(activity.two_way_touches_total as {{ dbt.type_float() }})
+            / nullif(activity.calls_total + activity.emails_total + activity.meetings_total, 0)
+            as two_way_touch_share,
+        -- Never answered: days since creation, as days_since_last_activity does.
+        {{ dbt.datediff(
+            'coalesce(activity.last_two_way_touch_date, ' ~ utc_date('snapshots.created_at') ~ ')',
+            'snapshots.as_of_date', 'day') }} as days_since_last_two_way_touch,
         contact_roles.has_economic_buyer,
         contact_roles.has_champion,
         contact_roles.contact_role_count,
@@ -131,6 +159,7 @@ final as (
     left join opportunities on snapshots.opportunity_id = opportunities.opportunity_id
     left join accounts on snapshots.account_id = accounts.account_id
     left join users on snapshots.owner_id = users.user_id
+    left join open_stages on snapshots.stage_name = open_stages.stage_name
 )
 
 select * from final
