@@ -1,4 +1,8 @@
-"""Great Expectations suites from expectations/registry.yml, one Dagster asset check each."""
+"""Great Expectations suites from expectations/registry.yml, one Dagster asset check each.
+
+Raw CRM objects, features, scores and CRM payloads alike: the registry names the asset, and a
+`block` suite becomes a blocking check, so a failure stops the asset's dependents in the same run.
+"""
 
 import dagster as dg
 
