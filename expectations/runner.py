@@ -28,11 +28,14 @@ class ValidationOutcome:
     evaluated: int
     failures: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        table = self.validation.relation
+    def details(self) -> str:
+        """What passed or failed, without the suite and table (a Dagster check names those itself)."""
         if self.success:
-            return f"{self.validation.suite} on {table}: all {self.evaluated} expectations passed"
-        return f"{self.validation.suite} on {table}: " + "; ".join(self.failures)
+            return f"all {self.evaluated} expectations passed"
+        return "; ".join(self.failures)
+
+    def summary(self) -> str:
+        return f"{self.validation.suite} on {self.validation.relation}: {self.details()}"
 
 
 def run_validation(

@@ -23,7 +23,8 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if validation.blocking else dg.AssetCheckSeverity.WARN,
-            description=outcome.summary(),
+            # The check's name is the suite and its asset the table, so the description is the outcome.
+            description=outcome.details(),
             metadata={"expectations": outcome.evaluated, "failures": "\n".join(outcome.failures) or "none"},
         )
 
