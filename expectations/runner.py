@@ -8,13 +8,15 @@ Docs read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import great_expectations as gx
 import psycopg
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations.results import expectation_column, expectation_name, record
+from expectations.results import ensure_tables, expectation_column, expectation_name, record
 from expectations.suites import Validation, build_suite
 
 # Offending rows named in a failure message: enough to find them, short enough for one summary line.
@@ -59,23 +61,41 @@ def _validate(warehouse_url: str, validation: Validation):
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # A generic SQL data source: the Postgres one rejects socket URLs (postgresql://user@/db?host=/dir).
     source = context.data_sources.add_sql("warehouse", connection_string=warehouse_url)
-    if validation.where:
-        asset = source.add_query_asset(
-            validation.relation, query=f"select * from {validation.relation} where {validation.where}"
-        )
-    else:
-        asset = source.add_table_asset(
-            validation.table, table_name=validation.table, schema_name=validation.schema
-        )
-    batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
-    # Built only once a context is active: GX's suite objects need one.
-    suite = build_suite(validation.suite, warehouse_url, schema=validation.schema, table=validation.table)
-    return batch.validate(suite)
+    with _rows_to_validate(warehouse_url, validation) as (schema, table):
+        asset = source.add_table_asset(validation.name, table_name=table, schema_name=schema)
+        batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
+        # Built only once a context is active: GX's suite objects need one.
+        suite = build_suite(validation.suite, warehouse_url, schema=validation.schema, table=validation.table)
+        return batch.validate(suite)
+
+
+@contextmanager
+def _rows_to_validate(warehouse_url: str, validation: Validation) -> Iterator[tuple[str, str]]:
+    """The table, or with `where` a view of the chosen rows, dropped afterwards.
+
+    A view rather than a GX query asset: GX runs a query asset's query once as-is to learn its
+    columns, so every chosen row (all of today's scores) would travel to Python.
+    """
+    if not validation.where:
+        yield validation.schema, validation.table
+        return
+    view = f"{validation.name}__rows"
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        ensure_tables(conn)  # the data_quality schema
+        with conn.transaction():
+            conn.execute(f'drop view if exists data_quality."{view}"')
+            conn.execute(f'create view data_quality."{view}" as {_batch_sql(validation)}')
+        try:
+            yield "data_quality", view
+        finally:
+            # Not left behind: a view on ml_outputs.deal_scores would stop anyone dropping that table.
+            conn.execute(f'drop view if exists data_quality."{view}"')
 
 
 def _batch_sql(validation: Validation) -> str:
+    """The validated rows as SQL: the relation, or the query choosing its rows."""
     if validation.where:
-        return f"(select * from {validation.relation} where {validation.where})"
+        return f"select * from {validation.relation} where {validation.where}"
     return validation.relation
 
 
@@ -90,7 +110,8 @@ def _offending_rows(warehouse_url: str, validation: Validation, expectation_resu
     if not query or (expectation_result.exception_info or {}).get("raised_exception"):
         return []
     # Distinct and ordered: a reference missing from 50 rows is one example, and the message is stable.
-    offending = query.replace("{batch}", _batch_sql(validation))
+    batch = f"({_batch_sql(validation)})" if validation.where else validation.relation
+    offending = query.replace("{batch}", batch)
     statement = f"select distinct * from ({offending}) as offending order by 1 limit {ROWS_NAMED}"
     try:
         with psycopg.connect(warehouse_url) as conn:

@@ -62,10 +62,10 @@ from marts.ml_win__features
 """
 
 
-def create_marts(url: str) -> None:
+def create_marts(url: str, deals: int = DEALS) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists marts cascade; create schema marts")
-        conn.execute(SNAPSHOTS_SQL, {"today": TODAY, "deals": DEALS})
+        conn.execute(SNAPSHOTS_SQL, {"today": TODAY, "deals": deals})
         conn.execute(FEATURES_SQL)
 
 
