@@ -1,41 +1,26 @@
 """Run one registered validation in PostgreSQL and keep its result.
 
-Great Expectations compiles each expectation to SQL against the table, so no
-table is pulled into Python. Every result is appended to
-`data_quality.validation_results`, the history RevOps and the run summary read.
+Great Expectations compiles each expectation to SQL against the table (or the rows the
+registry's `where` selects), so no table is pulled into Python. Every result is appended to
+`data_quality` (expectations/results.py), the history RevOps, the run summary and the Data
+Docs read.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import great_expectations as gx
 import psycopg
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations.data_docs import validate_and_publish
+from expectations.results import ensure_tables, expectation_column, expectation_name, record
 from expectations.suites import Validation, build_suite
 
-RESULTS_DDL = """
-create schema if not exists data_quality;
-create table if not exists data_quality.validation_results (
-    validation_run_id  text not null,
-    validation_name    text not null,
-    suite_name         text not null,
-    table_name         text not null,
-    severity           text not null,
-    expectation_type   text not null,
-    column_name        text,
-    success            boolean not null,
-    observed           jsonb,
-    dagster_run_id     text,
-    validated_at       timestamptz not null default now()
-)
-"""
+# Offending rows named in a failure message: enough to find them, short enough for one summary line.
+ROWS_NAMED = 3
 
 
 @dataclass(frozen=True)
@@ -44,52 +29,100 @@ class ValidationOutcome:
     success: bool
     evaluated: int
     failures: list[str] = field(default_factory=list)
-    data_docs: Path | None = None  # the Data Docs index.html, when published
+
+    def details(self) -> str:
+        """What passed or failed, without the suite and table (a Dagster check names those itself)."""
+        if self.success:
+            return f"all {self.evaluated} expectations passed"
+        return "; ".join(self.failures)
 
     def summary(self) -> str:
-        table = f"{self.validation.schema}.{self.validation.table}"
-        if self.success:
-            return f"{self.validation.suite} on {table}: all {self.evaluated} expectations passed"
-        return f"{self.validation.suite} on {table}: " + "; ".join(self.failures)
+        return f"{self.validation.suite} on {self.validation.relation}: {self.details()}"
 
 
 def run_validation(
-    warehouse_url: str, validation: Validation, *, dagster_run_id: str = "", docs_dir: Path | None = None
+    warehouse_url: str, validation: Validation, *, dagster_run_id: str = ""
 ) -> ValidationOutcome:
-    """Validate in PostgreSQL and append the results; with `docs_dir`, also publish GX Data Docs there."""
-    # GX would otherwise try to send usage statistics; this machine has no internet.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-    # Built only once a context is active: GX's suite objects need one.
-    def suite() -> gx.ExpectationSuite:
-        return build_suite(validation.suite, warehouse_url, schema=validation.schema, table=validation.table)
-
-    data_docs = None
-    if docs_dir is None:
-        result = _validate_ephemeral(warehouse_url, validation, suite)
-    else:
-        result, data_docs = validate_and_publish(warehouse_url, validation, suite, docs_dir)
-
-    failures = [_describe_failure(r) for r in result.results if not r.success]
-    _record(warehouse_url, validation, result.results, dagster_run_id)
-    return ValidationOutcome(validation, bool(result.success), len(result.results), failures, data_docs)
+    """Validate in PostgreSQL and append the results to the warehouse history."""
+    result = _validate(warehouse_url, validation)
+    failures = [
+        _describe_failure(r, _offending_rows(warehouse_url, validation, r))
+        for r in result.results
+        if not r.success
+    ]
+    record(warehouse_url, validation, result, dagster_run_id)
+    return ValidationOutcome(validation, bool(result.success), len(result.results), failures)
 
 
-def _validate_ephemeral(warehouse_url: str, validation: Validation, suite):
+def _validate(warehouse_url: str, validation: Validation):
+    # Ephemeral: nothing on disk, so checks can run in parallel processes. Data Docs are built
+    # from the stored results once per run instead (expectations/data_docs.py).
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # A generic SQL data source: the Postgres one rejects socket URLs (postgresql://user@/db?host=/dir).
     source = context.data_sources.add_sql("warehouse", connection_string=warehouse_url)
-    asset = source.add_table_asset(
-        validation.table, table_name=validation.table, schema_name=validation.schema
-    )
-    batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
-    return batch.validate(suite())
+    with _rows_to_validate(warehouse_url, validation) as (schema, table):
+        asset = source.add_table_asset(validation.name, table_name=table, schema_name=schema)
+        batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
+        # Built only once a context is active: GX's suite objects need one.
+        suite = build_suite(validation.suite, warehouse_url, schema=validation.schema, table=validation.table)
+        return batch.validate(suite)
 
 
-def _describe_failure(expectation_result) -> str:
+@contextmanager
+def _rows_to_validate(warehouse_url: str, validation: Validation) -> Iterator[tuple[str, str]]:
+    """The table, or with `where` a view of the chosen rows, dropped afterwards.
+
+    A view rather than a GX query asset: GX runs a query asset's query once as-is to learn its
+    columns, so every chosen row (all of today's scores) would travel to Python.
+    """
+    if not validation.where:
+        yield validation.schema, validation.table
+        return
+    view = f"{validation.name}__rows"
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        ensure_tables(conn)  # the data_quality schema
+        with conn.transaction():
+            conn.execute(f'drop view if exists data_quality."{view}"')
+            conn.execute(f'create view data_quality."{view}" as {_batch_sql(validation)}')
+        try:
+            yield "data_quality", view
+        finally:
+            # Not left behind: a view on ml_outputs.deal_scores would stop anyone dropping that table.
+            conn.execute(f'drop view if exists data_quality."{view}"')
+
+
+def _batch_sql(validation: Validation) -> str:
+    """The validated rows as SQL: the relation, or the query choosing its rows."""
+    if validation.where:
+        return f"select * from {validation.relation} where {validation.where}"
+    return validation.relation
+
+
+def _offending_rows(warehouse_url: str, validation: Validation, expectation_result) -> list[tuple]:
+    """A few rows a failed unexpected-rows query returned, to name them in the message.
+
+    GX keeps those rows only in its COMPLETE result format, which for every other expectation
+    would fetch each unexpected value into Python; asking PostgreSQL again for three is cheaper.
+    """
     config = expectation_result.expectation_config
-    column = _column(config)
+    query = config.kwargs.get("unexpected_rows_query")
+    if not query or (expectation_result.exception_info or {}).get("raised_exception"):
+        return []
+    # Distinct and ordered: a reference missing from 50 rows is one example, and the message is stable.
+    batch = f"({_batch_sql(validation)})" if validation.where else validation.relation
+    offending = query.replace("{batch}", batch)
+    statement = f"select distinct * from ({offending}) as offending order by 1 limit {ROWS_NAMED}"
+    try:
+        with psycopg.connect(warehouse_url) as conn:
+            return conn.execute(statement).fetchall()
+    except psycopg.Error:  # the count already says it failed; the examples are a courtesy
+        return []
+
+
+def _describe_failure(expectation_result, offending_rows: list[tuple]) -> str:
+    config = expectation_result.expectation_config
+    column = expectation_column(config)
     details = expectation_result.result or {}
     observed = details.get("unexpected_count", details.get("observed_value"))
     info = expectation_result.exception_info or {}
@@ -100,51 +133,6 @@ def _describe_failure(expectation_result) -> str:
         observed = str(raised[0]).splitlines()[0]
     where = f" on {column}" if column else ""
     what = f" ({config.description})" if config.description else ""
-    return f"{_expectation_type(config)}{where} failed{what} (observed: {observed})"
-
-
-def _expectation_type(config) -> str:
-    return (config.meta or {}).get("momentum_expectation") or config.type
-
-
-def _column(config) -> str | None:
-    return config.kwargs.get("column") or (config.meta or {}).get("column")
-
-
-def _record(warehouse_url: str, validation: Validation, results, dagster_run_id: str) -> None:
-    run_id = uuid.uuid4().hex
-    rows = [
-        (
-            run_id,
-            validation.name,
-            validation.suite,
-            f"{validation.schema}.{validation.table}",
-            validation.severity,
-            _expectation_type(r.expectation_config),
-            _column(r.expectation_config),
-            bool(r.success),
-            json.dumps(_observed(r), default=str),
-            dagster_run_id or None,
-        )
-        for r in results
-    ]
-    with psycopg.connect(warehouse_url) as conn:
-        conn.execute(RESULTS_DDL)
-        with conn.cursor().copy(
-            "copy data_quality.validation_results (validation_run_id, validation_name, suite_name, table_name, "
-            "severity, expectation_type, column_name, success, observed, dagster_run_id) from stdin"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _observed(expectation_result) -> dict:
-    details = expectation_result.result or {}
-    keys = (
-        "observed_value",
-        "element_count",
-        "unexpected_count",
-        "unexpected_percent",
-        "partial_unexpected_list",
-    )
-    return {key: details[key] for key in keys if key in details}
+    examples = "; ".join(" / ".join(str(value) for value in row) for row in offending_rows)
+    named = f", e.g. {examples}" if examples else ""
+    return f"{expectation_name(config)}{where} failed{what} (observed: {observed}{named})"

@@ -24,10 +24,16 @@ class Validation:
     table: str
     suite: str
     severity: str
+    where: str | None = None
+    """A SQL condition choosing the rows to validate (e.g. today's scores only); None: the whole table."""
 
     @property
     def blocking(self) -> bool:
         return self.severity == "block"
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.table}"
 
 
 def load_registry(path: Path = EXPECTATIONS_DIR / "registry.yml") -> list[Validation]:
@@ -58,7 +64,16 @@ def build_suite(
         ((expectation_type, kwargs),) = entry.items()
         kwargs = resolve_relative_dates(dict(kwargs or {}), today)
         if is_shorthand(expectation_type):
-            suite.add_expectation(build_shorthand(expectation_type, kwargs, warehouse_url, schema, table))
+            suite.add_expectation(
+                build_shorthand(
+                    expectation_type,
+                    kwargs,
+                    warehouse_url=warehouse_url,
+                    schema=schema,
+                    table=table,
+                    suite=suite_name,
+                )
+            )
             continue
         if "value_set_query" in kwargs:
             kwargs["value_set"] = _query_values(warehouse_url, kwargs.pop("value_set_query"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.ingest.assets import extract_crm_objects
-from orchestration.ingest.checks import expectation_checks
 from orchestration.jobs import build_schedules, morning_job, retrain_job
 from orchestration.modeling.assets import deal_scores, slip_model, win_model
 from orchestration.playbook.assets import tmva_daily
+from orchestration.quality.checks import expectation_checks
+from orchestration.quality.data_docs import data_docs_sensors
 from orchestration.resources import build_resources
 from orchestration.sync.assets import crm_sync_assets
 from orchestration.transform.assets import dbt_output_models, dbt_warehouse_models
@@ -30,5 +31,6 @@ defs = dg.Definitions(
     asset_checks=expectation_checks,
     jobs=[morning_job, retrain_job],
     schedules=build_schedules(settings.schedule_timezone),
+    sensors=data_docs_sensors,
     resources=build_resources(settings),
 )

@@ -26,6 +26,8 @@ class JobReport:
     warned_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     log_path: Path | None = None
+    data_docs: Path | None = None
+    data_docs_error: str | None = None
 
 
 def run_job(
@@ -73,4 +75,15 @@ def run_job(
             line = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description or ''}"
             blocking = evaluation.severity == dg.AssetCheckSeverity.ERROR
             (report.failed_checks if blocking else report.warned_checks).append(line)
+    _publish_data_docs(settings, report)
     return report
+
+
+def _publish_data_docs(settings: Settings, report: JobReport) -> None:
+    """After the run, failed or not (orchestration/quality/data_docs.py says why not as a step)."""
+    from orchestration.quality.data_docs import publish_run_data_docs  # late, as the definitions above
+
+    try:
+        report.data_docs = publish_run_data_docs(settings)
+    except Exception as exc:  # the run's outcome matters more than its report; the summary says why
+        report.data_docs_error = f"{type(exc).__name__}: {exc}"

@@ -25,9 +25,13 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         for step in report.failed_steps:
             click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
         if report.failed_checks or report.failed_steps:
-            click.echo(
-                "  Nothing downstream of the failure ran: no scores, TMVAs or CRM writes from this run."
-            )
+            written = _crm_records_written(url, report.run_id)
+            crm = "no CRM record was written" if written == 0 else f"the CRM syncs wrote {written} records"
+            click.echo(f"  Nothing downstream of the failure ran; in this run {crm}.")
+        if report.data_docs:
+            click.echo(f"  data checks: Great Expectations Data Docs at {report.data_docs}")
+        elif report.data_docs_error:
+            click.echo(f"  data checks: Data Docs could not be built ({report.data_docs_error})")
         if report.step_seconds:
             click.echo("  step timings:")
             slowest = sorted(report.step_seconds.items(), key=lambda item: -item[1])
@@ -49,9 +53,23 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         f"  psql '{redact(url)}'\n"
         "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
+        "      select * from data_quality.validation_results where not success; -- every failed expectation\n"
         f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_database_url(settings))}'\n"
         f"      MLflow: experiment momentum-win, registered model momentum_win@champion"
     )
+
+
+def _crm_records_written(url: str, run_id: str) -> int:
+    """Records the CRM syncs of this run wrote or retired, from the sync log (0 when none ran)."""
+    if not relation_exists(url, "reverse_etl.sync_log"):
+        return 0
+    written = read_frame(
+        url,
+        "select coalesce(sum(coalesce(written, 0) + coalesce(retired, 0)), 0) as records "
+        "from reverse_etl.sync_log where dagster_run_id = %s",
+        (run_id,),
+    )
+    return int(written.iloc[0].records)
 
 
 def _print_outputs(url: str, report: JobReport) -> None:

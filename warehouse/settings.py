@@ -37,6 +37,11 @@ class Settings:
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs (index.html); their GX project is the sibling `gx/`."""
+        return self.home / "data_docs"
+
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ

@@ -12,12 +12,12 @@ from reverse_etl.sync import run_sync
 MODEL_VERSION_FIELD = "ai_model_version"
 
 
-def _build_sync_asset(mapping: Mapping) -> dg.AssetsDefinition:
-    schema, relation = mapping.source_parts
-
+def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["crm_sync", mapping.name]),
-        deps=[dg.AssetKey([schema, relation])],
+        # Every payload, not only its own: a blocking check on either payload stops both syncs, so
+        # the CRM never gets today's tasks without the matching next best action (or the reverse).
+        deps=payload_keys,
         group_name="crm_sync",
         kinds={"postgres"},
         description=f"Reverse ETL {mapping.source} -> CRM {mapping.object}. {mapping.description}",
@@ -73,4 +73,6 @@ def _last_synced_model_versions(context: dg.AssetExecutionContext) -> str | None
     return None if versions is None else versions.value
 
 
-crm_sync_assets = [_build_sync_asset(mapping) for mapping in load_mappings().values()]
+_mappings = load_mappings().values()
+_payload_keys = [dg.AssetKey(list(mapping.source_parts)) for mapping in _mappings]
+crm_sync_assets = [_build_sync_asset(mapping, _payload_keys) for mapping in _mappings]

@@ -94,9 +94,10 @@ CORPUS_TABLES = ("opportunity", "opportunity_history")
 
 
 def extract_and_validate(url: str, tables: tuple[str, ...] | None = CORPUS_TABLES) -> Load:
-    """Extract every object, then run the registered validations of `tables` (None: all of them)."""
+    """Extract every object, then run the registered raw validations of `tables` (None: all of them)."""
     extracts = {e.object_name: e for e in extract_crm(url, url, run_id="corpus")}
-    validations = [v for v in load_registry() if tables is None or v.table in tables]
+    raw = [v for v in load_registry() if v.schema == "raw_crm"]
+    validations = [v for v in raw if tables is None or v.table in tables]
     outcomes = {v.name: run_validation(url, v) for v in validations}
     return Load(extracts, outcomes)
 

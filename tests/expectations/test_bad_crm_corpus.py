@@ -140,7 +140,7 @@ def test_an_unknown_stage_blocks_naming_the_stage_metadata(crm):
     assert list(load.failed) == ["raw_opportunity"]
     assert load.failed["raw_opportunity"].endswith(
         "stage_in_stage_metadata on stage_name failed "
-        "(stage_name known to the stage metadata (raw_crm.opportunity_stage)) (observed: 2)"
+        "(stage_name known to the stage metadata (raw_crm.opportunity_stage)) (observed: 2, e.g. opp1 / Sleeping; opp2 / Sleeping)"
     )
 
 
@@ -165,7 +165,7 @@ def test_owners_missing_from_users_warn_beyond_two_percent(crm):
     assert not load.blocked and list(load.failed) == ["raw_opportunity__warnings"]
     assert load.failed["raw_opportunity__warnings"].endswith(
         "momentum_references on owner_id failed "
-        "(owner_id found in raw_crm.user.user_id for at least 98% of rows) (observed: 3)"
+        "(owner_id found in raw_crm.user.user_id for at least 98% of rows) (observed: 3, e.g. u404)"
     )
 
 
@@ -176,7 +176,7 @@ def test_history_before_the_deal_was_created_warns(crm):
 
     assert not load.blocked and list(load.failed) == ["raw_opportunity_history__warnings"]
     assert "history_after_creation on created_date failed" in load.failed["raw_opportunity_history__warnings"]
-    assert "(observed: 1)" in load.failed["raw_opportunity_history__warnings"]
+    assert "(observed: 1, e.g. h1 / 2025-12-01" in load.failed["raw_opportunity_history__warnings"]
 
 
 @pytest.mark.parametrize(
@@ -202,7 +202,7 @@ def test_a_column_the_crm_stopped_sending_blocks_naming_it(crm, change, not_rece
     assert list(load.failed) == ["raw_opportunity"]
     assert load.failed["raw_opportunity"].endswith(
         "momentum_source_columns_received failed (the last extract received every column of "
-        f"raw_crm.opportunity (not received: {not_received})) (observed: 1)"
+        f"raw_crm.opportunity (not received: {not_received})) (observed: 1, e.g. {not_received})"
     )
     _assert_reconciles(load)
 

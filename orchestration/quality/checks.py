@@ -1,4 +1,8 @@
-"""Great Expectations suites from expectations/registry.yml, one Dagster asset check each."""
+"""Great Expectations suites from expectations/registry.yml, one Dagster asset check each.
+
+Raw CRM objects, features, scores and CRM payloads alike: the registry names the asset, and a
+`block` suite becomes a blocking check, so a failure stops the asset's dependents in the same run.
+"""
 
 import dagster as dg
 
@@ -34,7 +38,8 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if validation.blocking else dg.AssetCheckSeverity.WARN,
-            description=outcome.summary(),
+            # The check's name is the suite and its asset the table, so the description is the outcome.
+            description=outcome.details(),
             metadata={"expectations": outcome.evaluated, "failures": "\n".join(outcome.failures) or "none"},
         )
 

@@ -1,0 +1,1 @@
+"""Data quality: Great Expectations suites as asset checks, and the Data Docs built after each run."""
