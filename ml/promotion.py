@@ -47,8 +47,33 @@ def promote_if_not_worse(
     tolerance: float = LOG_LOSS_TOLERANCE,
     label: str = "label_won",
 ) -> PromotionDecision:
-    """Score `holdout` (feature columns + `label`) with the challenger and the current champion; move
-    `champion` to the challenger when there is no champion or its log loss is not higher by > tolerance."""
+    """`compare_with_champion`, then `apply_decision`: in one step, for callers outside Dagster."""
+    decision = compare_with_champion(
+        tracking_uri,
+        challenger_version,
+        holdout,
+        model_name=model_name,
+        registry_uri=registry_uri,
+        tolerance=tolerance,
+        label=label,
+    )
+    apply_decision(tracking_uri, decision, model_name=model_name, registry_uri=registry_uri)
+    return decision
+
+
+def compare_with_champion(
+    tracking_uri: str,
+    challenger_version: str,
+    holdout: pd.DataFrame,
+    *,
+    model_name: str = MODEL_NAME,
+    registry_uri: str | None = None,
+    tolerance: float = LOG_LOSS_TOLERANCE,
+    label: str = "label_won",
+) -> PromotionDecision:
+    """Score `holdout` (feature columns + `label`) with the challenger and the current champion: promote
+    when there is no champion or the challenger's log loss is not higher by > tolerance. The decision is
+    written as tags on the challenger's version; the alias does not move (see `apply_decision`)."""
     client = mlflow_client(tracking_uri, registry_uri)
     labels = holdout[label].to_numpy()
     challenger = load_version(client, model_name, challenger_version)
@@ -72,9 +97,49 @@ def promote_if_not_worse(
         promoted, str(challenger_version), champion_version, challenger_loss, champion_loss, reason
     )
     _tag_decision(client, model_name, decision)
-    if promoted and champion_version != str(challenger_version):
-        _move_champion(client, model_name, str(challenger_version), previous=champion_version)
     return decision
+
+
+def apply_decision(
+    tracking_uri: str,
+    decision: PromotionDecision,
+    *,
+    model_name: str = MODEL_NAME,
+    registry_uri: str | None = None,
+) -> bool:
+    """Move `champion` to the challenger when the decision promotes it; True when the alias moved. A
+    champion that changed since the comparison (a rollback in between) is not overridden."""
+    client = mlflow_client(tracking_uri, registry_uri)
+    current = alias_version(client, model_name, CHAMPION)
+    if not decision.promoted or current == decision.challenger_version:
+        return False
+    if current != decision.previous_champion_version:
+        _logger.warning(
+            "%s: champion moved from v%s to v%s since the comparison; v%s is not promoted over it",
+            model_name, decision.previous_champion_version, current, decision.challenger_version,
+        )  # fmt: skip
+        return False
+    _move_champion(client, model_name, decision.challenger_version, previous=current)
+    return True
+
+
+def recorded_decision(
+    tracking_uri: str, model_name: str, version: str, *, registry_uri: str | None = None
+) -> PromotionDecision | None:
+    """The decision `compare_with_champion` tagged on a version, or None when it was never compared."""
+    tags = mlflow_client(tracking_uri, registry_uri).get_model_version(model_name, version).tags
+    if "promotion.decision" not in tags:
+        return None
+    previous = tags.get("promotion.compared_with")
+    champion_loss = tags.get("promotion.champion_log_loss")
+    return PromotionDecision(
+        promoted=tags["promotion.decision"] == "promoted",
+        challenger_version=str(version),
+        previous_champion_version=None if previous in (None, "none") else previous,
+        challenger_log_loss=float(tags["promotion.challenger_log_loss"]),
+        champion_log_loss=None if champion_loss is None else float(champion_loss),
+        reason=tags.get("promotion.reason", ""),
+    )
 
 
 def rollback(tracking_uri: str, model_name: str = MODEL_NAME, *, registry_uri: str | None = None) -> str:

@@ -61,12 +61,14 @@ def train_model(
     min_closed_per_class: int,
     tags: dict[str, str],
     registry_uri: str | None = None,
+    promote: bool = True,
 ) -> TrainingResult:
     """Train `target` on labelled snapshots with as_of_date < `as_of_date` and register the result as `challenger`
     (and `champion` when it is not worse). With fewer than `min_closed_per_class` won or lost DEALS,
     or a history too short to split by time, nothing is trained and `message` says why in one line.
 
-    `tags` (e.g. the Dagster run id) go on the MLflow run next to the data window. Labels are the deals'
+    `tags` (e.g. the Dagster run id) go on the MLflow run next to the data window. With promote=False
+    the challenger is only registered: the Dagster retrain compares it in an asset check (ml/challenger.py). Labels are the deals'
     final outcomes, so a backtest with a past `as_of_date` also learns outcomes that were known only
     later; for the weekly retrain (as of today) every label is already known.
     """
@@ -127,19 +129,25 @@ def train_model(
     version = str(
         register_challenger(client, run_id, model_name=target.model_name, description=target.predicts).version
     )
-    decision = promote_if_not_worse(
-        tracking_uri,
-        version,
-        split.holdout,
-        model_name=target.model_name,
-        registry_uri=registry_uri,
-        label=label,
-    )
+    decision = None
+    if promote:
+        decision = promote_if_not_worse(
+            tracking_uri,
+            version,
+            split.holdout,
+            model_name=target.model_name,
+            registry_uri=registry_uri,
+            label=label,
+        )
     model, stage = metrics["model"], metrics["stage_probability"]
+    outcome = (
+        "registered as challenger; the promotion check compares it with the champion"
+        if decision is None
+        else f"{'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
+    )
     message = (
         f"trained {target.model_name} v{version}: holdout AUC {model['auc']:.3f} (stage probability"
-        f" {stage['auc']:.3f}), log loss {model['log_loss']:.3f} ({stage['log_loss']:.3f});"
-        f" {'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
+        f" {stage['auc']:.3f}), log loss {model['log_loss']:.3f} ({stage['log_loss']:.3f}); {outcome}"
     )
     return TrainingResult(
         True,
@@ -192,6 +200,8 @@ def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
         **{f"lgb_{key}": value for key, value in LIGHTGBM_PARAMS.items()},
         "num_boost_round": NUM_BOOST_ROUND,
         "min_boost_round": MIN_BOOST_ROUND,
+        "num_leaves": predictor.booster.params.get("num_leaves"),
+        "min_data_in_leaf": predictor.booster.params.get("min_data_in_leaf"),
         "calibration_method": predictor.calibrator.method,
         "feature_count": len(FEATURE_COLUMNS),
         "split_deal_shares": ", ".join(f"{name} from {share:.0%}" for name, share in SLICE_STARTS.items()),

@@ -6,7 +6,8 @@ import dagster as dg
 
 from orchestration.ingest.assets import extract_crm_objects
 from orchestration.jobs import build_schedules, morning_job, retrain_job
-from orchestration.modeling.assets import deal_scores, slip_model, win_model
+from orchestration.modeling.assets import deal_scores, slip_champion, slip_model, win_champion, win_model
+from orchestration.modeling.checks import promotion_checks
 from orchestration.playbook.assets import tmva_daily
 from orchestration.quality.checks import expectation_checks
 from orchestration.quality.data_docs import data_docs_sensors
@@ -23,12 +24,14 @@ defs = dg.Definitions(
         dbt_warehouse_models,
         win_model,
         slip_model,
+        win_champion,
+        slip_champion,
         deal_scores,
         tmva_daily,
         dbt_output_models,
         *crm_sync_assets,
     ],
-    asset_checks=expectation_checks,
+    asset_checks=[*expectation_checks, *promotion_checks],
     jobs=[morning_job, retrain_job],
     schedules=build_schedules(settings.schedule_timezone),
     sensors=data_docs_sensors,

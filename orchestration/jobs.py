@@ -3,14 +3,14 @@
 import dagster as dg
 
 from orchestration.ingest.assets import extract_crm_objects
-from orchestration.modeling.assets import SLIP_MODEL_KEY, WIN_MODEL_KEY, slip_model, win_model
+from orchestration.modeling.assets import MODEL_KEYS, slip_champion, slip_model, win_champion, win_model
 from orchestration.resources import AS_OF_TAG
 from orchestration.transform.assets import dbt_warehouse_models
 
 # The morning job never trains: it scores with whatever models are champion.
 morning_job = dg.define_asset_job(
     "morning",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(WIN_MODEL_KEY, SLIP_MODEL_KEY),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*MODEL_KEYS),
     description="Extract the CRM, build and check the warehouse, score deals, pick TMVAs, sync back to the CRM.",
 )
 
@@ -18,7 +18,9 @@ morning_job = dg.define_asset_job(
 # warehouse models, not only the model's ancestors: dbt's relationship tests read the sibling models.
 retrain_job = dg.define_asset_job(
     "retrain",
-    selection=dg.AssetSelection.assets(extract_crm_objects, dbt_warehouse_models, win_model, slip_model),
+    selection=dg.AssetSelection.assets(
+        extract_crm_objects, dbt_warehouse_models, win_model, slip_model, win_champion, slip_champion
+    ),
     description="Rebuild the snapshots, train win and slip challengers, promote each when not worse than its champion.",
 )
 

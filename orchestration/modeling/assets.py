@@ -1,10 +1,12 @@
-"""`ml/win_model` and `ml/slip_model` (trained weekly, promoted only when not worse) and
+"""`ml/win_model` and `ml/slip_model` (a challenger trained weekly), `ml/win_champion` and
+`ml/slip_champion` (the alias, moved only when the promotion check found the challenger not worse) and
 `ml_outputs/deal_scores` (daily)."""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from ml.challenger import RUN_TAG, promote_this_runs_challenger
 from ml.scoring import score_open_deals
 from ml.targets import SLIP, WIN, Target
 from ml.training import train_model
@@ -12,6 +14,9 @@ from orchestration.resources import MomentumResource, as_of_date
 
 WIN_MODEL_KEY = dg.AssetKey(["ml", "win_model"])
 SLIP_MODEL_KEY = dg.AssetKey(["ml", "slip_model"])
+WIN_CHAMPION_KEY = dg.AssetKey(["ml", "win_champion"])
+SLIP_CHAMPION_KEY = dg.AssetKey(["ml", "slip_champion"])
+MODEL_KEYS = (WIN_MODEL_KEY, SLIP_MODEL_KEY, WIN_CHAMPION_KEY, SLIP_CHAMPION_KEY)
 SNAPSHOTS_KEY = dg.AssetKey(["marts", "fct_deal_snapshots"])
 FEATURES_KEY = dg.AssetKey(["marts", "ml_win__features"])
 
@@ -29,7 +34,8 @@ def _build_model_asset(key: dg.AssetKey, target: Target, description: str) -> dg
             momentum.artifact_root(),
             as_of_date=as_of,
             min_closed_per_class=momentum.settings().min_closed_deals_per_class,
-            tags={"dagster_run_id": context.run_id, "as_of_date": as_of.isoformat()},
+            tags={RUN_TAG: context.run_id, "as_of_date": as_of.isoformat()},
+            promote=False,  # the challenger_not_worse check compares it; the champion asset promotes
         )
         context.log.info(result.message)
         # won_deals / lost_deals are the target's positive and negative deals (for slip: slipped / in quarter).
@@ -58,19 +64,45 @@ def _build_model_asset(key: dg.AssetKey, target: Target, description: str) -> dg
 win_model = _build_model_asset(
     WIN_MODEL_KEY,
     WIN,
-    "The LightGBM win model (`momentum_win`): a challenger each run, `champion` when not worse.",
+    "The LightGBM win model (`momentum_win`): a new `challenger` version each run.",
 )
 slip_model = _build_model_asset(
     SLIP_MODEL_KEY,
     SLIP,
     "The LightGBM slip model (`momentum_slip`): P(a won deal closes after its close-date quarter), trained on "
-    "snapshots of won deals; a challenger each run, `champion` when not worse.",
+    "snapshots of won deals; a new `challenger` version each run.",
 )
+
+
+def _build_champion_asset(key: dg.AssetKey, model_key: dg.AssetKey, target: Target) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=key,
+        deps=[model_key],
+        group_name="ml",
+        kinds={"mlflow"},
+        description=f"The `champion` alias of `{target.model_name}`: what scoring uses. Moves to this run's "
+        "challenger only when the challenger_not_worse check found it not worse on the same holdout.",
+    )
+    def _champion(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
+        outcome = promote_this_runs_challenger(
+            target, momentum.url(), momentum.tracking_uri(), context.run_id
+        )
+        context.log.info(outcome.message)
+        metadata = {"outcome": outcome.message}
+        if outcome.champion_version:
+            metadata["champion_version"] = f"{target.model_name} v{outcome.champion_version}"
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _champion
+
+
+win_champion = _build_champion_asset(WIN_CHAMPION_KEY, WIN_MODEL_KEY, WIN)
+slip_champion = _build_champion_asset(SLIP_CHAMPION_KEY, SLIP_MODEL_KEY, SLIP)
 
 
 @dg.asset(
     key=dg.AssetKey(["ml_outputs", "deal_scores"]),
-    deps=[FEATURES_KEY, WIN_MODEL_KEY, SLIP_MODEL_KEY],
+    deps=[FEATURES_KEY, WIN_CHAMPION_KEY, SLIP_CHAMPION_KEY],
     group_name="ml_outputs",
     kinds={"python", "postgres"},
 )

@@ -6,7 +6,7 @@ One demo warehouse for the module (retrain + morning take ~2 minutes); each test
 adds and compares the CRM before and after its own run.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 import dagster as dg
@@ -22,18 +22,11 @@ from tests.databases import scratch_database
 from warehouse.settings import load_settings
 
 SCORES = dg.AssetKey(["ml_outputs", "deal_scores"])
-BULK_MOVE_TO_NEGOTIATION = """
-with moved as (
-    update crm.opportunity set stage_name = 'Negotiation', forecast_category = 'Commit', probability = 80,
-        system_modstamp = (select max(system_modstamp) from crm.opportunity) + interval '1 second'
-    where not is_closed and stage_name <> 'Negotiation'
-    returning opportunity_id, amount, close_date
-)
-insert into crm.opportunity_history (history_id, opportunity_id, created_date, stage_name, amount, close_date,
-                                     probability, forecast_category, system_modstamp)
-select 'bulk-' || opportunity_id, opportunity_id, %(changed_at)s, 'Negotiation', amount, close_date, 80, 'Commit',
-       (select max(system_modstamp) from crm.opportunity_history) + interval '1 second'
-from moved
+# Sync state restored from an old backup: every record's last-written hash is stale, so the same champion
+# would rewrite every deal's fields tonight, firing every CRM trigger: what the change-share suite stops.
+STALE_SYNC_STATE = """
+update reverse_etl.sync_state set payload_hash = md5('restored from an old backup ' || record_key)
+where sync_name = 'opportunity_fields'
 """
 CRM_SYNCS = {dg.AssetKey(["crm_sync", "opportunity_fields"]), dg.AssetKey(["crm_sync", "tasks"])}
 
@@ -127,16 +120,11 @@ def test_bad_scores_stop_the_tmvas_the_payloads_and_both_crm_syncs(demo):
     ) == [(0,)]
 
 
-def test_a_bulk_stage_change_stops_both_crm_syncs_and_the_summary_says_why(demo):
+def test_a_mass_change_of_the_opportunity_payload_stops_both_crm_syncs_and_the_summary_says_why(demo):
     url, as_of, _ = demo
-    # GIVEN an admin who bulk-moved every open deal to Negotiation overnight: the same champion now moves
-    # most probabilities, which the opportunity payload's blocking suite must stop
-    # (with the history rows the CRM writes for each stage change, an hour before the as-of date)
-    _execute(
-        url,
-        BULK_MOVE_TO_NEGOTIATION,
-        {"changed_at": datetime.combine(as_of, time(), UTC) - timedelta(hours=1)},
-    )
+    # GIVEN a sync state that no longer matches what the CRM holds (restored from an old backup): the same
+    # champion would now send every open deal again, which the opportunity payload's blocking suite stops
+    _execute(url, STALE_SYNC_STATE, {})
     before = _crm_fingerprint(url)
 
     # WHEN the full morning job runs

@@ -4,10 +4,27 @@ import pytest
 from mlflow import MlflowClient
 
 from ml.calibration import Calibrator
+from ml.challenger import RUN_TAG, challenger_of_run, compare_challenger, promote_this_runs_challenger
 from ml.dataset import read_labelled_snapshots
-from ml.promotion import champion_history, promote_if_not_worse, rollback
-from ml.registry import CHAMPION, MODEL_NAME, ensure_experiment, load_version, register_challenger
+from ml.promotion import (
+    PromotionDecision,
+    apply_decision,
+    champion_history,
+    promote_if_not_worse,
+    recorded_decision,
+    rollback,
+)
+from ml.registry import (
+    CHAMPION,
+    MODEL_NAME,
+    alias_version,
+    ensure_experiment,
+    load_version,
+    mlflow_client,
+    register_challenger,
+)
 from ml.splits import split_by_last_snapshot
+from ml.targets import WIN
 from ml.tracking import log_training_run
 from ml.training import train_win_model
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
@@ -65,3 +82,41 @@ def test_an_equally_good_retrain_is_promoted_and_rollback_moves_champion_back(
     assert "rollback" in client.get_model_version(MODEL_NAME, "2").tags
     with pytest.raises(ValueError, match="no earlier champion"):
         rollback(tracking_uri, MODEL_NAME)
+
+
+def test_a_challenger_trained_without_promotion_is_decided_by_its_recorded_comparison(
+    warehouse_url, tracking_uri, artifact_root
+):
+    # GIVEN a champion, and a second training registered as challenger only (as the Dagster retrain does)
+    build_synthetic_marts(warehouse_url, deals=800)
+    _train(warehouse_url, tracking_uri, artifact_root)
+    second = train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30,
+        tags={RUN_TAG: "run-2"}, promote=False,
+    )  # fmt: skip
+    assert second.promotion is None and "registered as challenger" in second.message
+    assert alias_version(mlflow_client(tracking_uri), MODEL_NAME, CHAMPION) == "1"
+    # WHEN the run's challenger is found, compared on its own training holdout, and the decision applied
+    assert challenger_of_run(tracking_uri, WIN, "run-1") is None  # another run trained nothing
+    assert challenger_of_run(tracking_uri, WIN, "run-2") == "2"
+    decision = compare_challenger(WIN, warehouse_url, tracking_uri, "2")
+    recorded = recorded_decision(tracking_uri, MODEL_NAME, "2")
+    assert (recorded.promoted, recorded.previous_champion_version) == (decision.promoted, "1")
+    assert abs(recorded.challenger_log_loss - decision.challenger_log_loss) < 1e-6
+    outcome = promote_this_runs_challenger(WIN, warehouse_url, tracking_uri, "run-2")
+    # THEN the equally good challenger becomes champion, and applying the decision again changes nothing
+    assert decision.promoted and outcome.moved and outcome.champion_version == "2"
+    assert not apply_decision(tracking_uri, decision)
+
+
+def test_a_decision_is_not_applied_over_a_champion_that_changed_since_the_comparison(
+    warehouse_url, tracking_uri, artifact_root
+):
+    build_synthetic_marts(warehouse_url, deals=800)
+    _train(warehouse_url, tracking_uri, artifact_root)
+    _train(warehouse_url, tracking_uri, artifact_root)  # v2 is champion, v1 before it
+    stale = PromotionDecision(True, "1", previous_champion_version=None, challenger_log_loss=0.5,
+                              champion_log_loss=None, reason="compared when there was no champion")  # fmt: skip
+
+    assert not apply_decision(tracking_uri, stale)
+    assert alias_version(mlflow_client(tracking_uri), MODEL_NAME, CHAMPION) == "2"

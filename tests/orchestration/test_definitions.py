@@ -8,7 +8,10 @@ CHAIN = [
     ("staging/stg_crm__opportunity_history", "intermediate/int_opportunity_history_versioned"),
     ("marts/fct_deal_snapshots", "ml/win_model"),
     ("marts/ml_win__features", "ml_outputs/deal_scores"),
-    ("ml/slip_model", "ml_outputs/deal_scores"),
+    ("ml/win_model", "ml/win_champion"),
+    ("ml/slip_model", "ml/slip_champion"),
+    ("ml/win_champion", "ml_outputs/deal_scores"),
+    ("ml/slip_champion", "ml_outputs/deal_scores"),
     ("ml_outputs/deal_scores", "actions/tmva_daily"),
     ("ml_outputs/deal_scores", "staging/stg_ml_outputs__deal_scores"),
     ("actions/tmva_daily", "staging/stg_actions__tmva_daily"),
@@ -51,7 +54,9 @@ def test_morning_never_trains_and_retrain_rebuilds_what_it_trains_on():
     morning_keys = morning.asset_layer.executable_asset_keys
     retrain_keys = retrain.asset_layer.executable_asset_keys
 
-    assert not {_key("ml/win_model"), _key("ml/slip_model")} & morning_keys
+    models = {_key(f"ml/{kind}_{part}") for kind in ("win", "slip") for part in ("model", "champion")}
+    assert not models & morning_keys
+    assert models <= retrain_keys
     assert {_key("crm_sync/tasks"), _key("ml_outputs/deal_scores"), _key("raw_crm/task")} <= morning_keys
     assert {
         _key("ml/win_model"),
@@ -67,3 +72,12 @@ def test_morning_runs_daily_at_six_and_retrain_weekly():
     assert schedules["morning_at_6"].cron_schedule == "0 6 * * *"
     assert schedules["morning_at_6"].job_name == "morning"
     assert schedules["weekly_retrain"].job_name == "retrain"
+
+
+def test_a_challenger_is_checked_against_the_champion_before_the_champion_asset_runs():
+    graph = defs.resolve_asset_graph()
+    for kind in ("win", "slip"):
+        check = dg.AssetCheckKey(_key(f"ml/{kind}_model"), "challenger_not_worse")
+        assert check in graph.asset_check_keys
+        # Blocking: the champion asset downstream waits for the comparison in the same run.
+        assert graph.get_check_spec(check).blocking
