@@ -36,7 +36,10 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "meetings_total",
     "two_way_touches_total",
     "two_way_touch_share",
+    "call_connect_rate",
     "days_since_last_two_way_touch",
+    "touches_per_week",
+    "rep_avg_activities_30d",
     "contacts_engaged_90d",
     "contact_role_count",
     "rep_trailing_win_rate",
@@ -49,11 +52,18 @@ BOOLEAN_FEATURES: tuple[str, ...] = (
     "has_economic_buyer",
     "has_champion",
 )
-# Salesforce's forecast categories are a fixed picklist (ForecastCategoryName), unlike stage names.
+# Default levels; a trained model keeps the levels it learned from its own history (`learned_categories`),
+# so a CRM whose types or lead sources are spelled differently still gets them as features.
 CATEGORICAL_FEATURES: Mapping[str, tuple[str, ...]] = {
     "segment": ("SMB", "MM", "ENT"),
+    # Salesforce's forecast categories are a fixed picklist (ForecastCategoryName), unlike stage names.
     "forecast_category": ("Pipeline", "Best Case", "Commit"),
+    # Renewals and referrals are warmer than new logos and cold outbound.
+    "opportunity_type": ("New Business", "Expansion", "Renewal"),
+    "lead_source": ("Inbound", "Outbound", "Partner", "Referral", "Event"),
 }
+# A level must hold this share of the training rows to get a code of its own; rarer values are missing.
+MIN_LEVEL_SHARE = 0.005
 
 FEATURE_COLUMNS: tuple[str, ...] = NUMERIC_FEATURES + BOOLEAN_FEATURES + tuple(CATEGORICAL_FEATURES)
 
@@ -75,10 +85,36 @@ def model_inputs(
     columns = {}
     for column in feature_columns:
         if column in categories:
-            columns[column] = frame[column].astype("object").where(frame[column].notna(), None)
+            columns[column] = _as_level(frame[column], categories[column])
         else:
             columns[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return pd.DataFrame(columns, index=frame.index)
+
+
+def learned_categories(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """The levels each categorical feature takes in `frame` (the fit slice), most frequent first; values
+    differing only in case or surrounding space count as one level, spelled as most rows spell it."""
+    learned = {}
+    for column, default in CATEGORICAL_FEATURES.items():
+        values = frame[column].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        if values.empty:
+            learned[column] = default
+            continue
+        folded = values.str.casefold()
+        spelling = values.groupby(folded).agg(lambda group: group.value_counts().index[0])
+        shares = folded.value_counts(normalize=True)
+        kept = shares[shares >= MIN_LEVEL_SHARE]
+        order = sorted(kept.index, key=lambda level: (-kept[level], level))
+        learned[column] = tuple(spelling[level] for level in order)
+    return learned
+
+
+def _as_level(values: pd.Series, levels: Sequence[str]) -> pd.Series:
+    """Each value as the level it matches up to case and surrounding space, else None."""
+    by_folded = {str(level).casefold(): level for level in levels}
+    matched = values.astype("object").where(values.notna()).astype(str).str.strip().str.casefold().map(by_folded)
+    return matched.astype("object").where(matched.notna(), None)
 
 
 def model_matrix(

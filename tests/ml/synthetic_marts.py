@@ -30,7 +30,9 @@ create table marts.fct_deal_snapshots (
     rep_trailing_win_rate double precision, label_won integer, label_slipped integer,
     stage_progress double precision, days_to_close_quarter_end integer, days_left_in_quarter integer,
     is_close_date_in_current_quarter boolean, calls_total integer, emails_total integer, meetings_total integer,
-    two_way_touches_total integer, two_way_touch_share double precision, days_since_last_two_way_touch integer
+    two_way_touches_total integer, two_way_touch_share double precision, days_since_last_two_way_touch integer,
+    opportunity_type text, lead_source text, call_connect_rate double precision, touches_per_week double precision,
+    rep_avg_activities_30d double precision
 );
 create table marts.ml_win__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
@@ -162,6 +164,12 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             "two_way_touches_total": two_way,
             "two_way_touch_share": np.where(touches > 0, two_way / np.maximum(touches, 1), np.nan),
             "days_since_last_two_way_touch": life_rng.geometric(1 / np.exp(2.0 - 0.6 * zi)) - 1,
+            "opportunity_type": np.array(["New Business", "Expansion", "Renewal"])[life_rng.choice(3, n)],
+            # As typed by hand: the model must see " inbound" and "Inbound" as one lead source.
+            "lead_source": np.array(["Inbound", " inbound", "Outbound", "Referral"])[life_rng.choice(4, n)],
+            "call_connect_rate": life_rng.beta(2 + np.exp(zi), 3, n),
+            "touches_per_week": touches / np.maximum(age_weeks, 1),
+            "rep_avg_activities_30d": 2.0 + owner % 3,
         }
     )
 

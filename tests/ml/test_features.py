@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, model_matrix
+from ml.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, learned_categories, model_matrix
 
 
 def _deal(**overrides) -> dict:
@@ -39,3 +39,20 @@ def test_model_matrix_keeps_only_contract_columns_and_names_missing_ones():
     assert list(model_matrix(frame).columns) == list(FEATURE_COLUMNS)
     with pytest.raises(KeyError, match="has_champion"):
         model_matrix(frame.drop(columns=["has_champion"]))
+
+
+def test_a_model_learns_its_categorical_levels_and_reads_them_whatever_the_case_or_spacing():
+    frame = pd.DataFrame(
+        [
+            _deal(lead_source=source)
+            for source in ["Inbound", "inbound ", "INBOUND", "Webinar", "Webinar", None]
+        ]
+        + [_deal(lead_source="Rare")]
+    )
+    frame = pd.concat([frame] + [pd.DataFrame([_deal(lead_source="Webinar")])] * 400, ignore_index=True)
+    levels = learned_categories(frame)["lead_source"]
+    # "Rare" holds under 0.5% of the rows: no level of its own
+    assert levels == ("Webinar", "Inbound")
+    matrix = model_matrix(frame.head(7), categories=learned_categories(frame))
+    assert matrix["lead_source"].astype(object).tolist()[:4] == ["Inbound", "Inbound", "Inbound", "Webinar"]
+    assert matrix["lead_source"].isna().tolist()[5:7] == [True, True]

@@ -1,5 +1,6 @@
 from mlflow import MlflowClient
 
+from ml.fitting import TREE_SHAPES
 from ml.registry import CHALLENGER, CHAMPION, MODEL_NAME
 from ml.training import train_win_model
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
@@ -16,7 +17,9 @@ def test_training_logs_params_metrics_and_artifacts_and_registers_challenger_and
     assert run.info.status == "FINISHED"
     assert run.data.tags["dagster_run_id"] == "run-42"
     assert run.data.tags["data_window.trained_as_of"] == TODAY.isoformat()
-    assert run.data.params["lgb_num_leaves"] == "15"
+    # The tree shape the bounded tuning chose, and the shared LightGBM parameters
+    assert run.data.params["num_leaves"] in {str(shape["num_leaves"]) for shape in TREE_SHAPES}
+    assert run.data.params["lgb_learning_rate"] == "0.05"
     for metric in ("auc", "log_loss", "brier", "ece", "lift_top_decile"):
         assert f"holdout_{metric}" in run.data.metrics
         assert f"baseline_stage_{metric}" in run.data.metrics

@@ -57,6 +57,7 @@ final as (
         -- Over the deal's whole life: how often the buyer answers is the clearest trace of how much
         -- they need it (a connected call or a meeting is a two-way touch; an email or a voicemail is not).
         sum(case when activity_kind = 'call' then 1 else 0 end) as calls_total,
+        sum(case when is_connected_call then 1 else 0 end) as connected_calls_total,
         sum(case when activity_kind = 'email' then 1 else 0 end) as emails_total,
         sum(case when activity_kind = 'meeting' then 1 else 0 end) as meetings_total,
         sum(case when is_connected_call or activity_kind = 'meeting' then 1 else 0 end) as two_way_touches_total,

@@ -129,6 +129,16 @@ final as (
         coalesce(activity.emails_total, 0) as emails_total,
         coalesce(activity.meetings_total, 0) as meetings_total,
         coalesce(activity.two_way_touches_total, 0) as two_way_touches_total,
+        cast(activity.connected_calls_total as {{ dbt.type_float() }}) / nullif(activity.calls_total, 0)
+            as call_connect_rate,
+        -- How hard the deal is worked: touches per week of its life so far.
+        7.0 * coalesce(activity.calls_total + activity.emails_total + activity.meetings_total, 0)
+            / greatest({{ dbt.datediff(utc_date('snapshots.created_at'), 'snapshots.as_of_date', 'day') }}, 1)
+            as touches_per_week,
+        -- How hard the owner works their book on that date (reps differ three-fold): the mean over
+        -- their open deals' snapshots of the same date.
+        avg(activity.activities_30d) over (partition by snapshots.owner_id, snapshots.as_of_date)
+            as rep_avg_activities_30d,
         cast(activity.two_way_touches_total as {{ dbt.type_float() }})
             / nullif(activity.calls_total + activity.emails_total + activity.meetings_total, 0)
             as two_way_touch_share,
