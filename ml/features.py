@@ -113,7 +113,9 @@ def learned_categories(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 def _as_level(values: pd.Series, levels: Sequence[str]) -> pd.Series:
     """Each value as the level it matches up to case and surrounding space, else None."""
     by_folded = {str(level).casefold(): level for level in levels}
-    matched = values.astype("object").where(values.notna()).astype(str).str.strip().str.casefold().map(by_folded)
+    matched = (
+        values.astype("object").where(values.notna()).astype(str).str.strip().str.casefold().map(by_folded)
+    )
     return matched.astype("object").where(matched.notna(), None)
 
 
