@@ -41,9 +41,11 @@ def count_closed_deals(warehouse_url: str, *, before: date, label: str = "label_
     return ClosedDealCounts(won=won, lost=lost)
 
 
-def read_labelled_snapshots(warehouse_url: str, *, before: date, label: str = "label_won") -> pd.DataFrame:
-    """Every snapshot with a non-null `label` and as_of_date < `before`, plus each deal's last such snapshot
-    date (the split puts a deal wholly on the side of its last snapshot)."""
+def read_labelled_snapshots(
+    warehouse_url: str, *, before: date, label: str = "label_won", since: date | None = None
+) -> pd.DataFrame:
+    """Every snapshot with a non-null `label` and `since` <= as_of_date < `before`, plus each deal's last
+    such snapshot date (the split puts a deal wholly on the side of its last snapshot)."""
     context = [
         sql.SQL("opportunity_id"),
         sql.SQL("cast(as_of_date as text) as as_of_date"),
@@ -55,12 +57,13 @@ def read_labelled_snapshots(warehouse_url: str, *, before: date, label: str = "l
     ]
     query = sql.SQL(
         "select {columns} from {relation} where {label} is not null and as_of_date < {before}"
-        " order by as_of_date, opportunity_id"
+        " and as_of_date >= {since} order by as_of_date, opportunity_id"
     ).format(
         columns=sql.SQL(", ").join(context + _feature_selects(FEATURE_COLUMNS)),
         relation=sql.Identifier(*SNAPSHOTS_RELATION),
         label=sql.Identifier(label),
         before=sql.Literal(before),
+        since=sql.Literal(since or date.min),
     )
     frame = _copy_frame(warehouse_url, query, text_columns=("opportunity_id", "forecast_category"))
     for column in ("as_of_date", "last_as_of_date"):
@@ -76,6 +79,23 @@ def latest_snapshot_date(warehouse_url: str) -> date | None:
     )
     with psycopg.connect(warehouse_url) as conn:
         return conn.execute(query).fetchone()[0]
+
+
+def read_reference_pipeline(
+    warehouse_url: str, before: date, feature_columns: Sequence[str] = FEATURE_COLUMNS
+) -> pd.DataFrame:
+    """The open pipeline over the year before `before`: every deal's snapshot on one weekly snapshot date
+    in four (13 dates; 4 and 13 share no factor, so every week of the quarter is among them), labelled or
+    not, features only. A year, not all history: a CRM's first months hold only young deals."""
+    query = sql.SQL(
+        "select {columns} from {relation} where as_of_date < {before} and as_of_date >= {before} - 364"
+        " and ({before} - as_of_date) % 28 between 1 and 7"
+    ).format(
+        columns=sql.SQL(", ").join(_feature_selects(list(feature_columns))),
+        relation=sql.Identifier(*SNAPSHOTS_RELATION),
+        before=sql.Literal(before),
+    )
+    return _copy_frame(warehouse_url, query, text_columns=())
 
 
 def read_deals_to_score(warehouse_url: str, feature_columns: Sequence[str] = FEATURE_COLUMNS) -> pd.DataFrame:

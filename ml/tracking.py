@@ -1,5 +1,5 @@
-"""Log one training run to MLflow: tags, params, metrics (batched), plots, model card, feature list and the
-pyfunc model. One run per training; a run that fails half-way is marked FAILED, never left RUNNING."""
+"""Log one training run to MLflow: tags, params, metrics (batched), plots, model card, feature list, the
+feature profile the drift check compares against (ml/drift.py) and the pyfunc model. One run per training; a run that fails half-way is marked FAILED, never left RUNNING."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
+from ml.drift import PROFILE_ARTIFACT, save_profile
 from ml.plots import save_calibration_plot, save_importance_plot
 from ml.predictor import WinPredictor
 from ml.pyfunc_model import save_pyfunc
@@ -36,6 +37,7 @@ def log_training_run(
     calibration_curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
     model_card: str,
     input_example: pd.DataFrame,
+    feature_profile: Mapping[str, dict],
 ) -> str:
     """Create the run, log everything, mark it FINISHED; returns the run id."""
     run = client.create_run(experiment_id, run_name=run_name, tags={k: str(v) for k, v in tags.items()})
@@ -47,6 +49,7 @@ def log_training_run(
             root.mkdir()
             (root / "features.json").write_text(json.dumps(list(predictor.feature_columns), indent=2))
             (root / "model_card.md").write_text(model_card)
+            save_profile(feature_profile, root / PROFILE_ARTIFACT)
             save_calibration_plot(root / "calibration.png", calibration_curves)
             save_importance_plot(root / "feature_importance.png", predictor.booster)
             client.log_artifacts(run_id, str(root))

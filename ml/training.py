@@ -12,7 +12,8 @@ from datetime import date
 import pandas as pd
 
 from ml.baselines import baseline_probabilities
-from ml.dataset import count_closed_deals, read_labelled_snapshots
+from ml.dataset import count_closed_deals, read_labelled_snapshots, read_reference_pipeline
+from ml.drift import feature_profile
 from ml.evaluation import probability_metrics
 from ml.features import FEATURE_COLUMNS
 from ml.fitting import LIGHTGBM_PARAMS, MIN_BOOST_ROUND, NUM_BOOST_ROUND, fit_predictor
@@ -101,7 +102,8 @@ def train_model(
         return not_trained(f"no {target.kind} model trained: {problem}")
 
     predictor = fit_predictor(split, target.output_column)
-    metrics = _holdout_metrics(predictor, split)
+    training_side = _training_side(split)
+    metrics = _holdout_metrics(predictor, split, training_side)
     window = _data_window(split, as_of_date)
     run_id = log_training_run(
         client,
@@ -111,7 +113,7 @@ def train_model(
         params=_params(predictor, as_of_date),
         metrics=_flat_metrics(metrics, predictor, split),
         predictor=predictor,
-        calibration_curves=_curves(predictor, split),
+        calibration_curves=_curves(predictor, split, training_side),
         model_card=render_model_card(
             as_of_date=as_of_date,
             data_window=window,
@@ -125,6 +127,11 @@ def train_model(
             predicts=target.predicts,
         ),
         input_example=split.holdout,
+        feature_profile=feature_profile(
+            read_reference_pipeline(warehouse_url, as_of_date, predictor.feature_columns),
+            predictor.feature_columns,
+            predictor.categories,
+        ),
     )
     version = str(
         register_challenger(client, run_id, model_name=target.model_name, description=target.predicts).version
@@ -162,13 +169,19 @@ def train_model(
     )
 
 
-def _holdout_metrics(predictor: WinPredictor, split: TimeSplit) -> dict[str, dict[str, float]]:
+def _holdout_metrics(
+    predictor: WinPredictor, split: TimeSplit, training_side: pd.DataFrame
+) -> dict[str, dict[str, float]]:
     holdout, labels = split.holdout, split.holdout[split.label].to_numpy()
-    training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
     baselines = baseline_probabilities(training_side, holdout, split.label)
     return {"model": probability_metrics(labels, predictor.predict_proba(holdout))} | {
         name: probability_metrics(labels, probabilities) for name, probabilities in baselines.items()
     }
+
+
+def _training_side(split: TimeSplit) -> pd.DataFrame:
+    """Every row the model learned from (fit, early stopping, calibration): not the holdout."""
+    return pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
 
 
 def _flat_metrics(metrics: dict[str, dict[str, float]], predictor: WinPredictor, split: TimeSplit) -> dict:
@@ -209,8 +222,7 @@ def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
     }
 
 
-def _curves(predictor: WinPredictor, split: TimeSplit) -> dict:
+def _curves(predictor: WinPredictor, split: TimeSplit, training_side: pd.DataFrame) -> dict:
     labels = split.holdout[split.label].to_numpy()
-    training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
     stage = baseline_probabilities(training_side, split.holdout, split.label)["stage_probability"]
     return {"model": (labels, predictor.predict_proba(split.holdout)), "stage baseline": (labels, stage)}

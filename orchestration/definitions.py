@@ -8,6 +8,7 @@ from orchestration.ingest.assets import extract_crm_objects
 from orchestration.jobs import build_schedules, morning_job, retrain_job
 from orchestration.modeling.assets import deal_scores, slip_champion, slip_model, win_champion, win_model
 from orchestration.modeling.checks import promotion_checks
+from orchestration.modeling.drift_checks import drift_checks, retrain_on_drift
 from orchestration.playbook.assets import tmva_daily
 from orchestration.quality.checks import expectation_checks
 from orchestration.quality.data_docs import data_docs_sensors
@@ -31,9 +32,9 @@ defs = dg.Definitions(
         dbt_output_models,
         *crm_sync_assets,
     ],
-    asset_checks=[*expectation_checks, *promotion_checks],
+    asset_checks=[*expectation_checks, *promotion_checks, *drift_checks],
     jobs=[morning_job, retrain_job],
     schedules=build_schedules(settings.schedule_timezone),
-    sensors=data_docs_sensors,
+    sensors=[*data_docs_sensors, retrain_on_drift],
     resources=build_resources(settings),
 )

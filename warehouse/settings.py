@@ -50,7 +50,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         home=home,
         warehouse_url=env.get("MOMENTUM_WAREHOUSE_URL") or None,
         schedule_timezone=env.get("MOMENTUM_SCHEDULE_TIMEZONE", "UTC"),
-        min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "30")),
+        min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "200")),
         fiscal_year_start_month=_month(env.get("MOMENTUM_FISCAL_YEAR_START_MONTH")),
     )
 

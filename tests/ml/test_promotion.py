@@ -50,6 +50,7 @@ def test_promotion_refuses_a_clearly_worse_challenger(warehouse_url, tracking_ur
     run_id = log_training_run(
         client, ensure_experiment(client, artifact_root), run_name="backwards", tags={}, params={}, metrics={},
         predictor=backwards, calibration_curves={}, model_card="# backwards", input_example=holdout,
+        feature_profile={},
     )  # fmt: skip
     challenger = str(register_challenger(client, run_id).version)
     # WHEN it is compared with the champion on the same holdout

@@ -29,6 +29,7 @@ def test_training_logs_params_metrics_and_artifacts_and_registers_challenger_and
         "feature_importance.png",
         "model_card.md",
         "features.json",
+        "feature_profile.json",
         "model",
     } <= artifacts
     assert "model/MLmodel" in {item.path for item in client.list_artifacts(result.run_id, "model")}

@@ -81,3 +81,20 @@ def test_a_challenger_is_checked_against_the_champion_before_the_champion_asset_
         assert check in graph.asset_check_keys
         # Blocking: the champion asset downstream waits for the comparison in the same run.
         assert graph.get_check_spec(check).blocking
+
+
+def test_drift_checks_warn_on_the_scores_in_the_morning_and_a_sensor_can_retrain_on_them():
+    graph = defs.resolve_asset_graph()
+    scores = _key("ml_outputs/deal_scores")
+    names = ("win_feature_drift", "win_calibration_since_training", "slip_calibration_since_training")
+    for name in names:
+        check = dg.AssetCheckKey(scores, name)
+        assert check in graph.asset_check_keys
+        # A drifting champion is still the best model there is: warn, never stop the CRM sync.
+        assert not graph.get_check_spec(check).blocking
+    assert {dg.AssetCheckKey(scores, name) for name in names} <= set(
+        defs.resolve_job_def("morning").asset_layer.asset_graph.asset_check_keys
+    )
+    sensor = next(sensor for sensor in defs.sensors if sensor.name == "retrain_on_drift")
+    assert sensor.job_name == "retrain"
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED

@@ -1,0 +1,196 @@
+"""Has the world moved since a champion was trained? Two measures, each behind a warning asset check.
+
+- Feature drift: the population stability index (PSI) of every feature between the open pipeline the
+  champion was trained on and today's open deals. Training saves a profile of the pipeline over its last
+  year (ml/dataset.read_reference_pipeline) with the model's run (`feature_profile.json`: decile edges
+  and shares per numeric feature, level shares per categorical), so the check never re-reads it. Not
+  all the training rows: the CRM's first months hold only young deals, and labelled rows only deals
+  that have closed, so they differ from any day's pipeline even when nothing has changed.
+- Calibration since training: snapshots taken on or after the day the champion was trained whose deals
+  have closed since, scored by the champion: does the mean prediction still match what happened?
+
+PSI = sum over bins of (actual - expected) x ln(actual / expected). The usual reading: below 0.1 stable,
+0.1 to 0.25 a moderate shift, above 0.25 a different population. On a small pipeline sampling noise alone
+reaches 0.25 (80 open deals in 10 bins: about 0.11 on average), so a feature warns only above the larger
+of 0.25 and the PSI that sampling noise exceeds once in a thousand checks (PSI x n1 n2 / (n1 + n2) is
+asymptotically chi-squared with bins - 1 degrees of freedom).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from scipy.stats import chi2
+
+from ml.evaluation import expected_calibration_error
+from ml.features import model_inputs
+
+PROFILE_ARTIFACT = "feature_profile.json"
+PSI_WARN = 0.25
+NOISE_QUANTILE = 0.999
+# A share of zero in either population would make the logarithm infinite.
+SHARE_FLOOR = 1e-4
+# Features that follow the calendar: every deal scored on one day has the same days_left_in_quarter,
+# and where close dates fall against the quarter's end moves with the week of the quarter. Today's
+# values sit in one phase of the quarter by construction; their PSI would only say which one.
+CALENDAR_FEATURES = ("days_left_in_quarter", "days_to_close_quarter_end", "is_close_date_in_current_quarter")
+# Calibration since training is judged only on enough closed deals to tell drift from noise; with a
+# weekly retrain most weeks have fewer, and the check says so instead of guessing.
+MIN_RESOLVED_DEALS = 100
+CALIBRATION_WARN_GAP = 0.10
+"""Warn when |mean predicted - actual rate| or the ECE of the resolved rows exceeds this."""
+
+
+def feature_profile(
+    frame: pd.DataFrame, feature_columns: Sequence[str], categories: Mapping[str, Sequence[str]]
+) -> dict[str, dict]:
+    """A JSON-ready profile of `frame`'s features: for numbers up to 10 bins at the deciles plus a
+    missing bin, for categoricals the model's levels plus a missing-or-unknown bin."""
+    inputs = model_inputs(frame, feature_columns, categories)
+    profile = {}
+    for column in feature_columns:
+        if column in CALENDAR_FEATURES:
+            continue
+        if column in categories:
+            levels = [str(level) for level in categories[column]]
+            profile[column] = {
+                "levels": levels,
+                "shares": _level_shares(inputs[column], levels),
+                "rows": len(frame),
+            }
+        else:
+            values = inputs[column].to_numpy(dtype="float64")
+            present = values[~np.isnan(values)]
+            edges = np.unique(np.quantile(present, np.linspace(0.1, 0.9, 9))).tolist() if len(present) else []
+            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": len(frame)}
+    return profile
+
+
+def population_stability(
+    profile: Mapping[str, dict], frame: pd.DataFrame, categories: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """Per profiled feature of `frame`: its `psi` against the profile and the `warn_above` level for these
+    sample sizes; largest PSI first."""
+    inputs = model_inputs(frame, list(profile), categories)
+    rows = {}
+    for column, expected in profile.items():
+        if "levels" in expected:
+            actual = _level_shares(inputs[column], expected["levels"])
+        else:
+            actual = _bin_shares(inputs[column].to_numpy(dtype="float64"), expected["edges"])
+        expected_shares, actual_shares = np.asarray(expected["shares"]), np.asarray(actual)
+        bins = int(np.count_nonzero((expected_shares > 0) | (actual_shares > 0)))
+        rows[column] = {
+            "psi": _psi(expected_shares, actual_shares),
+            "warn_above": warn_level(bins, expected["rows"], len(frame)),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["psi", "warn_above"])
+    return frame.sort_values("psi", ascending=False)
+
+
+def warn_level(bins: int, reference_rows: int, today_rows: int) -> float:
+    """PSI_WARN, or the PSI sampling noise exceeds once in a thousand when that is higher."""
+    if reference_rows == 0 or today_rows == 0:
+        return math.inf
+    noise = chi2.ppf(NOISE_QUANTILE, max(bins - 1, 1)) * (1 / reference_rows + 1 / today_rows)
+    return max(PSI_WARN, float(noise))
+
+
+def save_profile(profile: Mapping[str, dict], path: Path) -> None:
+    path.write_text(json.dumps(profile, indent=1))
+
+
+def load_profile(client: MlflowClient, run_id: str) -> dict[str, dict] | None:
+    """The profile saved with a training run, or None for a model trained before profiles were saved."""
+    with tempfile.TemporaryDirectory(prefix="momentum-profile-") as directory:
+        try:
+            local = client.download_artifacts(run_id, PROFILE_ARTIFACT, directory)
+        except (MlflowException, OSError):
+            return None
+        return json.loads(Path(local).read_text())
+
+
+@dataclass(frozen=True)
+class CalibrationSinceTraining:
+    resolved_deals: int
+    rows: int
+    mean_predicted: float | None
+    actual_rate: float | None
+    ece: float | None
+
+    @property
+    def judged(self) -> bool:
+        return self.resolved_deals >= MIN_RESOLVED_DEALS
+
+    @property
+    def breached(self) -> bool:
+        if not self.judged:
+            return False
+        return (
+            abs(self.mean_predicted - self.actual_rate) > CALIBRATION_WARN_GAP
+            or self.ece > CALIBRATION_WARN_GAP
+        )
+
+    def describe(self, since: date) -> str:
+        if not self.judged:
+            return (
+                f"{self.resolved_deals} deals snapshotted since {since} have closed; at least"
+                f" {MIN_RESOLVED_DEALS} are needed to judge calibration"
+            )
+        verdict = "drifted" if self.breached else "holds"
+        return (
+            f"calibration {verdict} on {self.resolved_deals} deals closed since {since} ({self.rows} snapshots):"
+            f" mean predicted {self.mean_predicted:.3f} vs actual {self.actual_rate:.3f}, ECE {self.ece:.3f}"
+            f" (warns above {CALIBRATION_WARN_GAP})"
+        )
+
+
+def calibration_since_training(
+    rows: pd.DataFrame, labels: np.ndarray, probabilities: np.ndarray
+) -> CalibrationSinceTraining:
+    """Calibration of `probabilities` on labelled snapshot `rows` (each with an opportunity_id)."""
+    deals = int(rows["opportunity_id"].nunique()) if len(rows) else 0
+    if len(rows) == 0:
+        return CalibrationSinceTraining(0, 0, None, None, None)
+    return CalibrationSinceTraining(
+        resolved_deals=deals,
+        rows=len(rows),
+        mean_predicted=float(np.mean(probabilities)),
+        actual_rate=float(np.mean(labels)),
+        ece=expected_calibration_error(labels, probabilities),
+    )
+
+
+def _bin_shares(values: np.ndarray, edges: Sequence[float]) -> list[float]:
+    """Shares of len(edges) + 1 bins (value <= edge i goes to bin i) and, last, of missing values."""
+    missing = np.isnan(values)
+    bins = np.searchsorted(np.asarray(edges, dtype="float64"), values[~missing], side="left")
+    counts = np.bincount(bins, minlength=len(edges) + 1).tolist() + [int(missing.sum())]
+    return _shares(counts)
+
+
+def _level_shares(values: pd.Series, levels: Sequence[str]) -> list[float]:
+    """Shares of each level and, last, of missing or unknown values (model_inputs maps unknown to None)."""
+    counts = values.value_counts(dropna=True)
+    known = [int(counts.get(level, 0)) for level in levels]
+    return _shares(known + [len(values) - sum(known)])
+
+
+def _shares(counts: Sequence[int]) -> list[float]:
+    total = sum(counts)
+    return [count / total if total else 0.0 for count in counts]
+
+
+def _psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    expected, actual = np.maximum(expected, SHARE_FLOOR), np.maximum(actual, SHARE_FLOOR)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))

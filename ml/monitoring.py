@@ -1,0 +1,107 @@
+"""The champions in use, watched: feature drift of today's deals and calibration on deals closed since
+training (the measures are in ml/drift.py; the Dagster checks in orchestration/modeling/drift_checks.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from ml.dataset import read_deals_to_score, read_labelled_snapshots
+from ml.drift import (
+    PSI_WARN,
+    CalibrationSinceTraining,
+    calibration_since_training,
+    load_profile,
+    population_stability,
+)
+from ml.registry import WinModel, load_champion, mlflow_client
+from ml.targets import Target
+
+TOP_DRIFTING = 5
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    model_version: str | None
+    psi: pd.DataFrame
+    """Per feature: `psi` and its `warn_above` level (ml/drift.population_stability), largest PSI first;
+    empty when there is nothing to compare."""
+    note: str = ""
+
+    @property
+    def drifted(self) -> pd.DataFrame:
+        return self.psi[self.psi["psi"] > self.psi["warn_above"]]
+
+    def describe(self) -> str:
+        if self.note:
+            return self.note
+        if len(self.drifted):
+            return (
+                f"{len(self.drifted)} of {len(self.psi)} features shifted (PSI above {PSI_WARN} and above"
+                f" sampling noise) since v{self.model_version} was trained: {_listed(self.drifted)}"
+            )
+        return f"no feature shifted since v{self.model_version} was trained; largest PSI: {_listed(self.psi)}"
+
+
+def _listed(psi: pd.DataFrame) -> str:
+    return ", ".join(f"{name} {value:.2f}" for name, value in psi["psi"].head(TOP_DRIFTING).items())
+
+
+def feature_drift(target: Target, warehouse_url: str, tracking_uri: str) -> FeatureDrift:
+    """PSI of today's open deals against the profile saved with `target`'s champion."""
+    champion = load_champion(tracking_uri, model_name=target.model_name)
+    if champion is None:
+        return FeatureDrift(None, _no_psi(), f"no {target.model_name} champion yet: nothing to compare")
+    profile = load_profile(mlflow_client(tracking_uri), champion.run_id) if champion.run_id else None
+    if not profile:
+        return FeatureDrift(
+            champion.version, _no_psi(), f"v{champion.version} was trained before feature profiles were saved"
+        )
+    today = read_deals_to_score(warehouse_url, champion.predictor.feature_columns)
+    if today.empty:
+        return FeatureDrift(champion.version, _no_psi(), "no open deals to compare today")
+    return FeatureDrift(champion.version, population_stability(profile, today, champion.predictor.categories))
+
+
+@dataclass(frozen=True)
+class CalibrationCheck:
+    model_version: str | None
+    trained_as_of: date | None
+    result: CalibrationSinceTraining | None
+
+    @property
+    def breached(self) -> bool:
+        return self.result is not None and self.result.breached
+
+    def describe(self, model_name: str) -> str:
+        if self.result is None:
+            return f"no {model_name} champion yet: nothing to check"
+        return f"v{self.model_version}: {self.result.describe(self.trained_as_of)}"
+
+
+def calibration_check(
+    target: Target, warehouse_url: str, tracking_uri: str, *, today: date
+) -> CalibrationCheck:
+    """`target`'s champion on every snapshot from its training day to `today` whose deal has an outcome now."""
+    champion = load_champion(tracking_uri, model_name=target.model_name)
+    if champion is None:
+        return CalibrationCheck(None, None, None)
+    trained_as_of = _trained_as_of(tracking_uri, champion)
+    rows = read_labelled_snapshots(
+        warehouse_url, since=trained_as_of, before=today + pd.Timedelta(days=1), label=target.label_column
+    )
+    probabilities = champion.predict_proba(rows) if len(rows) else rows[target.label_column].to_numpy()
+    result = calibration_since_training(rows, rows[target.label_column].to_numpy(), probabilities)
+    return CalibrationCheck(champion.version, trained_as_of, result)
+
+
+def _trained_as_of(tracking_uri: str, champion: WinModel) -> date:
+    """The as-of date the champion was trained at: it saw only snapshots before it."""
+    tags = mlflow_client(tracking_uri).get_run(champion.run_id).data.tags
+    return date.fromisoformat(tags["data_window.trained_as_of"])
+
+
+def _no_psi() -> pd.DataFrame:
+    return pd.DataFrame({"psi": pd.Series(dtype="float64"), "warn_above": pd.Series(dtype="float64")})

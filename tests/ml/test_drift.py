@@ -1,0 +1,117 @@
+"""Feature drift (PSI against the training profile) and calibration since training, on plain frames."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from ml.drift import (
+    CALENDAR_FEATURES,
+    MIN_RESOLVED_DEALS,
+    PSI_WARN,
+    calibration_since_training,
+    feature_profile,
+    population_stability,
+)
+from orchestration.modeling.drift_checks import drift_warnings
+
+COLUMNS = ("amount", "days_since_last_activity", "days_left_in_quarter", "segment")
+CATEGORIES = {"segment": ("SMB", "MM", "ENT")}
+
+
+def _deals(rows: int, seed: int, *, amount_scale: float = 1.0, smb_share: float = 0.5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idle = rng.exponential(10, rows)
+    idle[rng.random(rows) < 0.1] = np.nan  # some deals never had an activity
+    return pd.DataFrame(
+        {
+            "amount": rng.lognormal(10, 1, rows) * amount_scale,
+            "days_since_last_activity": idle,
+            "days_left_in_quarter": rng.integers(0, 90, rows),
+            "segment": rng.choice(
+                ["SMB", "MM", "ENT"], rows, p=[smb_share, (1 - smb_share) / 2, (1 - smb_share) / 2]
+            ),
+        }
+    )
+
+
+def test_the_same_population_is_stable_and_a_shifted_one_is_flagged_by_the_features_that_moved():
+    # GIVEN a profile of 20k training rows, saved as JSON as training does
+    profile = json.loads(json.dumps(feature_profile(_deals(20_000, seed=1), COLUMNS, CATEGORIES)))
+    # WHEN today's deals come from the same population
+    same = population_stability(profile, _deals(3_000, seed=2), CATEGORIES)
+    # THEN no feature drifts (sampling noise stays far below the warning level)
+    assert same["psi"].max() < 0.05, same
+    # WHEN amounts triple and SMB falls from half the deals to a tenth
+    shifted = population_stability(profile, _deals(3_000, seed=3, amount_scale=3, smb_share=0.1), CATEGORIES)
+    # THEN exactly those two features cross the warning level, largest first
+    assert set(shifted[shifted["psi"] > shifted["warn_above"]].index) == {"amount", "segment"}
+    assert shifted.index[0] in {"amount", "segment"}
+    assert shifted.loc["days_since_last_activity", "psi"] < 0.05
+    assert (shifted["warn_above"] == PSI_WARN).all()  # 20k and 3k rows: noise is far below 0.25
+
+
+def test_a_small_pipeline_needs_a_larger_shift_to_warn_than_sampling_noise_makes():
+    # GIVEN 60 open deals today drawn from the training population
+    profile = feature_profile(_deals(20_000, seed=1), COLUMNS, CATEGORIES)
+    small = population_stability(profile, _deals(60, seed=6), CATEGORIES)
+    # THEN noise alone moves PSI, but the warning level of the 11-bin features rises with it; nothing warns
+    assert (small.loc[["amount", "days_since_last_activity"], "warn_above"] > PSI_WARN).all()
+    assert (small["psi"] <= small["warn_above"]).all(), small
+    # AND amounts ten times larger still warn
+    assert (
+        population_stability(profile, _deals(60, seed=6, amount_scale=10), CATEGORIES)
+        .loc["amount"]
+        .pipe(lambda row: row["psi"] > row["warn_above"])
+    )
+
+
+def test_more_missing_values_count_as_drift_and_the_calendar_is_not_profiled():
+    profile = feature_profile(_deals(20_000, seed=1), COLUMNS, CATEGORIES)
+    # The quarter's clock is one value for every deal on a day: never compared.
+    assert set(CALENDAR_FEATURES) & set(profile) == set()
+    # Activity logging broke: 60% of today's deals have no last activity, against 10% in training.
+    today = _deals(3_000, seed=4)
+    today.loc[today.index[:1_800], "days_since_last_activity"] = np.nan
+    assert population_stability(profile, today, CATEGORIES).loc["days_since_last_activity", "psi"] > PSI_WARN
+
+
+def test_an_unknown_level_is_counted_with_missing_values_not_dropped():
+    profile = feature_profile(_deals(5_000, seed=1), COLUMNS, CATEGORIES)
+    today = _deals(2_000, seed=5)
+    today["segment"] = "Strategic"  # a segment the model never saw
+    assert population_stability(profile, today, CATEGORIES).loc["segment", "psi"] > PSI_WARN
+
+
+def test_calibration_is_judged_only_on_enough_resolved_deals_and_warns_when_it_is_off():
+    rng = np.random.default_rng(0)
+    deals = MIN_RESOLVED_DEALS * 3
+    rows = pd.DataFrame({"opportunity_id": [f"d{i // 2}" for i in range(deals * 2)]})
+    p = rng.uniform(0.05, 0.95, len(rows))
+    # Outcomes drawn from the predictions themselves: calibrated.
+    calibrated = calibration_since_training(rows, (rng.random(len(rows)) < p).astype(int), p)
+    assert calibrated.judged and not calibrated.breached
+    assert calibrated.resolved_deals == deals
+    # The same predictions, but deals now win half as often: the model overstates every deal.
+    overstated = calibration_since_training(rows, (rng.random(len(rows)) < p / 2).astype(int), p)
+    assert overstated.breached
+    assert overstated.mean_predicted - overstated.actual_rate > 0.2
+    # Too few resolved deals: not judged, so not breached, and the description says why.
+    few = calibration_since_training(rows.head(20), np.zeros(20), np.full(20, 0.9))
+    assert not few.judged and not few.breached
+    assert f"at least {MIN_RESOLVED_DEALS}" in few.describe(pd.Timestamp("2026-11-30").date())
+
+
+class _Evaluation:
+    def __init__(self, check_name: str, passed: bool, description: str = ""):
+        self.check_name, self.passed, self.description = check_name, passed, description
+
+
+def test_only_failed_drift_checks_ask_for_a_retrain():
+    evaluations = [
+        _Evaluation("win_feature_drift", False, "2 of 40 features shifted"),
+        _Evaluation("win_calibration_since_training", True),
+        _Evaluation("raw_crm__opportunity", False, "a data check, not drift"),
+    ]
+    assert drift_warnings(evaluations) == ["win_feature_drift: 2 of 40 features shifted"]
+    assert drift_warnings(evaluations[1:]) == []
