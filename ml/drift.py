@@ -92,17 +92,19 @@ def population_stability(
         bins = int(np.count_nonzero((expected_shares > 0) | (actual_shares > 0)))
         rows[column] = {
             "psi": _psi(expected_shares, actual_shares),
-            "warn_above": warn_level(bins, expected["rows"], len(frame)),
+            "warn_above": warn_level(bins, expected.get("rows"), len(frame)),
         }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["psi", "warn_above"])
     return frame.sort_values("psi", ascending=False)
 
 
-def warn_level(bins: int, reference_rows: int, today_rows: int) -> float:
-    """PSI_WARN, or the PSI sampling noise exceeds once in a thousand when that is higher."""
+def warn_level(bins: int, reference_rows: int | None, today_rows: int) -> float:
+    """PSI_WARN, or the PSI sampling noise exceeds once in a thousand when that is higher. A profile
+    without its row count (saved before it had one) counts as a reference far larger than today."""
     if reference_rows == 0 or today_rows == 0:
         return math.inf
-    noise = chi2.ppf(NOISE_QUANTILE, max(bins - 1, 1)) * (1 / reference_rows + 1 / today_rows)
+    reference_noise = 0 if reference_rows is None else 1 / reference_rows
+    noise = chi2.ppf(NOISE_QUANTILE, max(bins - 1, 1)) * (reference_noise + 1 / today_rows)
     return max(PSI_WARN, float(noise))
 
 

@@ -105,11 +105,15 @@
     {%- if is_incremental() and not has_extracted_at(this) -%}
     delete from {{ this }}
     {%- elif is_incremental() -%}
+    {#- = any(array(...)), not in (...): the planner cannot know how few rows were extracted since the
+        last run, guesses a third of the table, and for `in` gives up hashing and rescans that guess for
+        every activity (287 s at the large preset); an array is built once and probed through the
+        unique index (1.4 s). -#}
     delete from {{ this }}
-    where (activity_source = 'task' and activity_id in (
-            select task_id from {{ tasks }} where {{ extracted_since_last_run('extracted_at') }}))
-        or (activity_source = 'event' and activity_id in (
-            select event_id from {{ events }} where {{ extracted_since_last_run('extracted_at') }}))
+    where (activity_source = 'task' and activity_id = any(array(
+            select task_id from {{ tasks }} where {{ extracted_since_last_run('extracted_at') }})))
+        or (activity_source = 'event' and activity_id = any(array(
+            select event_id from {{ events }} where {{ extracted_since_last_run('extracted_at') }})))
     {%- endif -%}
 {%- endmacro %}
 

@@ -115,3 +115,11 @@ def test_only_failed_drift_checks_ask_for_a_retrain():
     ]
     assert drift_warnings(evaluations) == ["win_feature_drift: 2 of 40 features shifted"]
     assert drift_warnings(evaluations[1:]) == []
+
+
+def test_a_profile_saved_without_its_row_count_is_still_compared():
+    profile = feature_profile(_deals(5_000, seed=1), COLUMNS, CATEGORIES)
+    for entry in profile.values():
+        del entry["rows"]  # the first profiles did not record it
+    shifted = population_stability(profile, _deals(2_000, seed=7, amount_scale=3), CATEGORIES)
+    assert shifted.loc["amount", "psi"] > shifted.loc["amount", "warn_above"] >= PSI_WARN
