@@ -25,6 +25,8 @@ class JobReport:
     failed_checks: list[str] = field(default_factory=list)
     warned_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    model_outcomes: dict[str, str] = field(default_factory=dict)
+    """What each model asset did, by asset key: trained and registered, promoted, or why not."""
     log_path: Path | None = None
     data_docs: Path | None = None
     data_docs_error: str | None = None
@@ -70,6 +72,11 @@ def run_job(
             report.step_seconds[event.step_key] = event.event_specific_data.duration_ms / 1000
         elif event.event_type_value == "STEP_FAILURE":
             report.failed_steps.append(event.step_key)
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key.path[0] == "ml" and "outcome" in materialization.metadata:
+                outcome = materialization.metadata["outcome"].value
+                report.model_outcomes[materialization.asset_key.to_user_string()] = outcome
         elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             evaluation = event.event_specific_data
             line = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description or ''}"

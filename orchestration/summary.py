@@ -21,7 +21,9 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         for failure in report.failed_checks:
             click.echo(f"  blocking data check failed: {failure}")
         for warning in report.warned_checks:
-            click.echo(f"  data warning (run continued): {warning}")
+            click.echo(f"  check warned (run continued): {warning}")
+        for asset, outcome in report.model_outcomes.items():
+            click.echo(f"  {asset}: {outcome}")
         for step in report.failed_steps:
             click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
         if report.failed_checks or report.failed_steps:
