@@ -4,7 +4,7 @@ training (the measures are in ml/drift.py; the Dagster checks in orchestration/m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -90,7 +90,7 @@ def calibration_check(
         return CalibrationCheck(None, None, None)
     trained_as_of = _trained_as_of(tracking_uri, champion)
     rows = read_labelled_snapshots(
-        warehouse_url, since=trained_as_of, before=today + pd.Timedelta(days=1), label=target.label_column
+        warehouse_url, since=trained_as_of, before=today + timedelta(days=1), label=target.label_column
     )
     probabilities = champion.predict_proba(rows) if len(rows) else rows[target.label_column].to_numpy()
     result = calibration_since_training(rows, rows[target.label_column].to_numpy(), probabilities)
