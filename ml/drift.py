@@ -44,6 +44,9 @@ SHARE_FLOOR = 1e-4
 # and where close dates fall against the quarter's end moves with the week of the quarter. Today's
 # values sit in one phase of the quarter by construction; their PSI would only say which one.
 CALENDAR_FEATURES = ("days_left_in_quarter", "days_to_close_quarter_end", "is_close_date_in_current_quarter")
+# One value per rep, repeated on each of the rep's deals (50 reps in the demo): a day's distribution of
+# these is 50 draws however many deals there are, and its noise level must say so.
+REP_LEVEL_FEATURES = ("rep_trailing_win_rate", "rep_avg_activities_30d")
 # Calibration since training is judged only on enough closed deals to tell drift from noise; with a
 # weekly retrain most weeks have fewer, and the check says so instead of guessing.
 MIN_RESOLVED_DEALS = 100
@@ -72,7 +75,8 @@ def feature_profile(
             values = inputs[column].to_numpy(dtype="float64")
             present = values[~np.isnan(values)]
             edges = np.unique(np.quantile(present, np.linspace(0.1, 0.9, 9))).tolist() if len(present) else []
-            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": len(frame)}
+            rows = _sample_size(column, inputs[column], len(frame))
+            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": rows}
     return profile
 
 
@@ -92,10 +96,18 @@ def population_stability(
         bins = int(np.count_nonzero((expected_shares > 0) | (actual_shares > 0)))
         rows[column] = {
             "psi": _psi(expected_shares, actual_shares),
-            "warn_above": warn_level(bins, expected.get("rows"), len(frame)),
+            "warn_above": warn_level(
+                bins, expected.get("rows"), _sample_size(column, inputs[column], len(frame))
+            ),
         }
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["psi", "warn_above"])
     return frame.sort_values("psi", ascending=False)
+
+
+def _sample_size(column: str, values: pd.Series, rows: int) -> int:
+    """How many independent draws a feature's distribution rests on: the rows, except for a rep-level
+    feature, where every deal of a rep repeats the rep's one value, so the sample is the reps."""
+    return int(values.nunique(dropna=True)) if column in REP_LEVEL_FEATURES else rows
 
 
 def warn_level(bins: int, reference_rows: int | None, today_rows: int) -> float:

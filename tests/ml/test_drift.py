@@ -123,3 +123,24 @@ def test_a_profile_saved_without_its_row_count_is_still_compared():
         del entry["rows"]  # the first profiles did not record it
     shifted = population_stability(profile, _deals(2_000, seed=7, amount_scale=3), CATEGORIES)
     assert shifted.loc["amount", "psi"] > shifted.loc["amount", "warn_above"] >= PSI_WARN
+
+
+def _rep_level(deals: int, reps: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
+    """Each rep's one activity level, repeated on every deal of the rep."""
+    rng = np.random.default_rng(seed)
+    level = rng.gamma(4, 10, reps) + shift
+    return pd.DataFrame({"rep_avg_activities_30d": level[rng.integers(0, reps, deals)]})
+
+
+def test_a_rep_level_feature_is_judged_on_its_reps_not_on_its_deals():
+    columns = ("rep_avg_activities_30d",)
+    # GIVEN the year's profile (13 snapshot dates of 50 reps) and today's 2,000 deals of 50 other draws
+    reference = pd.concat([_rep_level(2_000, 50, seed) for seed in range(13)], ignore_index=True)
+    profile = feature_profile(reference, columns, {})
+    today = population_stability(profile, _rep_level(2_000, 50, seed=99), {})
+    # THEN the warning level rests on 50 reps, so rep-to-rep noise does not warn...
+    assert today.loc["rep_avg_activities_30d", "warn_above"] > 0.5
+    assert today.loc["rep_avg_activities_30d", "psi"] < today.loc["rep_avg_activities_30d", "warn_above"]
+    # ... while every rep working far less does
+    slower = population_stability(profile, _rep_level(2_000, 50, seed=99, shift=-25), {})
+    assert slower.loc["rep_avg_activities_30d", "psi"] > slower.loc["rep_avg_activities_30d", "warn_above"]
