@@ -131,7 +131,8 @@ def _scaled_teams(n_teams: int) -> tuple[TeamConfig, ...]:
 
 
 # Volume presets: 10-AE teams (4 SMB, 3 MM, 3 ENT) over 3 years. demo: 5 teams, ~20k opportunities and
-# ~400k activities; large: 50 teams, ~290k opportunities; xl: 175 teams, ~1M opportunities, ~20M activities.
+# ~360k activities; large: 50 teams, ~283k opportunities, ~5.2M activities; xl: 175 teams, ~988k
+# opportunities, ~18M activities (measured, seed 7).
 _DEMO_RATES = {"SMB": 15.5, "MM": 10.5, "ENT": 5.6}  # ~11 deals per rep-month on this mix
 _BUSY_RATES = {"SMB": 22.0, "MM": 15.0, "ENT": 8.0}  # ~16 deals per rep-month
 _BUSY_ACCOUNTS = {"SMB": 120, "MM": 60, "ENT": 30}

@@ -173,11 +173,10 @@ def calibration_since_training(
     rows: pd.DataFrame, labels: np.ndarray, probabilities: np.ndarray
 ) -> CalibrationSinceTraining:
     """Calibration of `probabilities` on labelled snapshot `rows` (each with an opportunity_id)."""
-    deals = int(rows["opportunity_id"].nunique()) if len(rows) else 0
     if len(rows) == 0:
         return CalibrationSinceTraining(0, 0, None, None, None)
     return CalibrationSinceTraining(
-        resolved_deals=deals,
+        resolved_deals=int(rows["opportunity_id"].nunique()),
         rows=len(rows),
         mean_predicted=float(np.mean(probabilities)),
         actual_rate=float(np.mean(labels)),

@@ -92,9 +92,11 @@ def calibration_check(
     rows = read_labelled_snapshots(
         warehouse_url, since=trained_as_of, before=today + timedelta(days=1), label=target.label_column
     )
-    probabilities = champion.predict_proba(rows) if len(rows) else rows[target.label_column].to_numpy()
-    result = calibration_since_training(rows, rows[target.label_column].to_numpy(), probabilities)
-    return CalibrationCheck(champion.version, trained_as_of, result)
+    labels = rows[target.label_column].to_numpy()
+    probabilities = champion.predict_proba(rows) if len(rows) else labels  # nothing to score yet
+    return CalibrationCheck(
+        champion.version, trained_as_of, calibration_since_training(rows, labels, probabilities)
+    )
 
 
 def _trained_as_of(tracking_uri: str, champion: WinModel) -> date:
