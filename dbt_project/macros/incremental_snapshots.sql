@@ -99,10 +99,12 @@
 
 {#
     Pre-hook of int_activities_unioned: the activities whose task or event was extracted again (all
-    of them in a table built before the model had extracted_at, which on_schema_change then adds).
+    of them in a table built before the model had extracted_at or another documented column, which
+    on_schema_change then adds).
 #}
 {% macro delete_activities_extracted_again(tasks, events) -%}
-    {%- if is_incremental() and not has_extracted_at(this) -%}
+    {%- if is_incremental() and (not has_extracted_at(this) or documented_columns_missing(this)) -%}
+    {#- Rebuilt whole: extracted_since_last_run then reads every row (no extracted_at, or an empty table). -#}
     delete from {{ this }}
     {%- elif is_incremental() -%}
     {#- = any(array(...)), not in (...): the planner cannot know how few rows were extracted since the

@@ -8,8 +8,9 @@
     extracted_at here. The pre-hook first deletes every activity whose task or event was extracted
     again, so a task that changed and no longer counts (reopened, now Momentum's, moved off its
     deal) leaves; those that still count come back from the model, replaced by key. A table built
-    before this model had extracted_at gets the column appended (on_schema_change) and is rebuilt
-    whole by the pre-hook, so an existing warehouse needs no full refresh. The indexes serve the
+    before this model had extracted_at (or any other documented column) gets the column appended
+    (on_schema_change) and is rebuilt whole by the pre-hook, so an existing warehouse needs no full
+    refresh. The indexes serve the
     daily run: the newest extracted_at, and the few thousand activities replaced by key.
 #}
 {{
@@ -55,6 +56,7 @@ unioned as (
         created_at,
         case when is_call then 'call' when is_email then 'email' else 'other' end as activity_kind,
         is_connected_call,
+        {{ note_signal('description') }} as note_signal,
         extracted_at
     from tasks
 
@@ -72,6 +74,7 @@ unioned as (
         created_at,
         'meeting' as activity_kind,
         false as is_connected_call,
+        {{ note_signal('description') }} as note_signal,
         extracted_at
     from events
 ),
@@ -89,6 +92,7 @@ final as (
         created_at,
         activity_kind,
         is_connected_call,
+        note_signal,
         -- A call logged two days late was unknown until it was logged: point-in-time features
         -- count an activity only from the later of the two dates.
         greatest(activity_date, {{ utc_date('created_at') }}) as known_date,

@@ -4,6 +4,11 @@
     outcome count, Momentum's own call tasks included: they are real calls, and a rate (not a
     volume) is not biased by calling more at the recommended hour. Calls to contacts with no
     valid time zone are left out, since their local hour is unknown.
+
+    Over the calls of the last var('connect_rate_window_days') = 365 days: a year holds every
+    season once and follows the contacts a team calls now, and the model's cost stays that of a
+    year as history grows (over 3 years at the large preset it converted 2.3M call times to local
+    time on every run, 8 s, measured 2026-12-01).
 #}
 with calls as (
     select * from {{ ref('stg_crm__tasks') }}
@@ -12,6 +17,8 @@ with calls as (
         and call_disposition is not null
         and completed_at is not null
         and {{ utc_date('completed_at') }} < {{ as_of_date() }}
+        and {{ utc_date('completed_at') }}
+            >= {{ dbt.dateadd('day', -var('connect_rate_window_days'), as_of_date()) }}
 ),
 
 contacts as (

@@ -5,11 +5,46 @@
     date D is the CRM at the START of D (00:00 UTC), as the morning job sees it: a change
     made on day X is visible from X + 1, so valid_from_date is the day after the change.
     Snapshots then find "the state as of date D" with one range join instead of a sort per (deal, date).
-    Running facts (when the current stage was entered, how often the close date was pushed)
-    are computed here, over history rows only, so they never see a change after the day.
+    Running facts (when the current stage was entered, how often and by how many days the close
+    date was pushed, the furthest open stage reached) are computed here, over history rows only, so they never see a
+    change after the day.
+
+    Incremental by deal: a deal's versions depend on all of its history rows (the windows run over
+    the whole deal), so a run rebuilds every deal with a history row extracted since the newest
+    extracted_at here (a few thousand a day at the large preset, against 1.5M history rows: 32 s as a
+    full table, measured 2026-12-01) and replaces its versions (delete+insert on opportunity_id).
+    Deals without history are rebuilt on every run: their one version starts on the as-of date.
+    A table built before this model was incremental lacks extracted_at: every deal is rebuilt once
+    (macros/incremental_snapshots.sql, extracted_since_last_run) and on_schema_change adds the columns.
 #}
-with history as (
+{{
+    config(
+        materialized='incremental',
+        unique_key='opportunity_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['opportunity_id', 'valid_from_date'], 'unique': True},
+            {'columns': ['extracted_at']},
+        ],
+    )
+}}
+
+with all_history as (
     select * from {{ ref('stg_crm__opportunity_history') }}
+),
+
+stages as (
+    select * from {{ ref('stg_crm__opportunity_stages') }}
+),
+
+history as (
+    select * from all_history
+    {%- if is_incremental() %}
+    where opportunity_id in (
+        select opportunity_id from all_history where {{ extracted_since_last_run('extracted_at') }}
+    )
+    {%- endif %}
 ),
 
 opportunities as (
@@ -18,13 +53,15 @@ opportunities as (
 
 ordered_changes as (
     select
-        *,
-        {{ utc_date('created_at') }} as changed_date,
-        lag(stage_name) over by_time as previous_stage_name,
-        lag(close_date) over by_time as previous_close_date,
+        history.*,
+        {{ utc_date('history.created_at') }} as changed_date,
+        case when not stages.is_closed then stages.sort_order end as open_stage_sort_order,
+        lag(history.stage_name) over by_time as previous_stage_name,
+        lag(history.close_date) over by_time as previous_close_date,
         row_number() over by_time as change_number
     from history
-    window by_time as (partition by opportunity_id order by created_at, history_id)
+    left join stages on history.stage_name = stages.stage_name
+    window by_time as (partition by history.opportunity_id order by history.created_at, history.history_id)
 ),
 
 running_facts as (
@@ -34,9 +71,15 @@ running_facts as (
         -- date is not a push.
         sum(case when close_date > previous_close_date then 1 else 0 end) over running
             as close_date_push_count,
+        sum(
+            case when close_date > previous_close_date
+                then {{ dbt.datediff('previous_close_date', 'close_date', 'day') }} else 0 end
+        ) over running as close_date_days_pushed,
         max(
             case when change_number = 1 or stage_name <> previous_stage_name then created_at end
         ) over running as stage_entered_at,
+        max(open_stage_sort_order) over running as furthest_open_stage_sort_order,
+        max(extracted_at) over (partition by opportunity_id) as deal_history_extracted_at,
         row_number() over (
             partition by opportunity_id, changed_date order by created_at desc, history_id desc
         ) as rank_in_day
@@ -75,7 +118,10 @@ versions as (
         states.forecast_category,
         states.stage_entered_at,
         states.close_date_push_count,
-        true as is_from_history
+        states.close_date_days_pushed,
+        states.furthest_open_stage_sort_order,
+        true as is_from_history,
+        states.deal_history_extracted_at as extracted_at
     from end_of_day_states as states
     left join opportunities on states.opportunity_id = opportunities.opportunity_id
 ),
@@ -93,10 +139,13 @@ deals_without_history as (
         forecast_category,
         created_at as stage_entered_at,
         0 as close_date_push_count,
-        false as is_from_history
+        0 as close_date_days_pushed,
+        cast(null as {{ dbt.type_int() }}) as furthest_open_stage_sort_order,
+        false as is_from_history,
+        cast(null as timestamp with time zone) as extracted_at
     from opportunities
     where not exists (
-        select 1 from history where history.opportunity_id = opportunities.opportunity_id
+        select 1 from all_history where all_history.opportunity_id = opportunities.opportunity_id
     )
 ),
 

@@ -27,6 +27,10 @@ activities as (
     select * from {{ ref('int_activities_unioned') }}
 ),
 
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
 known_activities as (
     select
         snapshots.opportunity_id,
@@ -35,11 +39,15 @@ known_activities as (
         activities.is_connected_call,
         activities.contact_id,
         activities.activity_date,
+        activities.note_signal,
+        -- Seniority is the contact's current title (the CRM keeps no title history).
+        contacts.seniority in ('Director', 'VP', 'C-Level') as is_senior_contact,
         {{ dbt.datediff('activities.activity_date', 'snapshots.as_of_date', 'day') }} as days_ago
     from snapshots
     left join activities
         on snapshots.opportunity_id = activities.opportunity_id
         and activities.known_date < snapshots.as_of_date
+    left join contacts on activities.contact_id = contacts.contact_id
 ),
 
 final as (
@@ -53,7 +61,12 @@ final as (
         sum(case when days_ago <= 30 and activity_kind = 'meeting' then 1 else 0 end) as meetings_30d,
         sum(case when days_ago <= 30 and is_connected_call then 1 else 0 end) as connected_calls_30d,
         count(distinct case when days_ago <= 90 then contact_id end) as contacts_engaged_90d,
+        count(distinct case when days_ago <= 90 and is_senior_contact then contact_id end)
+            as senior_contacts_engaged_90d,
+        sum(case when days_ago <= 90 and note_signal = 'risk' then 1 else 0 end) as risk_notes_90d,
+        sum(case when days_ago <= 90 and note_signal = 'commitment' then 1 else 0 end) as commitment_notes_90d,
         max(activity_date) as last_activity_date,
+        max(case when activity_kind = 'meeting' then activity_date end) as last_meeting_date,
         -- Over the deal's whole life: how often the buyer answers is the clearest trace of how much
         -- they need it (a connected call or a meeting is a two-way touch; an email or a voicemail is not).
         sum(case when activity_kind = 'call' then 1 else 0 end) as calls_total,

@@ -72,6 +72,22 @@ users as (
     select * from {{ ref('stg_crm__users') }}
 ),
 
+won_deals as (
+    select opportunities.account_id, opportunities.closed_date
+    from opportunities
+    inner join {{ ref('stg_crm__opportunity_stages') }} as stages on opportunities.stage_name = stages.stage_name
+    where stages.is_won and opportunities.closed_date is not null and opportunities.account_id is not null
+),
+
+account_prior_wins as (
+    -- Deals the account won before each date: a customer buying again is warmer than a new logo.
+    -- closed_date is typed by reps like the rep win rate's, and the same 7-day lookback covers it.
+    select dates_to_build.as_of_date, won_deals.account_id, count(*) as account_prior_won_deals
+    from dates_to_build
+    inner join won_deals on won_deals.closed_date < dates_to_build.as_of_date
+    group by dates_to_build.as_of_date, won_deals.account_id
+),
+
 open_stages as (  -- how far along the pipeline a stage is, 0 (first open stage) to 1 (last): comparable
     select                        -- across CRMs whatever their stages are called or how many there are
         stage_name,
@@ -113,6 +129,7 @@ final as (
         {{ fiscal_quarter_start('snapshots.close_date') }} = {{ fiscal_quarter_start('snapshots.as_of_date') }}
             as is_close_date_in_current_quarter,
         snapshots.close_date_push_count,
+        snapshots.close_date_days_pushed,
         activity.activities_7d,
         activity.activities_30d,
         activity.calls_30d,
@@ -125,6 +142,11 @@ final as (
             'coalesce(activity.last_activity_date, ' ~ utc_date('snapshots.created_at') ~ ')',
             'snapshots.as_of_date', 'day') }} as days_since_last_activity,
         activity.contacts_engaged_90d,
+        coalesce(activity.senior_contacts_engaged_90d, 0) as senior_contacts_engaged_90d,
+        coalesce(activity.risk_notes_90d, 0) as risk_notes_90d,
+        coalesce(activity.commitment_notes_90d, 0) as commitment_notes_90d,
+        -- Never met: null. Unlike the activity recency, creation is not a meeting.
+        {{ dbt.datediff('activity.last_meeting_date', 'snapshots.as_of_date', 'day') }} as days_since_last_meeting,
         coalesce(activity.calls_total, 0) as calls_total,
         coalesce(activity.emails_total, 0) as emails_total,
         coalesce(activity.meetings_total, 0) as meetings_total,
@@ -154,6 +176,12 @@ final as (
         case when snapshots.is_current then opportunities.next_step is not null end as has_next_step,
         rep_win_rates.rep_trailing_win_rate,
         rep_win_rates.rep_trailing_closed_deal_count,
+        -- Days since the owner's CRM user was created: the CRM's trace of how long they have sold here.
+        greatest({{ dbt.datediff(utc_date('users.created_at'), 'snapshots.as_of_date', 'day') }}, 0)
+            as rep_tenure_days,
+        -- The account's size today (the CRM keeps no history of it).
+        accounts.employee_count as account_employee_count,
+        coalesce(account_prior_wins.account_prior_won_deals, 0) as account_prior_won_deals,
         labels.label_won,
         labels.label_slipped
     from snapshots
@@ -170,6 +198,9 @@ final as (
     left join accounts on snapshots.account_id = accounts.account_id
     left join users on snapshots.owner_id = users.user_id
     left join open_stages on snapshots.stage_name = open_stages.stage_name
+    left join account_prior_wins
+        on snapshots.account_id = account_prior_wins.account_id
+        and snapshots.as_of_date = account_prior_wins.as_of_date
 )
 
 select * from final

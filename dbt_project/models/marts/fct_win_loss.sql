@@ -19,24 +19,20 @@ users as (
     select * from {{ ref('stg_crm__users') }}
 ),
 
-furthest_stages as (
-    -- The furthest OPEN stage in the deal's history: a lost deal's last open stage is where it died.
-    select
-        history.opportunity_id,
-        history.stage_name as furthest_stage_name,
-        stages.sort_order as furthest_stage_sort_order,
-        row_number() over (
-            partition by history.opportunity_id order by stages.sort_order desc, history.created_at desc
-        ) as furthest_rank
-    from {{ ref('stg_crm__opportunity_history') }} as history
-    inner join stages on history.stage_name = stages.stage_name
-    where not stages.is_closed
+latest_versions as (
+    -- A deal's current version carries its running facts over all of its history: the pushes, and
+    -- the furthest OPEN stage reached (a lost deal's last open stage is where it died).
+    select opportunity_id, close_date_push_count, furthest_open_stage_sort_order
+    from {{ ref('int_opportunity_history_versioned') }}
+    where valid_to_date is null
 ),
 
-pushes as (
-    select opportunity_id, max(close_date_push_count) as close_date_push_count
-    from {{ ref('int_opportunity_history_versioned') }}
-    group by opportunity_id
+open_stage_names as (
+    -- The name of each open stage position; should two stages share a sort order, the first name.
+    select sort_order, min(stage_name) as stage_name
+    from stages
+    where not is_closed
+    group by sort_order
 ),
 
 final as (
@@ -55,17 +51,16 @@ final as (
         {{ fiscal_quarter_label('opportunities.closed_date') }} as closed_fiscal_quarter,
         {{ dbt.datediff(utc_date('opportunities.created_at'), 'opportunities.closed_date', 'day') }}
             as cycle_length_days,
-        furthest_stages.furthest_stage_name,
-        furthest_stages.furthest_stage_sort_order,
-        coalesce(pushes.close_date_push_count, 0) as close_date_push_count,
+        open_stage_names.stage_name as furthest_stage_name,
+        latest_versions.furthest_open_stage_sort_order as furthest_stage_sort_order,
+        coalesce(latest_versions.close_date_push_count, 0) as close_date_push_count,
         case when not stages.is_won then opportunities.loss_reason end as loss_reason
     from opportunities
     inner join stages on opportunities.stage_name = stages.stage_name
     left join accounts on opportunities.account_id = accounts.account_id
     left join users on opportunities.owner_id = users.user_id
-    left join furthest_stages
-        on opportunities.opportunity_id = furthest_stages.opportunity_id and furthest_stages.furthest_rank = 1
-    left join pushes on opportunities.opportunity_id = pushes.opportunity_id
+    left join latest_versions on opportunities.opportunity_id = latest_versions.opportunity_id
+    left join open_stage_names on latest_versions.furthest_open_stage_sort_order = open_stage_names.sort_order
     where stages.is_closed and opportunities.closed_date < {{ as_of_date() }}
 )
 
