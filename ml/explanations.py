@@ -99,6 +99,12 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
     "emails_30d": _activity("email", "emails", "30 days"),
     "meetings_30d": _activity("meeting", "meetings", "30 days"),
     "connected_calls_30d": _activity("connected call", "connected calls", "30 days"),
+    "activities_90d": _activity("activity", "activities", "90 days"),
+    "days_in_stage_vs_segment": lambda v, row: (
+        f"{v:.1f}x as long in this stage as the segment's open deals"
+        if v >= 1
+        else "moving through this stage faster than the segment's open deals"
+    ),
     "days_since_last_activity": _last_activity,
     "contacts_engaged_90d": _contacts,
     "contact_role_count": lambda v, row: (
@@ -107,6 +113,31 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
         else f"{_count(int(v), 'contact role', 'contact roles')} on the deal"
     ),
     "rep_trailing_win_rate": lambda v, row: f"rep's recent win rate {v:.0%}",
+    "close_date_days_pushed": lambda v, row: (
+        "close date never pushed" if v == 0 else f"close date pushed {_count(int(v), 'day', 'days')} in all"
+    ),
+    "senior_contacts_engaged_90d": lambda v, row: (
+        "no senior contact engaged in 90 days"
+        if v == 0
+        else f"{_count(int(v), 'senior contact', 'senior contacts')} engaged in 90 days"
+    ),
+    "days_since_last_meeting": lambda v, row: f"last meeting {_count(int(v), 'day', 'days')} ago",
+    "risk_notes_90d": lambda v, row: (
+        "no risk in the notes of 90 days"
+        if v == 0
+        else f"{_count(int(v), 'note', 'notes')} flagging risk in 90 days"
+    ),
+    "commitment_notes_90d": lambda v, row: (
+        "no buying signal in the notes of 90 days"
+        if v == 0
+        else f"{_count(int(v), 'note', 'notes')} with a buying signal in 90 days"
+    ),
+    "account_employee_count": lambda v, row: f"account of {v:,.0f} employees",
+    "account_prior_won_deals": lambda v, row: (
+        "new logo: the account never bought"
+        if v == 0
+        else f"account bought {_count(int(v), 'time', 'times')} before"
+    ),
     "has_economic_buyer": lambda v, row: "economic buyer engaged" if v == 1 else "no economic buyer engaged",
     "has_champion": lambda v, row: "champion on the deal" if v == 1 else "no champion identified",
 }
@@ -117,6 +148,8 @@ WHEN_MISSING = {
     "rep_trailing_win_rate": "rep's win rate not known yet",
     "segment": "segment not set",
     "days_to_close": "no close date",
+    "days_since_last_meeting": "no meeting yet",
+    "account_employee_count": "account size not known",
 }
 
 

@@ -17,18 +17,21 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "stage_default_probability",
     "amount",
     "days_in_stage",
+    "days_in_stage_vs_segment",
     "deal_age_days",
     "days_to_close",
     # When the close date's quarter ends: the slip model's clock (a win after it slipped).
     "days_to_close_quarter_end",
     "days_left_in_quarter",
     "close_date_push_count",
+    "close_date_days_pushed",
     "activities_7d",
     "activities_30d",
     "calls_30d",
     "emails_30d",
     "meetings_30d",
     "connected_calls_30d",
+    "activities_90d",
     "days_since_last_activity",
     # Lifetime engagement: how often the buyer answers is the CRM's best trace of how much they need it.
     "calls_total",
@@ -41,9 +44,18 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "touches_per_week",
     "rep_avg_activities_30d",
     "contacts_engaged_90d",
+    "senior_contacts_engaged_90d",
+    "days_since_last_meeting",
+    # What the reps' notes say (phrases: dbt var note_risk_phrases / note_commitment_phrases).
+    "risk_notes_90d",
+    "commitment_notes_90d",
     "contact_role_count",
     "rep_trailing_win_rate",
+    "account_employee_count",
+    "account_prior_won_deals",
 )
+# rep_tenure_days is left out: every rep's tenure grows a year a year, so today's values always sit above
+# the training rows' (drift by construction) and the model would extrapolate from its oldest reps.
 # has_next_step is left out on purpose: the CRM keeps no history of next_step, so past snapshots carry
 # null and only today's row knows it. Training on it would teach the model a column that is always missing.
 BOOLEAN_FEATURES: tuple[str, ...] = (

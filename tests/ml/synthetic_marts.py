@@ -32,7 +32,10 @@ create table marts.fct_deal_snapshots (
     is_close_date_in_current_quarter boolean, calls_total integer, emails_total integer, meetings_total integer,
     two_way_touches_total integer, two_way_touch_share double precision, days_since_last_two_way_touch integer,
     opportunity_type text, lead_source text, call_connect_rate double precision, touches_per_week double precision,
-    rep_avg_activities_30d double precision
+    rep_avg_activities_30d double precision, close_date_days_pushed integer,
+    senior_contacts_engaged_90d integer, days_since_last_meeting integer, risk_notes_90d integer,
+    commitment_notes_90d integer, account_employee_count integer, account_prior_won_deals integer,
+    days_in_stage_vs_segment double precision, activities_90d integer
 );
 create table marts.ml_win__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
@@ -116,6 +119,11 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
     meetings_total = life_rng.binomial(two_way, 0.4)
     days_left = life_rng.integers(0, 91, n)
     to_quarter_end = weeks_to_close * 7 + life_rng.integers(0, 91, n)
+    # The features added later: their own generator again, weak signals of z.
+    late_rng = np.random.default_rng(seed + 3)
+    days_in_stage = rng.integers(0, 21, n) + np.where(zi < 0, 14, 0)
+    since_meeting = late_rng.geometric(1 / np.exp(3.0 - 0.5 * zi)).astype(float)
+    since_meeting[late_rng.random(n) < 0.2] = np.nan  # no meeting yet
     return pd.DataFrame(
         {
             "opportunity_id": [f"006{i:06d}" for i in deal_index],
@@ -134,7 +142,7 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             ],
             "amount": amount,
             "close_date": [d + timedelta(weeks=int(w)) for d, w in zip(as_of, weeks_to_close, strict=True)],
-            "days_in_stage": rng.integers(0, 21, n) + np.where(zi < 0, 14, 0),
+            "days_in_stage": days_in_stage,
             "deal_age_days": age_weeks * 7 + rng.integers(0, 7, n),
             "days_to_close": weeks_to_close * 7,
             "is_close_date_past": weeks_to_close < 0,
@@ -170,6 +178,15 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             "call_connect_rate": life_rng.beta(2 + np.exp(zi), 3, n),
             "touches_per_week": touches / np.maximum(age_weeks, 1),
             "rep_avg_activities_30d": 2.0 + owner % 3,
+            "close_date_days_pushed": pushes * late_rng.integers(7, 31, n),
+            "senior_contacts_engaged_90d": late_rng.poisson(np.exp(-0.5 + 0.4 * zi)),
+            "days_since_last_meeting": pd.array(since_meeting, dtype="Int64"),
+            "risk_notes_90d": late_rng.poisson(np.exp(-1.0 - 0.5 * zi)),
+            "commitment_notes_90d": late_rng.poisson(np.exp(-1.0 + 0.5 * zi)),
+            "account_employee_count": late_rng.integers(20, 20000, n),
+            "account_prior_won_deals": late_rng.poisson(0.3, n),
+            "days_in_stage_vs_segment": days_in_stage / 17.0,
+            "activities_90d": activities_7d + calls + emails + meetings + late_rng.poisson(4, n),
         }
     )
 

@@ -60,6 +60,10 @@ final as (
         sum(case when days_ago <= 30 and activity_kind = 'email' then 1 else 0 end) as emails_30d,
         sum(case when days_ago <= 30 and activity_kind = 'meeting' then 1 else 0 end) as meetings_30d,
         sum(case when days_ago <= 30 and is_connected_call then 1 else 0 end) as connected_calls_30d,
+        sum(case when days_ago <= 90 then 1 else 0 end) as activities_90d,
+        sum(case when days_ago <= 90 and activity_kind = 'call' then 1 else 0 end) as calls_90d,
+        sum(case when days_ago <= 90 and activity_kind = 'email' then 1 else 0 end) as emails_90d,
+        sum(case when days_ago <= 90 and activity_kind = 'meeting' then 1 else 0 end) as meetings_90d,
         count(distinct case when days_ago <= 90 then contact_id end) as contacts_engaged_90d,
         count(distinct case when days_ago <= 90 and is_senior_contact then contact_id end)
             as senior_contacts_engaged_90d,

@@ -118,6 +118,13 @@ final as (
         snapshots.close_date,
         greatest({{ dbt.datediff(utc_date('snapshots.stage_entered_at'), 'snapshots.as_of_date', 'day') }}, 0)
             as days_in_stage,
+        -- Stage velocity against the segment's norm: days in stage over the mean of the segment's open
+        -- deals in the same stage on the same date (above 1 = slower than its peers). Peers of the
+        -- same date only, so the norm is point-in-time and follows the season.
+        greatest({{ dbt.datediff(utc_date('snapshots.stage_entered_at'), 'snapshots.as_of_date', 'day') }}, 0)
+            / nullif(avg(greatest({{ dbt.datediff(utc_date('snapshots.stage_entered_at'), 'snapshots.as_of_date', 'day') }}, 0)) over (
+                partition by snapshots.as_of_date, coalesce(accounts.segment, users.segment), snapshots.stage_name
+            ), 0) as days_in_stage_vs_segment,
         {{ dbt.datediff(utc_date('snapshots.created_at'), 'snapshots.as_of_date', 'day') }} as deal_age_days,
         {{ dbt.datediff('snapshots.as_of_date', 'snapshots.close_date', 'day') }} as days_to_close,
         snapshots.close_date < snapshots.as_of_date as is_close_date_past,
@@ -136,6 +143,10 @@ final as (
         activity.emails_30d,
         activity.meetings_30d,
         activity.connected_calls_30d,
+        activity.activities_90d,
+        activity.calls_90d,
+        activity.emails_90d,
+        activity.meetings_90d,
         -- No activity ever: days since the deal was created (creation is its last touch),
         -- not a sentinel like 999 that would make a day-old deal look abandoned.
         {{ dbt.datediff(
