@@ -65,6 +65,11 @@ def _pushes(v: float, row: dict) -> str:
     )
 
 
+def _counted(when_none: str, one: str, many: str, template: str) -> Callable[[float, dict], str]:
+    """`when_none` for 0, else `template` around the count in words: ("...", "note", "notes", "{} flagging risk")."""
+    return lambda v, row: when_none if v == 0 else template.format(_count(int(v), one, many))
+
+
 def _contacts(v: float, row: dict) -> str:
     if v == 0:
         return "no contacts engaged in 90 days"
@@ -107,36 +112,26 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
     ),
     "days_since_last_activity": _last_activity,
     "contacts_engaged_90d": _contacts,
-    "contact_role_count": lambda v, row: (
-        "no contact roles on the deal"
-        if v == 0
-        else f"{_count(int(v), 'contact role', 'contact roles')} on the deal"
+    "contact_role_count": _counted(
+        "no contact roles on the deal", "contact role", "contact roles", "{} on the deal"
     ),
     "rep_trailing_win_rate": lambda v, row: f"rep's recent win rate {v:.0%}",
-    "close_date_days_pushed": lambda v, row: (
-        "close date never pushed" if v == 0 else f"close date pushed {_count(int(v), 'day', 'days')} in all"
+    "close_date_days_pushed": _counted(
+        "close date never pushed", "day", "days", "close date pushed {} in all"
     ),
-    "senior_contacts_engaged_90d": lambda v, row: (
-        "no senior contact engaged in 90 days"
-        if v == 0
-        else f"{_count(int(v), 'senior contact', 'senior contacts')} engaged in 90 days"
+    "senior_contacts_engaged_90d": _counted(
+        "no senior contact engaged in 90 days", "senior contact", "senior contacts", "{} engaged in 90 days"
     ),
     "days_since_last_meeting": lambda v, row: f"last meeting {_count(int(v), 'day', 'days')} ago",
-    "risk_notes_90d": lambda v, row: (
-        "no risk in the notes of 90 days"
-        if v == 0
-        else f"{_count(int(v), 'note', 'notes')} flagging risk in 90 days"
+    "risk_notes_90d": _counted(
+        "no risk in the notes of 90 days", "note", "notes", "{} flagging risk in 90 days"
     ),
-    "commitment_notes_90d": lambda v, row: (
-        "no buying signal in the notes of 90 days"
-        if v == 0
-        else f"{_count(int(v), 'note', 'notes')} with a buying signal in 90 days"
+    "commitment_notes_90d": _counted(
+        "no buying signal in the notes of 90 days", "note", "notes", "{} with a buying signal in 90 days"
     ),
     "account_employee_count": lambda v, row: f"account of {v:,.0f} employees",
-    "account_prior_won_deals": lambda v, row: (
-        "new logo: the account never bought"
-        if v == 0
-        else f"account bought {_count(int(v), 'time', 'times')} before"
+    "account_prior_won_deals": _counted(
+        "new logo: the account never bought", "time", "times", "account bought {} before"
     ),
     "has_economic_buyer": lambda v, row: "economic buyer engaged" if v == 1 else "no economic buyer engaged",
     "has_champion": lambda v, row: "champion on the deal" if v == 1 else "no champion identified",

@@ -36,7 +36,10 @@ with dates_to_build as (
 ),
 
 snapshots as (
-    select * from {{ ref('int_opportunities_spined_weekly') }}
+    select
+        *,
+        greatest({{ dbt.datediff(utc_date('stage_entered_at'), 'as_of_date', 'day') }}, 0) as days_in_stage
+    from {{ ref('int_opportunities_spined_weekly') }}
     where as_of_date in (select as_of_date from dates_to_build)
 ),
 
@@ -116,15 +119,13 @@ final as (
         snapshots.forecast_category,
         snapshots.amount,
         snapshots.close_date,
-        greatest({{ dbt.datediff(utc_date('snapshots.stage_entered_at'), 'snapshots.as_of_date', 'day') }}, 0)
-            as days_in_stage,
+        snapshots.days_in_stage,
         -- Stage velocity against the segment's norm: days in stage over the mean of the segment's open
         -- deals in the same stage on the same date (above 1 = slower than its peers). Peers of the
         -- same date only, so the norm is point-in-time and follows the season.
-        greatest({{ dbt.datediff(utc_date('snapshots.stage_entered_at'), 'snapshots.as_of_date', 'day') }}, 0)
-            / nullif(avg(greatest({{ dbt.datediff(utc_date('snapshots.stage_entered_at'), 'snapshots.as_of_date', 'day') }}, 0)) over (
-                partition by snapshots.as_of_date, coalesce(accounts.segment, users.segment), snapshots.stage_name
-            ), 0) as days_in_stage_vs_segment,
+        snapshots.days_in_stage / nullif(avg(snapshots.days_in_stage) over (
+            partition by snapshots.as_of_date, coalesce(accounts.segment, users.segment), snapshots.stage_name
+        ), 0) as days_in_stage_vs_segment,
         {{ dbt.datediff(utc_date('snapshots.created_at'), 'snapshots.as_of_date', 'day') }} as deal_age_days,
         {{ dbt.datediff('snapshots.as_of_date', 'snapshots.close_date', 'day') }} as days_to_close,
         snapshots.close_date < snapshots.as_of_date as is_close_date_past,
