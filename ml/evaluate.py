@@ -1,7 +1,8 @@
 """`momentum evaluate`: the champions against the baselines (and, on demo data, the truth) on the holdout.
 
-The holdout is the one training uses (ml/splits.py) for the same as-of date: the newest 20% of deals by
-their last labelled snapshot before `as_of_date`, every snapshot of them. Evaluate with the as-of date the
+The holdout is the one training uses (ml/splits.py) for the same as-of date: the deals whose last labelled
+snapshot before `as_of_date` falls in the newest quarter (13 weeks; the newest 20% of deals on a history
+shorter than three quarters), every snapshot of them. Evaluate with the as-of date the
 champion was trained on (the default: the newest snapshot date, which is the retrain's) and the champion
 never saw these deals; an earlier date can put holdout deals into the champion's training side, which
 `model.trained_as_of` lets a reader spot.
@@ -17,7 +18,8 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
         e.g. AUC on one outcome); "model" also has "version" and "trained_as_of".
     Each target also holds "by_segment" and "by_stage" (stage = the CRM's stage sort order, so renamed
     stages compare): {"<value>": {"model": M, "stage_baseline": M, "forecast_category_baseline": M}}.
-    W = {"holdout_from", "holdout_to" (dates of the deals' last snapshots), "holdout_deals", "n"}.
+    W = {"holdout_from", "holdout_to" (dates of the deals' last snapshots), "holdout_deals", "n",
+         "split" ("quarters" or "deal_shares", ml/splits.py)}.
 
 - "model" is absent while the target has no champion; "oracle" only when sim_truth is readable: the
   true p_win, and for slip the true P(slip | won) = 1 - P(won in the close date's quarter) / P(won).
@@ -110,6 +112,7 @@ def evaluate_target(
         "holdout_to": str(max(last_dates)),
         "holdout_deals": int(holdout["opportunity_id"].nunique()),
         "n": len(holdout),
+        "split": split.method,
     }
     return result, window
 

@@ -21,7 +21,7 @@ from ml.model_card import render_model_card
 from ml.predictor import WinPredictor
 from ml.promotion import PromotionDecision, promote_if_not_worse
 from ml.registry import CHAMPION, alias_version, ensure_experiment, mlflow_client, register_challenger
-from ml.splits import SLICE_STARTS, TimeSplit, split_by_last_snapshot
+from ml.splits import TimeSplit, split_by_last_snapshot
 from ml.targets import SLIP, WIN, Target
 from ml.tracking import log_training_run
 
@@ -110,7 +110,7 @@ def train_model(
         ensure_experiment(client, artifact_root, target.experiment_name),
         run_name=f"{target.kind}-{as_of_date.isoformat()}",
         tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}},
-        params=_params(predictor, as_of_date),
+        params=_params(predictor, split, as_of_date),
         metrics=_flat_metrics(metrics, predictor, split),
         predictor=predictor,
         calibration_curves=_curves(predictor, split, training_side),
@@ -208,7 +208,7 @@ def _data_window(split: TimeSplit, as_of_date: date) -> dict[str, str]:
     return window | {f"{name}_last_snapshots_from": str(start) for name, start in split.starts.items()}
 
 
-def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
+def _params(predictor: WinPredictor, split: TimeSplit, as_of_date: date) -> dict[str, object]:
     return {
         **{f"lgb_{key}": value for key, value in LIGHTGBM_PARAMS.items()},
         "num_boost_round": NUM_BOOST_ROUND,
@@ -217,7 +217,7 @@ def _params(predictor: WinPredictor, as_of_date: date) -> dict[str, object]:
         "min_data_in_leaf": predictor.booster.params.get("min_data_in_leaf"),
         "calibration_method": predictor.calibrator.method,
         "feature_count": len(FEATURE_COLUMNS),
-        "split_deal_shares": ", ".join(f"{name} from {share:.0%}" for name, share in SLICE_STARTS.items()),
+        "split_method": split.method,
         "as_of_date": as_of_date.isoformat(),
     }
 

@@ -12,8 +12,8 @@
     - The previous run's "today" row must lose is_current (or leave the spine when it was not a
       Monday). The window therefore also starts no later than the newest date already built,
       so a job that did not run for 10 days still recomputes its last today.
-    - Dates that left the spine (the Monday past the 52-week window, a non-Monday today once it
-      is yesterday) are deleted.
+    - Dates that left the spine (a Monday past the 52-week window that is not one of the
+      training history's one-in-four, a non-Monday today once it is yesterday) are deleted.
 #}
 
 {# The date rows of `relation` are recomputed from: 7 days back, or the newest date built. #}
@@ -29,8 +29,9 @@
     Runs in the model's transaction, so a failed build keeps the old rows. A model of periods
     between consecutive dates (fct_pipeline_changes) has no rows on the spine's first date:
     first_date_has_rows=false deletes them once the window slides and that date becomes first.
+    spine_where narrows the spine (fct_pipeline_changes: 'is_weekly', the weekly calendar only).
 #}
-{% macro delete_snapshot_dates_to_rebuild(spine, first_date_has_rows=true) -%}
+{% macro delete_snapshot_dates_to_rebuild(spine, first_date_has_rows=true, spine_where='true') -%}
     {%- if is_incremental() and documented_columns_missing(this) -%}
     {#- A new Momentum version added a column: rebuild every date (on_schema_change adds the column), so
         old rows never hold null where a new row holds a value and no one has to run a full refresh. -#}
@@ -38,9 +39,9 @@
     {%- elif is_incremental() -%}
     delete from {{ this }}
     where as_of_date >= {{ snapshot_rebuild_from_date(this) }}
-        or as_of_date not in (select as_of_date from {{ spine }})
+        or as_of_date not in (select as_of_date from {{ spine }} where {{ spine_where }})
         {%- if not first_date_has_rows %}
-        or as_of_date = (select min(as_of_date) from {{ spine }})
+        or as_of_date = (select min(as_of_date) from {{ spine }} where {{ spine_where }})
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}

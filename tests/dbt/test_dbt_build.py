@@ -8,7 +8,7 @@ dbt_project/models/marts/_marts__models.yml, which this build runs.)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg
 import pytest
@@ -54,12 +54,29 @@ def snapshot(url: str, opportunity_id: str, as_of: str, *columns: str) -> tuple:
 
 
 def test_spine_is_the_mondays_of_the_last_52_weeks_plus_the_as_of_date(built):
-    rows = query(built, "select as_of_date, is_current from intermediate.int_as_of_dates order by as_of_date")
+    rows = query(
+        built,
+        "select as_of_date, is_current from intermediate.int_as_of_dates where is_weekly order by as_of_date",
+    )
 
     assert len(rows) == 53
     assert rows[-1] == (crm_fixture.AS_OF_DATE, True)
     assert all(day.weekday() == 0 and not current for day, current in rows[:-1])
     assert rows[0][0] == date(2025, 3, 24)  # the first Monday on or after as-of minus 364 days
+
+
+def test_training_history_before_the_weekly_year_is_one_monday_in_four_back_three_years(built):
+    older = [
+        day
+        for (day,) in query(
+            built, "select as_of_date from intermediate.int_as_of_dates where not is_weekly order by as_of_date"
+        )
+    ]
+
+    assert all(day.weekday() == 0 for day in older)
+    assert {later - earlier for earlier, later in zip(older, older[1:])} == {timedelta(weeks=4)}
+    assert older[-1] < date(2025, 3, 24) and older[0] >= crm_fixture.AS_OF_DATE - timedelta(weeks=156)
+    assert len(older) == 26  # the 104 weeks before the weekly year, one Monday in four
 
 
 def test_snapshot_between_two_stage_changes_shows_the_earlier_stage(built):

@@ -38,6 +38,31 @@ def test_slices_are_ordered_by_each_deals_last_snapshot_with_the_newest_deals_he
     assert 0.15 <= holdout_deals / all_deals <= 0.30
 
 
+def test_a_history_of_three_quarters_or_more_is_split_into_whole_quarters():
+    # GIVEN 60 weeks of weekly snapshots (deals' last snapshots span more than three quarters)
+    split = split_by_last_snapshot(_labelled())
+    newest = split.holdout["last_as_of_date"].max()
+    # THEN the holdout is the deals whose last snapshot is in the newest 13 weeks, and early stopping plus
+    # calibration (the calibrator's rows) the 13 weeks before, halved by date
+    assert split.method == "quarters"
+    assert split.holdout["last_as_of_date"].min() > newest - timedelta(weeks=13)
+    assert split.calibration["last_as_of_date"].max() <= newest - timedelta(weeks=13)
+    assert split.early_stopping["last_as_of_date"].min() > newest - timedelta(weeks=26)
+    assert split.fit["last_as_of_date"].max() <= newest - timedelta(weeks=26)
+    halves = [split.early_stopping["last_as_of_date"].nunique(), split.calibration["last_as_of_date"].nunique()]
+    assert halves in ([6, 7], [7, 6])
+
+
+def test_a_history_shorter_than_three_quarters_is_split_by_shares_of_deals():
+    snapshots = _labelled()
+    newest = snapshots["last_as_of_date"].max()
+    recent = snapshots[snapshots["last_as_of_date"] > newest - timedelta(weeks=30)]
+    split = split_by_last_snapshot(recent)
+    assert split.method == "deal_shares"
+    holdout_share = split.holdout["opportunity_id"].nunique() / recent["opportunity_id"].nunique()
+    assert 0.15 <= holdout_share <= 0.25
+
+
 def test_history_of_a_single_week_is_reported_as_too_short_to_split():
     monday = date(2026, 1, 5)
     snapshots = pd.DataFrame(

@@ -1,10 +1,11 @@
 {#
-    The forecast calendar: each snapshot date (int_as_of_dates: Mondays of the last year plus
-    today) with the fiscal quarter it falls in and its week of that quarter (1 = the quarter's
+    The forecast calendar: each weekly snapshot date (int_as_of_dates: Mondays of the last year
+    plus today; not the older training dates) with the fiscal quarter it falls in and its week of that quarter (1 = the quarter's
     first 7 days), so every week's call can later be compared with the quarter's actual.
 #}
 with as_of_dates as (
     select * from {{ ref('int_as_of_dates') }}
+    where is_weekly
 ),
 
 final as (

@@ -16,7 +16,7 @@
         unique_key='as_of_date',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates'), first_date_has_rows=false) }}",
+        pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates'), first_date_has_rows=false, spine_where='is_weekly') }}",
     )
 }}
 
@@ -28,6 +28,7 @@ periods as (
     select * from (
         select as_of_date, lag(as_of_date) over (order by as_of_date) as previous_as_of_date
         from {{ ref('int_as_of_dates') }}
+        where is_weekly  -- the older training dates are four weeks apart: not a week
     ) as dated
     where previous_as_of_date is not null and as_of_date in (select as_of_date from dates_to_build)
 ),
