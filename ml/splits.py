@@ -85,7 +85,9 @@ def quarter_starts(first: date, newest: date) -> dict[str, date]:
 
 def _share_starts(last_dates: pd.Series) -> dict[str, date]:
     positions = {name: int(share * len(last_dates)) for name, share in SLICE_STARTS.items()}
-    starts = {name: last_dates.iloc[min(position, len(last_dates) - 1)] for name, position in positions.items()}
+    starts = {
+        name: last_dates.iloc[min(position, len(last_dates) - 1)] for name, position in positions.items()
+    }
     return starts | {"fit": last_dates.iloc[0]}
 
 

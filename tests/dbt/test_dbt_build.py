@@ -69,12 +69,13 @@ def test_training_history_before_the_weekly_year_is_one_monday_in_four_back_thre
     older = [
         day
         for (day,) in query(
-            built, "select as_of_date from intermediate.int_as_of_dates where not is_weekly order by as_of_date"
+            built,
+            "select as_of_date from intermediate.int_as_of_dates where not is_weekly order by as_of_date",
         )
     ]
 
     assert all(day.weekday() == 0 for day in older)
-    assert {later - earlier for earlier, later in zip(older, older[1:])} == {timedelta(weeks=4)}
+    assert {later - earlier for earlier, later in zip(older, older[1:], strict=False)} == {timedelta(weeks=4)}
     assert older[-1] < date(2025, 3, 24) and older[0] >= crm_fixture.AS_OF_DATE - timedelta(weeks=156)
     assert len(older) == 26  # the 104 weeks before the weekly year, one Monday in four
 

@@ -49,7 +49,10 @@ def test_a_history_of_three_quarters_or_more_is_split_into_whole_quarters():
     assert split.calibration["last_as_of_date"].max() <= newest - timedelta(weeks=13)
     assert split.early_stopping["last_as_of_date"].min() > newest - timedelta(weeks=26)
     assert split.fit["last_as_of_date"].max() <= newest - timedelta(weeks=26)
-    halves = [split.early_stopping["last_as_of_date"].nunique(), split.calibration["last_as_of_date"].nunique()]
+    halves = [
+        split.early_stopping["last_as_of_date"].nunique(),
+        split.calibration["last_as_of_date"].nunique(),
+    ]
     assert halves in ([6, 7], [7, 6])
 
 

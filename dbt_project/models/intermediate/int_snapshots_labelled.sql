@@ -16,21 +16,8 @@ with snapshots as (
     select opportunity_id, as_of_date, close_date from {{ ref('int_opportunities_spined_weekly') }}
 ),
 
-opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
-),
-
-stages as (
-    select * from {{ ref('stg_crm__opportunity_stages') }}
-),
-
 outcomes as (
-    select
-        opportunities.opportunity_id,
-        opportunities.closed_date,
-        case when stages.is_closed then case when stages.is_won then 1 else 0 end end as label_won
-    from opportunities
-    left join stages on opportunities.stage_name = stages.stage_name
+    {{ deal_outcomes(ref('stg_crm__opportunities'), ref('stg_crm__opportunity_stages')) }}
 ),
 
 final as (
@@ -38,10 +25,7 @@ final as (
         snapshots.opportunity_id,
         snapshots.as_of_date,
         outcomes.label_won,
-        case
-            when outcomes.label_won = 1 and outcomes.closed_date is not null and snapshots.close_date is not null
-                then case when outcomes.closed_date > {{ fiscal_quarter_end('snapshots.close_date') }} then 1 else 0 end
-        end as label_slipped
+        {{ label_slipped('outcomes.label_won', 'outcomes.closed_date', 'snapshots.close_date') }} as label_slipped
     from snapshots
     left join outcomes on snapshots.opportunity_id = outcomes.opportunity_id
 )

@@ -15,8 +15,8 @@
       changes through fields reps type in: closed_date, which feeds the rep's win rate, is often
       backdated a few days (won on Friday, entered on Monday) - the reason for the 7 days.
     - Labels of OLD rows become known later (a deal closes months after its snapshots), so a
-      post-hook refreshes label_won / label_slipped of every existing row from
-      int_snapshots_labelled, touching only rows whose labels changed.
+      post-hook refreshes label_won / label_slipped of every existing row from the deals'
+      outcomes (macros/snapshot_labels.sql), touching only rows whose labels changed.
     Columns read from the deal's current record (owner, account, segment, type, lead source)
     keep the value seen when the row was built; the CRM keeps no history of them.
 #}
@@ -27,7 +27,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
-        post_hook="{{ refresh_snapshot_labels(this, ref('int_snapshots_labelled')) }}",
+        post_hook="{{ refresh_snapshot_labels(this, ref('stg_crm__opportunities'), ref('stg_crm__opportunity_stages')) }}",
     )
 }}
 
