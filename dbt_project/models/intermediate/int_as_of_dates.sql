@@ -15,6 +15,8 @@
 #}
 {%- set weeks = var('snapshot_weeks') | int -%}
 {%- set history_weeks = [var('training_history_weeks') | int, weeks] | max -%}
+{%- set weekly_from = "cast(" ~ dbt.dateadd('day', -7 * weeks, as_of_date()) ~ " as date)" -%}
+{%- set history_from = "cast(" ~ dbt.dateadd('day', -7 * history_weeks, as_of_date()) ~ " as date)" -%}
 
 with week_offsets as (
     {{ dbt.generate_series(history_weeks + 1) }}
@@ -33,12 +35,11 @@ mondays as (
 spine as (
     select as_of_date, true as is_weekly
     from mondays
-    where as_of_date >= cast({{ dbt.dateadd('day', -7 * weeks, as_of_date()) }} as date)
+    where as_of_date >= {{ weekly_from }}
     union
     select as_of_date, false as is_weekly
     from mondays
-    where as_of_date < cast({{ dbt.dateadd('day', -7 * weeks, as_of_date()) }} as date)
-        and as_of_date >= cast({{ dbt.dateadd('day', -7 * history_weeks, as_of_date()) }} as date)
+    where as_of_date < {{ weekly_from }} and as_of_date >= {{ history_from }}
         and mod({{ dbt.datediff("cast('1970-01-05' as date)", 'as_of_date', 'day') }}, 28) = 0
     union
     select {{ as_of_date() }} as as_of_date, true as is_weekly

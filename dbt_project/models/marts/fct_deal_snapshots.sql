@@ -27,7 +27,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_snapshot_dates_to_rebuild(ref('int_as_of_dates')) }}",
-        post_hook="{{ refresh_snapshot_labels(this, ref('stg_crm__opportunities'), ref('stg_crm__opportunity_stages')) }}",
+        post_hook="{{ refresh_snapshot_labels(this, ref('stg_crm__opportunities'), ref('stg_crm__opportunity_stages'), ref('int_opportunity_history_versioned')) }}",
     )
 }}
 
