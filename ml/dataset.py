@@ -52,6 +52,7 @@ def read_labelled_snapshots(
         sql.SQL("cast(max(as_of_date) over (partition by opportunity_id) as text) as last_as_of_date"),
         # Not features, but the baselines and the by-stage breakdown need them.
         sql.SQL("cast(stage_sort_order as double precision) as stage_sort_order"),
+        sql.SQL("cast(crm_probability as double precision) as crm_probability"),
         *([] if "forecast_category" in FEATURE_COLUMNS else [sql.SQL("forecast_category")]),
         sql.Identifier(label),
     ]

@@ -9,7 +9,8 @@ never saw these deals; an earlier date can put holdout deals into the champion's
 
 The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
 
-    {"win":  {"model": M, "stage_baseline": M, "forecast_category_baseline": M, "oracle": M},
+    {"win":  {"model": M, "stage_baseline": M, "crm_probability_baseline": M,
+              "forecast_category_baseline": M, "oracle": M},
      "slip": {"model": M, "stage_baseline": M, "forecast_category_baseline": M, "oracle": M},
      "window": {"as_of_date": "YYYY-MM-DD", "truth_readable": bool,
                 "win": W, "slip": W}}
@@ -17,7 +18,7 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
     M = {"auc", "log_loss", "brier", "ece", "lift_top_decile", "positive_rate", "n"}  (null when undefined,
         e.g. AUC on one outcome); "model" also has "version" and "trained_as_of".
     Each target also holds "by_segment" and "by_stage" (stage = the CRM's stage sort order, so renamed
-    stages compare): {"<value>": {"model": M, "stage_baseline": M, "forecast_category_baseline": M}}.
+    stages compare): {"<value>": {"model": M, "stage_baseline": M, ...the target's other baselines}}.
     W = {"holdout_from", "holdout_to" (dates of the deals' last snapshots), "holdout_deals", "n",
          "split" ("quarters" or "deal_shares", ml/splits.py)}.
 
@@ -25,8 +26,10 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
   true p_win, and for slip the true P(slip | won) = 1 - P(won in the close date's quarter) / P(won).
   Oracle metrics are on the holdout rows that have a truth row; its "n" says how many.
 - A target whose history cannot be split (too few closed deals) holds only {"note": "<why>"}.
-- Baselines: win's stage baseline is the CRM stage's default probability; slip has none in the CRM, so
-  its stage baseline is each stage's historical slip rate. Forecast category baselines are each
+- Baselines: win's stage baseline is the CRM stage's default probability, its crm_probability baseline the
+  CRM's probability field as of each snapshot (the stage's default unless the rep typed their own; on the
+  demo CRM always the default, so the two agree there). Slip has no probability in the CRM, so its stage
+  baseline is each stage's historical slip rate and it has no crm_probability baseline. Forecast category baselines are each
   category's historical rate. Historical rates are learned on the training side only.
 - Metrics are per snapshot row (ml/evaluation.py); ece uses 10 equal-width bins.
 """
@@ -39,7 +42,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ml.baselines import FORECAST_BASELINE, STAGE_BASELINE, baseline_probabilities
+from ml.baselines import CRM_PROBABILITY_BASELINE, FORECAST_BASELINE, STAGE_BASELINE, baseline_probabilities
 from ml.dataset import read_labelled_snapshots
 from ml.evaluation import probability_metrics
 from ml.registry import CHAMPION, alias_version, load_version, mlflow_client
@@ -48,7 +51,11 @@ from ml.targets import SLIP, WIN, Target
 from ml.truth import read_truth
 
 METRIC_KEYS = ("auc", "log_loss", "brier", "ece", "lift_top_decile")
-BASELINE_KEYS = {STAGE_BASELINE: "stage_baseline", FORECAST_BASELINE: "forecast_category_baseline"}
+BASELINE_KEYS = {
+    STAGE_BASELINE: "stage_baseline",
+    CRM_PROBABILITY_BASELINE: "crm_probability_baseline",
+    FORECAST_BASELINE: "forecast_category_baseline",
+}
 TRUE_PROBABILITY = {"win": "true_p_win", "slip": "true_p_slip"}  # sim_truth columns (ml/truth.py)
 
 

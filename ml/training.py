@@ -188,6 +188,7 @@ def _flat_metrics(metrics: dict[str, dict[str, float]], predictor: WinPredictor,
     prefixes = {
         "model": "holdout",
         "stage_probability": "baseline_stage",
+        "crm_probability": "baseline_crm_probability",
         "forecast_category": "baseline_forecast",
     }
     flat = {

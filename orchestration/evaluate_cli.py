@@ -15,7 +15,7 @@ from warehouse.server import mlflow_database_url, warehouse_url
 from warehouse.settings import load_settings
 
 KINDS = click.Choice(["win", "slip"])
-SCORERS = ("model", "stage_baseline", "forecast_category_baseline", "oracle")
+SCORERS = ("model", "stage_baseline", "crm_probability_baseline", "forecast_category_baseline", "oracle")
 
 
 @click.command()
@@ -23,7 +23,8 @@ SCORERS = ("model", "stage_baseline", "forecast_category_baseline", "oracle")
               "default: the newest snapshot date (the retrain's).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON contract (ml/evaluate.py).")
 def evaluate(as_of: str | None, as_json: bool) -> None:
-    """Champion models vs the stage and forecast-category baselines (and the truth, on demo data)."""
+    """Champion models vs the stage, CRM-probability and forecast-category baselines (and the truth, on
+    demo data)."""
     from ml.dataset import latest_snapshot_date
     from ml.evaluate import evaluate as evaluate_models
     from ml.truth import truth_readable

@@ -81,6 +81,9 @@ HISTORY = [
 for n, row in enumerate(OPPORTUNITIES[4:]):
     HISTORY.append((f"hold{n}a", row[0], at("2025-09-01"), "Discovery", 1000, "2025-12-01"))
     HISTORY.append((f"hold{n}b", row[0], at(row[9]), row[4], 1000, "2025-12-01"))
+# The CRM's probability field (percent) where a row sets it: o1's rep types 35 over Discovery's 20 with
+# the push on 2026-03-17.
+HISTORY_PROBABILITY = {"h1": 10, "h2": 20, "h3": 35}
 
 # (id, opportunity, contact, role, is_primary, created)
 CONTACT_ROLES = [
@@ -144,8 +147,8 @@ def load_fixture_crm(conn: psycopg.Connection) -> None:
             opportunities,
         ),
         "opportunity_history": (
-            "history_id, opportunity_id, created_date, stage_name, amount, close_date",
-            HISTORY,
+            "history_id, opportunity_id, created_date, stage_name, amount, close_date, probability",
+            [(*row, HISTORY_PROBABILITY.get(row[0])) for row in HISTORY],
         ),
         "opportunity_contact_role": (
             "opportunity_contact_role_id, opportunity_id, contact_id, role, is_primary, created_date",

@@ -93,6 +93,13 @@ def test_snapshot_between_two_stage_changes_shows_the_earlier_stage(built):
     assert snapshot(built, "o1", "2026-02-16", "stage_name", "days_in_stage") == ("Discovery", 6)
 
 
+def test_crm_probability_is_the_field_as_of_the_date_not_the_stage_default(built):
+    # GIVEN o1 in Discovery (default 20%) from 2026-02-10, its rep typing 35% on 2026-03-17
+    # THEN the Monday before sees the default, today (2026-03-18) the rep's own number, in the same stage
+    assert snapshot(built, "o1", "2026-03-16", "crm_probability", "stage_default_probability") == (0.2, 0.2)
+    assert snapshot(built, "o1", "2026-03-18", "crm_probability", "stage_default_probability") == (0.35, 0.2)
+
+
 def test_close_date_push_after_the_as_of_date_is_not_counted(built):
     # GIVEN the close date pushed 2026-03-31 -> 2026-04-30 on 2026-03-17
     assert snapshot(built, "o1", "2026-03-16", "close_date", "close_date_push_count", "days_to_close") == (

@@ -75,6 +75,11 @@ def test_a_defect_in_the_training_snapshots_blocks_naming_it(outputs, defect, na
             "update marts.fct_deal_snapshots set amount = null where deal_age_days < 26",
             "expect_column_values_to_not_be_null on amount failed",
         ),
+        # An impossible probability field (percent scaled twice): it only feeds a baseline, so it warns.
+        (
+            "update marts.fct_deal_snapshots set crm_probability = 35 where snapshot_id = 'opp1@2026-10-05'",
+            "expect_column_values_to_be_between on crm_probability failed",
+        ),
     ],
 )
 def test_unusual_but_usable_snapshots_warn(outputs, defect, named_in_failure):

@@ -35,7 +35,7 @@ create table marts.fct_deal_snapshots (
     rep_avg_activities_30d double precision, close_date_days_pushed integer,
     senior_contacts_engaged_90d integer, days_since_last_meeting integer, risk_notes_90d integer,
     commitment_notes_90d integer, account_employee_count integer, account_prior_won_deals integer,
-    days_in_stage_vs_segment double precision, activities_90d integer
+    days_in_stage_vs_segment double precision, activities_90d integer, crm_probability double precision
 );
 create table marts.ml_win__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
@@ -124,6 +124,14 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
     days_in_stage = rng.integers(0, 21, n) + np.where(zi < 0, 14, 0)
     since_meeting = late_rng.geometric(1 / np.exp(3.0 - 0.5 * zi)).astype(float)
     since_meeting[late_rng.random(n) < 0.2] = np.nan  # no meeting yet
+    # The CRM's probability field: the stage's default, typed over by the rep on a third of the rows with a
+    # guess that half follows the deal; unset on a few. Its own generator, as above.
+    typed_rng = np.random.default_rng(seed + 4)
+    typed = np.clip(STAGE_PROBABILITY[stage - 1] + 0.1 * zi + typed_rng.normal(0, 0.1, n), 0.05, 0.95).round(
+        2
+    )
+    crm_probability = np.where(typed_rng.random(n) < 1 / 3, typed, STAGE_PROBABILITY[stage - 1])
+    crm_probability[typed_rng.random(n) < 0.02] = np.nan
     return pd.DataFrame(
         {
             "opportunity_id": [f"006{i:06d}" for i in deal_index],
@@ -187,6 +195,7 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             "account_prior_won_deals": late_rng.poisson(0.3, n),
             "days_in_stage_vs_segment": days_in_stage / 17.0,
             "activities_90d": activities_7d + calls + emails + meetings + late_rng.poisson(4, n),
+            "crm_probability": crm_probability,
         }
     )
 

@@ -36,9 +36,9 @@ def test_evaluate_reports_champion_baselines_and_oracle_in_the_documented_shape(
     assert truth_readable(trained.warehouse_url)
     # WHEN evaluated on the same holdout the champion was trained against
     report = evaluate(trained.warehouse_url, trained.tracking_uri, TODAY, truth_readable=True)
-    # THEN win has the model, both baselines and the oracle, each with the contract's metrics
+    # THEN win has the model, its three baselines and the oracle, each with the contract's metrics
     assert set(report) == {"win", "slip", "window"}
-    scorers = {"model", "stage_baseline", "forecast_category_baseline", "oracle"}
+    scorers = {"model", "stage_baseline", "crm_probability_baseline", "forecast_category_baseline", "oracle"}
     assert set(report["win"]) == scorers | {"by_segment", "by_stage"}
     assert all(set(report["win"][scorer]) >= METRICS for scorer in scorers)
     # AND the breakdowns cover every holdout row once, per segment and per stage
@@ -52,6 +52,8 @@ def test_evaluate_reports_champion_baselines_and_oracle_in_the_documented_shape(
     assert abs(report["win"]["model"]["auc"] - trained.result.metrics["model"]["auc"]) < 1e-9
     assert report["win"]["model"]["n"] == report["window"]["win"]["n"] == report["win"]["oracle"]["n"]
     assert report["win"]["oracle"]["auc"] > report["win"]["model"]["auc"]
+    # AND the CRM field baseline scores the reps' typed numbers, not a copy of the stage default
+    assert report["win"]["crm_probability_baseline"]["brier"] != report["win"]["stage_baseline"]["brier"]
     # AND slip has its baselines and the oracle (the true P(slip | won)) but no model (no slip champion)
     assert set(report["slip"]) == {
         "stage_baseline",

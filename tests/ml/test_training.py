@@ -23,6 +23,7 @@ def test_training_logs_params_metrics_and_artifacts_and_registers_challenger_and
     for metric in ("auc", "log_loss", "brier", "ece", "lift_top_decile"):
         assert f"holdout_{metric}" in run.data.metrics
         assert f"baseline_stage_{metric}" in run.data.metrics
+        assert f"baseline_crm_probability_{metric}" in run.data.metrics
     artifacts = {item.path for item in client.list_artifacts(result.run_id)}
     assert {
         "calibration.png",

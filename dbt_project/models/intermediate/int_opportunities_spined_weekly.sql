@@ -1,7 +1,7 @@
 {#
     One row per deal per as-of date (int_as_of_dates) on which the deal was open at the start
     of the date (00:00 UTC): created before the date, and its stage then not closed. The state (stage, amount,
-    close date, forecast category) is the deal's latest history as of the date; what a stage
+    close date, probability, forecast category) is the deal's latest history as of the date; what a stage
     means comes from stg_crm__opportunity_stages, never from stage names.
 
     Incremental by as-of date (macros/incremental_snapshots.sql; unique_key as_of_date: a date
@@ -57,6 +57,7 @@ spined as (
         open_versions.stage_name,
         open_versions.stage_sort_order,
         open_versions.stage_default_probability,
+        open_versions.probability as crm_probability,
         coalesce(open_versions.forecast_category, open_versions.stage_forecast_category)
             as forecast_category,
         open_versions.amount,

@@ -1,6 +1,6 @@
 {#
     Each deal's history as validity intervals: one row per deal per UTC day on which its
-    stage, amount, close date or forecast category changed, holding the state at the end of
+    stage, amount, close date, probability or forecast category changed, holding the state at the end of
     that day, valid from valid_from_date up to (not including) valid_to_date. A snapshot of
     date D is the CRM at the START of D (00:00 UTC), as the morning job sees it: a change
     made on day X is visible from X + 1, so valid_from_date is the day after the change.
@@ -116,6 +116,8 @@ versions as (
         states.amount,
         states.close_date,
         states.forecast_category,
+        -- The CRM's probability field: the stage's default unless the rep typed their own.
+        states.probability,
         states.stage_entered_at,
         states.close_date_push_count,
         states.close_date_days_pushed,
@@ -137,6 +139,7 @@ deals_without_history as (
         amount,
         close_date,
         forecast_category,
+        probability,
         created_at as stage_entered_at,
         0 as close_date_push_count,
         0 as close_date_days_pushed,

@@ -115,6 +115,7 @@ final as (
         snapshots.stage_name,
         snapshots.stage_sort_order,
         snapshots.stage_default_probability,
+        snapshots.crm_probability,
         open_stages.stage_progress,
         snapshots.forecast_category,
         snapshots.amount,
