@@ -96,7 +96,8 @@ def run(as_of: str | None) -> None:
     "--as-of", "as_of", default=None, help="Train on snapshots before this day; default today (UTC)."
 )
 def retrain(as_of: str | None) -> None:
-    """Retrain the win model now; it becomes champion only if it is not worse than the current one."""
+    """Retrain the win and slip models now; each becomes champion only if it is not worse than its current
+    one."""
     settings = load_settings()
     started = time.monotonic()
     report = _run_or_exit(settings, "retrain", _parse_day(as_of))
