@@ -26,11 +26,12 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
   true p_win, and for slip the true P(slip | won) = 1 - P(won in the close date's quarter) / P(won).
   Oracle metrics are on the holdout rows that have a truth row; its "n" says how many.
 - A target whose history cannot be split (too few closed deals) holds only {"note": "<why>"}.
-- Baselines: win's stage baseline is the CRM stage's default probability, its crm_probability baseline the
-  CRM's probability field as of each snapshot (the stage's default unless the rep typed their own; on the
-  demo CRM always the default, so the two agree there). Slip has no probability in the CRM, so its stage
-  baseline is each stage's historical slip rate and it has no crm_probability baseline. Forecast category baselines are each
-  category's historical rate. Historical rates are learned on the training side only.
+- Baselines: win's stage baseline is the CRM stage's default probability, its crm_probability baseline
+  the CRM's probability field as of each snapshot (the stage's default unless the rep typed their own; on
+  the demo CRM always the default, so the two agree there). Slip has no probability in the CRM, so its
+  stage baseline is each stage's historical slip rate and it has no crm_probability baseline. Forecast
+  category baselines are each category's historical rate. Historical rates are learned on the training
+  side only.
 - Metrics are per snapshot row (ml/evaluation.py); ece uses 10 equal-width bins.
 """
 
