@@ -14,8 +14,9 @@
     extracted_at here (a few thousand a day at the large preset, against 1.5M history rows: 32 s as a
     full table, measured 2026-12-01) and replaces its versions (delete+insert on opportunity_id).
     Deals without history are rebuilt on every run: their one version starts on the as-of date.
-    A table built before this model was incremental lacks extracted_at: every deal is rebuilt once
-    (macros/incremental_snapshots.sql, extracted_since_last_run) and on_schema_change adds the columns.
+    A table that lacks extracted_at or another documented column (an upgrade added it, as it added
+    probability) has every deal rebuilt once (macros/incremental_snapshots.sql, extracted_since_last_run)
+    and on_schema_change adds the columns.
 #}
 {{
     config(
