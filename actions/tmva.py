@@ -1,6 +1,6 @@
 """Build today's TMVAs for every rep and store them in `actions.tmva_daily`.
 
-Reads the deals to score today (marts.ml_win__features), values every play the
+Reads the deals to score today (marts.ml_open_deals__features), values every play the
 deal triggers, keeps each rep's top actions and renders them into an action,
 context, script and timing. The table is the source of the CRM task sync.
 """
@@ -20,7 +20,7 @@ from actions.timing import DEFAULT_LOCAL_HOUR, best_hours_by_seniority, recommen
 from actions.valuation import Predict, value_candidates_or_priors
 from warehouse.frames import read_frame, relation_exists
 
-FEATURES_RELATION = "marts.ml_win__features"
+FEATURES_RELATION = "marts.ml_open_deals__features"
 CONNECT_RATES_RELATION = "intermediate.int_calls__connect_rate_by_hour"
 TMVA_COLUMNS = (
     "tmva_id", "as_of_date", "owner_id", "opportunity_id", "contact_id", "play_id", "action_type", "action_title",

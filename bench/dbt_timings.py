@@ -28,10 +28,11 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from actions.tmva import TMVA_DDL
-from crm.demo import PRESETS, build_demo_crm, demo_crm_exists, demo_today
-from crm.demo_advance import advance_demo_crm
-from extract.postgres_source import extract_crm
+from crm.demo.source import DemoCrmSource
+from extract.load import extract_crm
 from ml.scoring import DEAL_SCORES_DDL
+from simulator.advance import advance_demo_crm
+from simulator.build import PRESETS, build_demo_crm, demo_crm_exists, demo_today
 from warehouse.server import dbt_environment, warehouse_url
 from warehouse.settings import load_settings
 
@@ -119,11 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="momentum-bench-") as work:
         work_dir = Path(work)
         if not args.skip_full:
-            extract_crm(url, url, full_refresh=True)
+            extract_crm(DemoCrmSource(url), url, full_refresh=True)
             seconds, results = timed_dbt_build(url, demo_today(url), work_dir, "--full-refresh")
             report("full dbt build", seconds, results, args.slowest)
         advance_demo_crm(url, days=args.days)
-        extract_crm(url, url)
+        extract_crm(DemoCrmSource(url), url)
         seconds, results = timed_dbt_build(url, demo_today(url), work_dir)
         report(f"incremental dbt build after {args.days} day(s)", seconds, results, args.slowest)
         with psycopg.connect(url) as conn:

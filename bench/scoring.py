@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.scoring --deals 100000     # on the warehouse of MOMENTUM_HOME / MOMENTUM_WAREHOUSE_URL
 
-Reads today's deals from marts.ml_win__features (after a morning run) and repeats them up to --deals rows,
+Reads today's deals from marts.ml_open_deals__features (after a morning run) and repeats them up to --deals rows,
 so the timing does not depend on how many deals happen to be open. Times each stage separately: the read,
 P(win), P(slip), LightGBM's contributions and the factor sentences. Writes nothing.
 """
@@ -41,7 +41,7 @@ def main() -> None:
     open_deals = read_deals_to_score(url, win.predictor.feature_columns)
     timings["read today's deals"] = time.perf_counter() - started
     if open_deals.empty:
-        raise SystemExit("marts.ml_win__features is empty: run the morning job first")
+        raise SystemExit("marts.ml_open_deals__features is empty: run the morning job first")
     repeats = -(-args.deals // len(open_deals))
     deals = pd.concat([open_deals] * repeats, ignore_index=True).head(args.deals)
 

@@ -7,7 +7,7 @@ GX's file-backed project is not safe for checks running in parallel processes.
 
 The project lives beside the site (`<docs_dir>/../gx`). It holds only what the site shows:
 each publish replaces its stored results with the latest one per suite, so the index lists
-exactly one validation per suite; the full history is the warehouse's `data_quality` tables.
+exactly one validation per suite; the full history is the warehouse's `expectations` tables.
 The project needs no data source (nothing is validated here), so no connection string is
 ever written to disk.
 """

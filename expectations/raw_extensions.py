@@ -85,7 +85,7 @@ def _previous_row_count(warehouse_url: str, schema: str, table: str, suite: str)
     same run (a mart has no extract to date them), and comparing with it would hide every spike.
     """
     with psycopg.connect(warehouse_url) as conn:
-        if conn.execute("select to_regclass('data_quality.validation_results')").fetchone()[0] is None:
+        if conn.execute("select to_regclass('expectations.validation_results')").fetchone()[0] is None:
             return None
         # A validation recorded after this extract (a re-run of validate_all) saw the new rows already.
         extracted_at = sql.SQL("'infinity'::timestamptz")
@@ -95,7 +95,7 @@ def _previous_row_count(warehouse_url: str, schema: str, table: str, suite: str)
             ).format(sql.Identifier(schema, "_extract_state"), sql.Literal(table))
         row = conn.execute(
             sql.SQL(
-                "select (observed->>'observed_value')::bigint from data_quality.validation_results "
+                "select (observed->>'observed_value')::bigint from expectations.validation_results "
                 "where table_name = %s and suite_name = %s and expectation_type = 'momentum_volume_near_previous' "
                 "and observed ? 'observed_value' and validated_at < {} order by validated_at desc limit 1"
             ).format(extracted_at),

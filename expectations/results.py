@@ -1,4 +1,4 @@
-"""The history of every validation, in the warehouse schema `data_quality`.
+"""The history of every validation, in the warehouse schema `expectations`.
 
 - `validation_results`: one row per expectation per validation (what RevOps queries and the
   volume expectations compare with).
@@ -18,8 +18,8 @@ import psycopg
 from expectations.suites import Validation
 
 DDL = """
-create schema if not exists data_quality;
-create table if not exists data_quality.validation_results (
+create schema if not exists expectations;
+create table if not exists expectations.validation_results (
     validation_run_id  text not null,
     validation_name    text not null,
     suite_name         text not null,
@@ -32,7 +32,7 @@ create table if not exists data_quality.validation_results (
     dagster_run_id     text,
     validated_at       timestamptz not null default now()
 );
-create table if not exists data_quality.validation_runs (
+create table if not exists expectations.validation_runs (
     validation_run_id  text primary key,
     validation_name    text not null,
     suite_name         text not null,
@@ -45,7 +45,7 @@ create table if not exists data_quality.validation_runs (
     dagster_run_id     text,
     validated_at       timestamptz not null default now()
 );
-create index if not exists validation_runs_latest on data_quality.validation_runs (validation_name, validated_at desc);
+create index if not exists validation_runs_latest on expectations.validation_runs (validation_name, validated_at desc);
 """
 # The per-expectation history stays forever; the full GX results (~5 KB each, 30 a day on the demo) only for
 # the Data Docs, which show the last validation of every suite, so older ones are dropped.
@@ -73,7 +73,7 @@ def ensure_tables(conn: psycopg.Connection) -> None:
     # Checks run in parallel: two sessions racing on `create ... if not exists` fail on pg_type's
     # unique index, so the DDL is serialised.
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext('data_quality.ddl'))")
+        conn.execute("select pg_advisory_xact_lock(hashtext('expectations.ddl'))")
         conn.execute(DDL)
 
 
@@ -107,13 +107,13 @@ def record(warehouse_url: str, validation: Validation, result, dagster_run_id: s
     with psycopg.connect(warehouse_url) as conn:
         ensure_tables(conn)
         with conn.cursor().copy(
-            "copy data_quality.validation_results (validation_run_id, validation_name, suite_name, table_name, "
+            "copy expectations.validation_results (validation_run_id, validation_name, suite_name, table_name, "
             "severity, expectation_type, column_name, success, observed, dagster_run_id) from stdin"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
         conn.execute(
-            "insert into data_quality.validation_runs (validation_run_id, validation_name, suite_name, table_name, "
+            "insert into expectations.validation_runs (validation_run_id, validation_name, suite_name, table_name, "
             "severity, success, evaluated, failed, gx_result, dagster_run_id) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 run_id,
@@ -129,7 +129,7 @@ def record(warehouse_url: str, validation: Validation, result, dagster_run_id: s
             ),
         )
         conn.execute(
-            "delete from data_quality.validation_runs where validation_name = %s "
+            "delete from expectations.validation_runs where validation_name = %s "
             f"and validated_at < now() - interval '{KEEP_GX_RESULTS_DAYS} days'",
             (validation.name,),
         )
@@ -139,11 +139,11 @@ def record(warehouse_url: str, validation: Validation, result, dagster_run_id: s
 def latest_runs(warehouse_url: str, validation_names: list[str]) -> list[StoredRun]:
     """The last validation of each of `validation_names` that has one, in the given order."""
     with psycopg.connect(warehouse_url) as conn:
-        if conn.execute("select to_regclass('data_quality.validation_runs')").fetchone()[0] is None:
+        if conn.execute("select to_regclass('expectations.validation_runs')").fetchone()[0] is None:
             return []
         rows = conn.execute(
             "select distinct on (validation_name) validation_name, suite_name, table_name, dagster_run_id, "
-            "validated_at, gx_result from data_quality.validation_runs where validation_name = any(%s) "
+            "validated_at, gx_result from expectations.validation_runs where validation_name = any(%s) "
             "order by validation_name, validated_at desc",
             (validation_names,),
         ).fetchall()

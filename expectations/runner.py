@@ -2,7 +2,7 @@
 
 Great Expectations compiles each expectation to SQL against the table (or the rows the
 registry's `where` selects), so no table is pulled into Python. Every result is appended to
-`data_quality` (expectations/results.py), the history RevOps, the run summary and the Data
+`expectations` (expectations/results.py), the history RevOps, the run summary and the Data
 Docs read.
 """
 
@@ -81,15 +81,15 @@ def _rows_to_validate(warehouse_url: str, validation: Validation) -> Iterator[tu
         return
     view = f"{validation.name}__rows"
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
-        ensure_tables(conn)  # the data_quality schema
+        ensure_tables(conn)  # the expectations schema
         with conn.transaction():
-            conn.execute(f'drop view if exists data_quality."{view}"')
-            conn.execute(f'create view data_quality."{view}" as {_batch_sql(validation)}')
+            conn.execute(f'drop view if exists expectations."{view}"')
+            conn.execute(f'create view expectations."{view}" as {_batch_sql(validation)}')
         try:
-            yield "data_quality", view
+            yield "expectations", view
         finally:
-            # Not left behind: a view on ml_outputs.deal_scores would stop anyone dropping that table.
-            conn.execute(f'drop view if exists data_quality."{view}"')
+            # Not left behind: a view on ml.deal_scores would stop anyone dropping that table.
+            conn.execute(f'drop view if exists expectations."{view}"')
 
 
 def _batch_sql(validation: Validation) -> str:

@@ -19,7 +19,7 @@ from psycopg import sql
 from ml.features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, FEATURE_COLUMNS
 
 SNAPSHOTS_RELATION = ("marts", "fct_deal_snapshots")
-TO_SCORE_RELATION = ("marts", "ml_win__features")
+TO_SCORE_RELATION = ("marts", "ml_open_deals__features")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The same `model_matrix` runs at training, at scoring and inside the MLflow pyfunc, so a feature can never
 be computed one way for training and another way for scoring. Every column comes from one row of
-marts.fct_deal_snapshots (or marts.ml_win__features, which has the same feature columns).
+marts.fct_deal_snapshots (or marts.ml_open_deals__features, which has the same feature columns).
 """
 
 from __future__ import annotations

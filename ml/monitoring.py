@@ -1,5 +1,5 @@
 """The champions in use, watched: feature drift of today's deals and calibration on deals closed since
-training (the measures are in ml/drift.py; the Dagster checks in orchestration/modeling/drift_checks.py)."""
+training (the measures are in ml/drift.py; the Dagster checks in orchestration/ml/drift_checks.py)."""
 
 from __future__ import annotations
 

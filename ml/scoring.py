@@ -1,4 +1,4 @@
-"""Score every open deal with the champions and write ml_outputs.deal_scores (one row per deal per date).
+"""Score every open deal with the champions and write ml.deal_scores (one row per deal per date).
 
 Without a win champion (too little history yet) each deal gets its CRM stage's default probability, marked
 score_source = 'stage_probability', so downstream marts and the CRM sync never see a gap.
@@ -32,8 +32,8 @@ SCORE_COLUMNS = (
 # p_win is null only on the fallback path for a deal whose stage has no default probability, a defect
 # the feature suite reports; a made-up number would be worse than an honest gap.
 DEAL_SCORES_DDL = """
-create schema if not exists ml_outputs;
-create table if not exists ml_outputs.deal_scores (
+create schema if not exists ml;
+create table if not exists ml.deal_scores (
     opportunity_id text not null,
     as_of_date date not null,
     p_win double precision,
@@ -46,7 +46,7 @@ create table if not exists ml_outputs.deal_scores (
     primary key (as_of_date, opportunity_id)
 );
 -- Added with the slip model: tables created before it get the columns here, null on older rows.
-alter table ml_outputs.deal_scores
+alter table ml.deal_scores
     add column if not exists p_slip double precision,
     add column if not exists p_close_in_quarter double precision,
     add column if not exists slip_model_version text
@@ -80,7 +80,7 @@ def score_open_deals(
     scored_at: datetime,
     registry_uri: str | None = None,
 ) -> ScoringSummary:
-    """Score every row of marts.ml_win__features and replace that as_of_date's rows of deal_scores."""
+    """Score every row of marts.ml_open_deals__features and replace that as_of_date's rows of deal_scores."""
     started = time.perf_counter()
     champion = load_champion(tracking_uri, registry_uri=registry_uri)
     if champion is None:
@@ -164,8 +164,8 @@ def _replace_scores(warehouse_url: str, as_of_date: date, scores: pd.DataFrame) 
     columns = ", ".join(SCORE_COLUMNS)
     with psycopg.connect(warehouse_url) as conn:
         conn.execute(DEAL_SCORES_DDL)
-        conn.execute("delete from ml_outputs.deal_scores where as_of_date = %s", (as_of_date,))
-        with conn.cursor().copy(f"copy ml_outputs.deal_scores ({columns}) from stdin") as copy:
+        conn.execute("delete from ml.deal_scores where as_of_date = %s", (as_of_date,))
+        with conn.cursor().copy(f"copy ml.deal_scores ({columns}) from stdin") as copy:
             for row in scores[list(SCORE_COLUMNS)].itertuples(index=False, name=None):
                 copy.write_row(tuple(_plain(value) for value in row))
 

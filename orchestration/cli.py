@@ -48,9 +48,9 @@ def warehouse_url_command(show_password: bool) -> None:
 @click.option("--rebuild", is_flag=True, help="Recreate the demo CRM even if it exists.")
 def demo(preset: str, seed: int, rebuild: bool) -> None:
     """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
-    from crm.demo import build_demo_crm, demo_crm_exists, demo_today
     from ml.registry import CHAMPION, MODEL_NAME, alias_version, mlflow_client
     from reverse_etl.sync_state import reset_sync_state
+    from simulator.build import build_demo_crm, demo_crm_exists, demo_today
 
     started = time.monotonic()
     settings = load_settings()

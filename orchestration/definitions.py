@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.ingest.assets import extract_crm_objects
+from orchestration.actions.assets import tmva_daily
+from orchestration.dbt_project.assets import dbt_output_models, dbt_warehouse_models
+from orchestration.expectations.checks import expectation_checks
+from orchestration.expectations.data_docs import data_docs_sensors
+from orchestration.extract.assets import extract_crm_objects
 from orchestration.jobs import build_schedules, morning_job, retrain_job
-from orchestration.modeling.assets import deal_scores, slip_champion, slip_model, win_champion, win_model
-from orchestration.modeling.checks import promotion_checks
-from orchestration.modeling.drift_checks import drift_checks, retrain_on_drift
-from orchestration.playbook.assets import tmva_daily
-from orchestration.quality.checks import expectation_checks
-from orchestration.quality.data_docs import data_docs_sensors
+from orchestration.ml.assets import deal_scores, slip_champion, slip_model, win_champion, win_model
+from orchestration.ml.checks import promotion_checks
+from orchestration.ml.drift_checks import drift_checks, retrain_on_drift
 from orchestration.resources import build_resources
-from orchestration.sync.assets import crm_sync_assets
-from orchestration.transform.assets import dbt_output_models, dbt_warehouse_models
+from orchestration.reverse_etl.assets import reverse_etl_assets
 from warehouse.settings import load_settings
 
 settings = load_settings()
@@ -30,7 +30,7 @@ defs = dg.Definitions(
         deal_scores,
         tmva_daily,
         dbt_output_models,
-        *crm_sync_assets,
+        *reverse_etl_assets,
     ],
     asset_checks=[*expectation_checks, *promotion_checks, *drift_checks],
     jobs=[morning_job, retrain_job],

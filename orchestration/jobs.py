@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from orchestration.ingest.assets import extract_crm_objects
-from orchestration.modeling.assets import MODEL_KEYS, slip_champion, slip_model, win_champion, win_model
+from orchestration.dbt_project.assets import dbt_warehouse_models
+from orchestration.extract.assets import extract_crm_objects
+from orchestration.ml.assets import MODEL_KEYS, slip_champion, slip_model, win_champion, win_model
 from orchestration.resources import AS_OF_TAG
-from orchestration.transform.assets import dbt_warehouse_models
 
 # The morning job never trains: it scores with whatever models are champion.
 morning_job = dg.define_asset_job(

@@ -87,8 +87,8 @@ def run_job(
 
 
 def _publish_data_docs(settings: Settings, report: JobReport) -> None:
-    """After the run, failed or not (orchestration/quality/data_docs.py says why not as a step)."""
-    from orchestration.quality.data_docs import publish_run_data_docs  # late, as the definitions above
+    """After the run, failed or not (orchestration/expectations/data_docs.py says why not as a step)."""
+    from orchestration.expectations.data_docs import publish_run_data_docs  # late, as the definitions above
 
     try:
         report.data_docs = publish_run_data_docs(settings)

@@ -30,8 +30,8 @@ def sim() -> None:
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="The CRM's today (default: today, UTC).")
 def init(preset: str, seed: int, config_file: str | None, today: dt.datetime | None) -> None:
     """Drop and rebuild the demo CRM up to its today (schemas crm and sim_truth)."""
-    from crm.demo import PRESETS, build_demo_crm
-    from crm.demo_config_file import load_config_file, preset_named_in
+    from simulator.build import PRESETS, build_demo_crm
+    from simulator.config_file import load_config_file, preset_named_in
 
     if config_file:
         preset = preset_named_in(config_file) or preset
@@ -56,7 +56,7 @@ def init(preset: str, seed: int, config_file: str | None, today: dt.datetime | N
 @click.option("--days", required=True, type=click.IntRange(min=0), help="Calendar days to simulate.")
 def advance(days: int) -> None:
     """Move the demo CRM forward: deals progress and close, new deals, activities, Monday forecasts."""
-    from crm.demo_advance import advance_demo_crm
+    from simulator.advance import advance_demo_crm
 
     s = advance_demo_crm(warehouse_url(load_settings()), days)
     click.echo(
@@ -70,7 +70,7 @@ def advance(days: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def profile(as_json: bool) -> None:
     """Win rate and median cycle by segment, share of won deals pushed, forecast bias by rep."""
-    from crm.demo_sim_profile import sim_profile
+    from simulator.sim_profile import sim_profile
 
     p = sim_profile(warehouse_url(load_settings()))
     if as_json:
@@ -100,7 +100,7 @@ def profile(as_json: bool) -> None:
 )
 def oracle(as_json: bool, window_start: dt.datetime | None, window_end: dt.datetime | None) -> None:
     """The best possible scores: the true P(win) scored against outcomes, for a window of as-of dates."""
-    from crm.demo_oracle import oracle_report
+    from simulator.oracle import oracle_report
 
     started = time.perf_counter()
     report = oracle_report(

@@ -55,7 +55,7 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         f"  psql '{redact(url)}'\n"
         "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
-        "      select * from data_quality.validation_results where not success; -- every failed expectation\n"
+        "      select * from expectations.validation_results where not success; -- every failed expectation\n"
         f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_database_url(settings))}'\n"
         f"      MLflow: experiment momentum-win, registered model momentum_win@champion"
     )
@@ -76,10 +76,10 @@ def _crm_records_written(url: str, run_id: str) -> int:
 
 def _print_outputs(url: str, report: JobReport) -> None:
     as_of = report.as_of
-    if relation_exists(url, "ml_outputs.deal_scores"):
+    if relation_exists(url, "ml.deal_scores"):
         scores = read_frame(
             url,
-            "select score_source, model_version, count(*) as deals from ml_outputs.deal_scores "
+            "select score_source, model_version, count(*) as deals from ml.deal_scores "
             "where as_of_date = %s group by 1, 2 order by 1, 2",
             (as_of,),
         )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import psycopg
 
 from reverse_etl import diff, sync_state
-from reverse_etl.demo_crm import KEYS, STAGE, DemoCrmDestination, WriteCounts
+from reverse_etl.destination import DestinationFactory, WriteCounts
 from reverse_etl.mapping import Mapping, check_allow_list, load_allow_list
 from reverse_etl.result import DRY_RUN, FAILED, PARTIAL, REFUSED, STOPPED, SUCCEEDED, SyncResult
 from warehouse.copy import stream_copy
@@ -31,14 +31,15 @@ def run_sync(
     destination_url: str,
     mapping: Mapping,
     *,
+    open_destination: DestinationFactory,
     run_id: str,
     upstream_ok: bool = True,
     dry_run: bool = False,
     force: bool = False,
-    destination_schema: str = "crm",
     sample_size: int = 5,
 ) -> SyncResult:
-    """Sync one mapping. `run_id` (the Dagster run id, or the CLI's) goes into the sync log.
+    """Sync one mapping into the destination `open_destination` makes (crm.connectors picks it).
+    `run_id` (the Dagster run id, or the CLI's) goes into the sync log.
 
     Returns a refused / stopped result instead of writing when a guard rail holds. Logs and
     re-raises any error; an error before the CRM commit leaves nothing of this run in the CRM.
@@ -51,7 +52,7 @@ def run_sync(
             mapping,
             sync_state.start_log(wconn, mapping.name, run_id),
             destination_url,
-            destination_schema,
+            open_destination,
             same_database=warehouse_url == destination_url,
             dry_run=dry_run,
             sample_size=sample_size,
@@ -74,7 +75,7 @@ class _Run:
     mapping: Mapping
     sync_run_id: str
     destination_url: str
-    schema: str
+    open_destination: DestinationFactory
     same_database: bool
     dry_run: bool
     sample_size: int
@@ -132,7 +133,7 @@ def _send(
     """Stage the candidates in the destination and write them (or, dry, count them) in one transaction."""
     sample: tuple[dict, ...] = ()
     with dconn.transaction():
-        destination = DemoCrmDestination(dconn, run.mapping, run.schema)
+        destination = run.open_destination(dconn, run.mapping)
         destination.create_stage()
         stream_copy(wconn, dconn, diff.candidates_copy_sql(run.mapping), destination.stage_copy_sql())
         if run.mapping.retire_missing:
@@ -143,7 +144,7 @@ def _send(
             raise psycopg.Rollback()
         counts = destination.write()
         if run.same_database:
-            _remember(dconn, run, STAGE, KEYS, errors)
+            _remember(dconn, run, destination.stage_table, destination.keys_table, errors)
     return counts, sample, errors
 
 

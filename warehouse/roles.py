@@ -25,13 +25,15 @@ PIPELINE_SCHEMAS = (
     "staging",
     "intermediate",
     "marts",
-    "sync",
-    "ml_outputs",
+    "ml",
     "actions",
     "reverse_etl",
-    "data_quality",
+    "expectations",
 )
 TRUTH_SCHEMA = "sim_truth"
+# Old name -> new name (one name per stage): a warehouse made before the rename keeps its scores and its
+# validation history. The old `sync` schema held only dbt views, which dbt now builds in `reverse_etl`.
+RENAMED_SCHEMAS = {"ml_outputs": "ml", "data_quality": "expectations"}
 
 
 def ensure_pipeline_role(admin_url: str, password: str | None = None, role: str = PIPELINE_ROLE) -> str:
@@ -55,6 +57,7 @@ def ensure_pipeline_role(admin_url: str, password: str | None = None, role: str 
                     sql.Identifier(database), ident
                 )
             )
+            _rename_old_schemas(conn)
             for schema in PIPELINE_SCHEMAS:
                 name = sql.Identifier(schema)
                 conn.execute(sql.SQL("create schema if not exists {}").format(name))
@@ -75,6 +78,17 @@ def ensure_pipeline_role(admin_url: str, password: str | None = None, role: str 
                         sql.SQL("revoke all on all tables in schema {} from {}").format(truth, grantee)
                     )
     return pipeline_url(admin_url, role, password)
+
+
+def _rename_old_schemas(conn: psycopg.Connection) -> None:
+    for old, new in RENAMED_SCHEMAS.items():
+        old_exists, new_exists = conn.execute(
+            "select to_regnamespace(%s) is not null, to_regnamespace(%s) is not null", (old, new)
+        ).fetchone()
+        if old_exists and not new_exists:
+            conn.execute(
+                sql.SQL("alter schema {} rename to {}").format(sql.Identifier(old), sql.Identifier(new))
+            )
 
 
 def pipeline_url(admin_url: str, role: str = PIPELINE_ROLE, password: str | None = None) -> str:

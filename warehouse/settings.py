@@ -24,6 +24,8 @@ class Settings:
     """Below this many won (and lost) deals no model is trained; scores fall back to stage probability."""
     fiscal_year_start_month: int | None = None
     """Overrides the CRM's own fiscal year (extract/org_settings.py); None: take it from the CRM."""
+    crm: str = "demo"
+    """Which CRM is read and written (crm/connectors.py); `demo`: schema `crm` of the warehouse."""
 
     @property
     def pgdata_dir(self) -> Path:
@@ -52,6 +54,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         schedule_timezone=env.get("MOMENTUM_SCHEDULE_TIMEZONE", "UTC"),
         min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "200")),
         fiscal_year_start_month=_month(env.get("MOMENTUM_FISCAL_YEAR_START_MONTH")),
+        crm=env.get("MOMENTUM_CRM") or "demo",
     )
 
 

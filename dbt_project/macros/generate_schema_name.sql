@@ -1,5 +1,5 @@
 {#
-    Folder = layer = schema: a model's custom schema (staging, intermediate, marts, sync) is
+    Folder = layer = schema: a model's custom schema (staging, intermediate, marts, reverse_etl) is
     used verbatim instead of dbt's default `<target_schema>_<custom>`, so the names analysts,
     Dagster and the reverse ETL see are the same in every environment.
 #}

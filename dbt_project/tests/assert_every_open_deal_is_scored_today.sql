@@ -1,4 +1,4 @@
-{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'ml_win__features'}}}) }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'ml_open_deals__features'}}}) }}
 {#
     Every deal open in the CRM right now (current stage not closed, per the stage table) must
     be among today's rows to score. A miss means its history disagrees with its current stage
@@ -16,6 +16,6 @@ with currently_open as (
 
 select currently_open.opportunity_id
 from currently_open
-left join {{ ref('ml_win__features') }} as features
+left join {{ ref('ml_open_deals__features') }} as features
     on currently_open.opportunity_id = features.opportunity_id
 where features.opportunity_id is null

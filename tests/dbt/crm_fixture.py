@@ -175,7 +175,7 @@ def _copy(conn: psycopg.Connection, table: str, columns: str, rows: list[tuple])
             copy.write_row(row)
 
 
-# ml_outputs.deal_scores: an older run, and two runs for today (the later one must win). The
+# ml.deal_scores: an older run, and two runs for today (the later one must win). The
 # Monday run had a slip champion: o1 won with 0.25, slipping with 0.2 -> in the quarter 0.2.
 # (opportunity, as_of_date, p_win, score_source, model_name, model_version, scored_at, p_slip, p_close_in_quarter)
 # fmt: off
@@ -221,13 +221,13 @@ TMVAS = [
 
 
 def load_fixture_outputs(conn: psycopg.Connection) -> None:
-    """Fill ml_outputs.deal_scores and actions.tmva_daily (tables must exist)."""
+    """Fill ml.deal_scores and actions.tmva_daily (tables must exist)."""
     with conn.cursor() as cursor:
         columns = (
             "opportunity_id, as_of_date, p_win, score_source, model_name, model_version, scored_at, p_slip,"
             " p_close_in_quarter"
         )
-        with cursor.copy(f"copy ml_outputs.deal_scores ({columns}) from stdin") as copy:
+        with cursor.copy(f"copy ml.deal_scores ({columns}) from stdin") as copy:
             for row in DEAL_SCORES:
                 copy.write_row(row)
         columns = (

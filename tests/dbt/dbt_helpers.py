@@ -13,7 +13,7 @@ from warehouse.server import dbt_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-CRM_SCHEMA_SQL = REPO_ROOT / "crm" / "schema.sql"
+CRM_SCHEMA_SQL = REPO_ROOT / "simulator" / "schema.sql"
 OUTPUT_TABLES_SQL = Path(__file__).with_name("output_tables.sql")
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 

@@ -1,10 +1,10 @@
 -- The two tables Python writes back into the warehouse, as dbt's sources expect them
--- (ml_outputs.deal_scores from ml scoring, actions.tmva_daily from the TMVA engine).
+-- (ml.deal_scores from ml scoring, actions.tmva_daily from the TMVA engine).
 -- The owning packages create the real ones; tests create them here so dbt can build alone.
-create schema if not exists ml_outputs;
+create schema if not exists ml;
 create schema if not exists actions;
 
-create table if not exists ml_outputs.deal_scores (
+create table if not exists ml.deal_scores (
     opportunity_id       text not null,
     as_of_date           date not null,
     p_win                double precision not null,

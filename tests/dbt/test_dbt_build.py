@@ -180,10 +180,10 @@ def test_features_pick_the_economic_buyer_and_the_last_activity(built):
     rows = query(
         built,
         "select contact_id, contact_name, contact_seniority, contact_timezone, contact_role, owner_name,"
-        " last_activity_subject from marts.ml_win__features where opportunity_id = 'o1'",
+        " last_activity_subject from marts.ml_open_deals__features where opportunity_id = 'o1'",
     )
     assert rows == [("c1", "Vera Buyer", "VP", "America/Chicago", "Economic Buyer", "Alex Rep", "Intro call")]
-    assert query(built, "select count(*) from marts.ml_win__features") == [(2,)]
+    assert query(built, "select count(*) from marts.ml_open_deals__features") == [(2,)]
 
 
 def test_staging_normalises_picklists_and_drops_unknown_time_zones(built):
@@ -209,7 +209,7 @@ def test_opportunity_sync_uses_the_latest_score_and_todays_action_only(built):
     rows = query(
         built,
         "select opportunity_id, ai_win_probability, ai_model_version, ai_next_best_action"
-        " from sync.sync_crm__opportunity_fields order by 1",
+        " from reverse_etl.sync_crm__opportunity_fields order by 1",
     )
     assert [(o, float(p), v, a) for o, p, v, a in rows] == [
         ("o1", 0.31, "momentum_win v4", "Call Vera"),
@@ -221,7 +221,7 @@ def test_task_sync_maps_todays_actions_onto_crm_task_fields(built):
     rows = query(
         built,
         "select ai_external_id, type, priority, status, activity_date, description"
-        " from sync.sync_crm__tasks order by 1",
+        " from reverse_etl.sync_crm__tasks order by 1",
     )
     assert rows == [
         # 03:00 UTC on 03-18 is still 03-17 for a rep in New York

@@ -1,4 +1,4 @@
-"""Time travel on the simulated CRM (crm.demo, preset "tiny"): build, advance the CRM 10 days, build again.
+"""Time travel on the simulated CRM (simulator.build, preset "tiny"): build, advance the CRM 10 days, build again.
 
 Past snapshots must not move (only labels that became known), and the incremental run must leave
 the same table as a full refresh, on data with the defects and same-day changes a real CRM has.
@@ -11,10 +11,9 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 
+from simulator import advance as demo_advance
+from simulator import build as demo
 from tests.dbt.dbt_helpers import append_crm_to_raw_crm, copy_crm_into_raw_crm, create_output_tables, run_dbt
-
-demo = pytest.importorskip("crm.demo")
-demo_advance = pytest.importorskip("crm.demo_advance")
 
 FIRST_DAY = date(2026, 3, 18)
 DAYS = 10  # crosses two Mondays (03-23, 03-30)

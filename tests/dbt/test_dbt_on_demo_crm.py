@@ -1,4 +1,4 @@
-"""The dbt project on the simulated CRM (crm.demo, preset "tiny": 4 reps, ~75 deals, 6 months).
+"""The dbt project on the simulated CRM (simulator.build, preset "tiny": 4 reps, ~75 deals, 6 months).
 
 The hand-made fixture pins each rule; this checks that they hold together on data shaped like
 a real org, defects included (missing amounts, duplicate contacts, stage skips).
@@ -11,9 +11,8 @@ from datetime import date
 import psycopg
 import pytest
 
+from simulator import build as demo
 from tests.dbt.dbt_helpers import copy_crm_into_raw_crm, create_output_tables, run_dbt
-
-demo = pytest.importorskip("crm.demo")
 
 TODAY = date(2026, 3, 18)
 
@@ -48,14 +47,14 @@ def test_todays_snapshot_matches_the_crms_current_record_of_every_open_deal(demo
         """
         select o.opportunity_id, o.stage_name, f.stage_name, o.close_date, f.close_date
         from crm.opportunity as o
-        full outer join marts.ml_win__features as f on f.opportunity_id = o.opportunity_id
+        full outer join marts.ml_open_deals__features as f on f.opportunity_id = o.opportunity_id
         where (not o.is_closed or f.opportunity_id is not null)
           and (o.opportunity_id is null or f.opportunity_id is null
                or o.stage_name <> f.stage_name or o.close_date is distinct from f.close_date)
         """,
     )
     assert mismatches == []
-    assert query(url, "select count(*) > 10 from marts.ml_win__features") == [(True,)]
+    assert query(url, "select count(*) > 10 from marts.ml_open_deals__features") == [(True,)]
 
 
 def test_no_snapshot_sees_anything_after_its_date(demo_build):

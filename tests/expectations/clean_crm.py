@@ -1,4 +1,4 @@
-"""A small clean CRM (crm/schema.sql) on which every raw suite passes, and a helper that
+"""A small clean CRM (simulator/schema.sql) on which every raw suite passes, and a helper that
 extracts it and runs every registered validation, as the morning job does."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from pathlib import Path
 
 import psycopg
 
+from crm.demo.source import DemoCrmSource
 from expectations.runner import ValidationOutcome, run_validation
 from expectations.suites import load_registry
-from extract.postgres_source import ObjectExtract, extract_crm
+from extract.load import ObjectExtract, extract_crm
 
-SCHEMA_SQL = (Path(__file__).parents[2] / "crm" / "schema.sql").read_text()
+SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
 
 # 20 deals of 4 reps on 5 accounts, with history, contacts, activities and forecasts; every
 # modstamp within the last day so the freshness expectations pass.
@@ -74,7 +75,7 @@ def create_clean_crm(url: str) -> None:
     """(Re)create the clean CRM; drops what a previous case left, cheaper than a new database (~4 s)."""
     execute(
         url,
-        "drop schema if exists crm, sim_truth, raw_crm, data_quality cascade; " + SCHEMA_SQL + CLEAN_CRM_SQL,
+        "drop schema if exists crm, sim_truth, raw_crm, expectations cascade; " + SCHEMA_SQL + CLEAN_CRM_SQL,
     )
 
 
@@ -95,7 +96,7 @@ CORPUS_TABLES = ("opportunity", "opportunity_history")
 
 def extract_and_validate(url: str, tables: tuple[str, ...] | None = CORPUS_TABLES) -> Load:
     """Extract every object, then run the registered raw validations of `tables` (None: all of them)."""
-    extracts = {e.object_name: e for e in extract_crm(url, url, run_id="corpus")}
+    extracts = {e.object_name: e for e in extract_crm(DemoCrmSource(url), url, run_id="corpus")}
     raw = [v for v in load_registry() if v.schema == "raw_crm"]
     validations = [v for v in raw if tables is None or v.table in tables]
     outcomes = {v.name: run_validation(url, v) for v in validations}

@@ -5,7 +5,7 @@ import pytest
 from tests.databases import scratch_database
 from tests.expectations.outputs_fixture import create_marts, create_scores, create_synced_crm, execute
 
-SCHEMAS = "marts, ml_outputs, crm, sim_truth, raw_crm, sync, reverse_etl, data_quality"
+SCHEMAS = "marts, ml, crm, sim_truth, raw_crm, reverse_etl, expectations"
 
 
 @pytest.fixture(scope="module")

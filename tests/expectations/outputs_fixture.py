@@ -12,14 +12,15 @@ from datetime import UTC, date, datetime
 
 import psycopg
 
+from crm.demo.source import DemoCrmSource
 from expectations.runner import ValidationOutcome, run_validation
 from expectations.suites import load_registry
+from extract.load import extract_crm
 from extract.objects import OBJECTS_BY_NAME
-from extract.postgres_source import extract_crm
 from ml.scoring import DEAL_SCORES_DDL
 from reverse_etl.mapping import load_mappings
 from reverse_etl.sync import run_sync
-from tests.reverse_etl.helpers import CRM_SCHEMA, PAYLOAD_DDL
+from tests.reverse_etl.helpers import CRM_SCHEMA, DEMO_DESTINATION, PAYLOAD_DDL
 
 REGISTRY = {v.name: v for v in load_registry()}
 TODAY = date(2026, 12, 1)
@@ -51,17 +52,17 @@ cross join (select cast(day as date) as as_of_date
             union all select %(today)s) as a
 """
 FEATURES_SQL = """
-create table marts.ml_win__features as
+create table marts.ml_open_deals__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'c1' as contact_id, 'UTC' as owner_timezone
 from marts.fct_deal_snapshots s where is_current
 """
 
 SCORES_SQL = """
-insert into ml_outputs.deal_scores (opportunity_id, as_of_date, p_win, score_source, model_name, model_version,
+insert into ml.deal_scores (opportunity_id, as_of_date, p_win, score_source, model_name, model_version,
     top_factors_for, top_factors_against, scored_at, p_slip, p_close_in_quarter, slip_model_version)
 select opportunity_id, as_of_date, 0.1 + (deal_age_days % 7) / 10.0, 'model', 'momentum_win', '3',
        'Economic buyer engaged', 'No next step', now(), 0.2, (0.1 + (deal_age_days % 7) / 10.0) * 0.8, '2'
-from marts.ml_win__features
+from marts.ml_open_deals__features
 """
 
 
@@ -91,20 +92,25 @@ def create_synced_crm(url: str) -> None:
             (opportunity_ids,),
         )
         conn.execute(
-            "insert into sync.sync_crm__opportunity_fields select id, 0.30, 'momentum_win v3', 'Call the buyer', %s"
+            "insert into reverse_etl.sync_crm__opportunity_fields select id, 0.30, 'momentum_win v3', 'Call the buyer', %s"
             " from unnest(%s::text[]) as id",
             (datetime(2026, 12, 1, 6, tzinfo=UTC), opportunity_ids),
         )
         # 3 tasks for each of 4 reps, one deal each.
         conn.execute(
-            "insert into sync.sync_crm__tasks select 'tmva-' || n, 'opp' || n, null, 'u' || (n %% 4), 'Call the buyer',"
+            "insert into reverse_etl.sync_crm__tasks select 'tmva-' || n, 'opp' || n, null, 'u' || (n %% 4), 'Call the buyer',"
             " 'Call', 'Open', 'High', %s, 'Why' || chr(10) || chr(10) || 'What to say', 'call', 'Why', 'What to say',"
             " %s, 500, 'momentum_win v3' from generate_series(1, 12) n",
             (TODAY, datetime(2026, 12, 1, 9, tzinfo=UTC)),
         )
     for mapping in load_mappings().values():
-        run_sync(url, url, mapping, run_id="yesterday")
-    extract_crm(url, url, objects=(OBJECTS_BY_NAME["opportunity"], OBJECTS_BY_NAME["task"]), run_id="today")
+        run_sync(url, url, mapping, open_destination=DEMO_DESTINATION, run_id="yesterday")
+    extract_crm(
+        DemoCrmSource(url),
+        url,
+        objects=(OBJECTS_BY_NAME["opportunity"], OBJECTS_BY_NAME["task"]),
+        run_id="today",
+    )
 
 
 def execute(url: str, statements: str) -> None:

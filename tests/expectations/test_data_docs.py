@@ -25,9 +25,7 @@ def test_data_docs_show_the_last_validation_of_every_suite(warehouse_url, tmp_pa
     assert not blocked.success
     assert index == docs_dir / "index.html"
     html = index.read_text()
-    assert (
-        "raw_crm__opportunity" in html and "raw_crm__user" in html and "ml_outputs__deal_scores" not in html
-    )
+    assert "raw_crm__opportunity" in html and "raw_crm__user" in html and "ml__deal_scores" not in html
     assert "second-run" in html and "first-run" not in html
     assert {p.name for p in (docs_dir / "validations").iterdir()} == {"raw_crm__opportunity", "raw_crm__user"}
     (page,) = (docs_dir / "validations" / "raw_crm__opportunity").rglob("*.html")

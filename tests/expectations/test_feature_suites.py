@@ -95,16 +95,16 @@ def test_unusual_but_usable_snapshots_warn(outputs, defect, named_in_failure):
     ("defect", "named_in_failure"),
     [
         (
-            "update marts.ml_win__features set label_won = 1 where opportunity_id = 'opp3'",
+            "update marts.ml_open_deals__features set label_won = 1 where opportunity_id = 'opp3'",
             "expect_column_values_to_be_null on label_won failed (observed: 1)",
         ),
         (
-            "update marts.ml_win__features set as_of_date = '2026-11-23', is_current = true "
+            "update marts.ml_open_deals__features set as_of_date = '2026-11-23', is_current = true "
             "where opportunity_id = 'opp3'",
             "expect_column_unique_value_count_to_be_between on as_of_date failed (observed: 2)",
         ),
         (
-            "update marts.ml_win__features set is_current = false where opportunity_id = 'opp3'",
+            "update marts.ml_open_deals__features set is_current = false where opportunity_id = 'opp3'",
             "expect_column_values_to_be_in_set on is_current failed (observed: 1)",
         ),
     ],
@@ -114,13 +114,13 @@ def test_a_defect_in_todays_features_blocks_scoring(outputs, defect, named_in_fa
 
     outcome = validate(outputs, "features_today")
 
-    assert outcome.validation.blocking and outcome.validation.asset == "marts/ml_win__features"
+    assert outcome.validation.blocking and outcome.validation.asset == "marts/ml_open_deals__features"
     assert named_in_failure in outcome.failures
 
 
 def test_features_older_than_the_snapshots_block(outputs):
     # GIVEN today's features left over from yesterday: the snapshots moved on, the features did not
-    execute(outputs, "update marts.ml_win__features set as_of_date = as_of_date - 1")
+    execute(outputs, "update marts.ml_open_deals__features set as_of_date = as_of_date - 1")
 
     outcome = validate(outputs, "features_today")
 

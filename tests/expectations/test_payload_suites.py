@@ -14,7 +14,7 @@ PAYLOAD_SUITES = (
     "payload_tasks",
     "payload_tasks__warnings",
 )
-FIELDS = "sync.sync_crm__opportunity_fields"
+FIELDS = "reverse_etl.sync_crm__opportunity_fields"
 
 
 def test_yesterdays_payload_synced_and_extracted_passes_every_payload_suite(outputs):
@@ -104,25 +104,25 @@ def test_a_new_model_moving_every_number_passes(outputs):
     ("defect", "failure"),
     [
         (
-            "insert into sync.sync_crm__tasks select 'tmva-99', 'opp20', null, 'u1', subject, type, status, "
+            "insert into reverse_etl.sync_crm__tasks select 'tmva-99', 'opp20', null, 'u1', subject, type, status, "
             "priority, activity_date, description, ai_action_type, ai_context, ai_script, ai_recommended_at, "
-            "ai_expected_impact_amount, ai_model_version from sync.sync_crm__tasks where ai_external_id = 'tmva-1'",
+            "ai_expected_impact_amount, ai_model_version from reverse_etl.sync_crm__tasks where ai_external_id = 'tmva-1'",
             "at_most_3_tasks_per_rep on owner_id failed (at most 3 tasks per rep) (observed: 1, e.g. u1 / 4)",
         ),
         (
-            "update sync.sync_crm__tasks set what_id = 'opp1' where ai_external_id = 'tmva-5'",
+            "update reverse_etl.sync_crm__tasks set what_id = 'opp1' where ai_external_id = 'tmva-5'",
             "one_task_per_deal on what_id failed (at most one task per rep and deal) (observed: 1, e.g. u1 / opp1 / 2)",
         ),
         (
-            "update sync.sync_crm__tasks set ai_expected_impact_amount = 0 where ai_external_id = 'tmva-2'",
+            "update reverse_etl.sync_crm__tasks set ai_expected_impact_amount = 0 where ai_external_id = 'tmva-2'",
             "expect_column_values_to_be_between on ai_expected_impact_amount failed (observed: 1)",
         ),
         (
-            "update sync.sync_crm__tasks set status = 'Completed' where ai_external_id = 'tmva-2'",
+            "update reverse_etl.sync_crm__tasks set status = 'Completed' where ai_external_id = 'tmva-2'",
             "expect_column_values_to_be_in_set on status failed (observed: 1)",
         ),
         (
-            "update sync.sync_crm__tasks set ai_script = null where ai_external_id in ('tmva-1', 'tmva-2')",
+            "update reverse_etl.sync_crm__tasks set ai_script = null where ai_external_id in ('tmva-1', 'tmva-2')",
             "momentum_no_null_over_crm_value on ai_script failed (a null ai_script where raw_crm.task holds a "
             "value on at most 5% of records) (observed: 2, e.g. tmva-1; tmva-2)",
         ),
@@ -133,14 +133,14 @@ def test_a_defect_in_the_task_payload_blocks_naming_it(outputs, defect, failure)
 
     outcome = validate(outputs, "payload_tasks")
 
-    assert outcome.validation.blocking and outcome.validation.asset == "sync/sync_crm__tasks"
+    assert outcome.validation.blocking and outcome.validation.asset == "reverse_etl/sync_crm__tasks"
     assert outcome.failures == [failure]
 
 
 def test_a_task_dated_weeks_ahead_warns(outputs):
     execute(
         outputs,
-        "update sync.sync_crm__tasks set activity_date = '2026-12-24' where ai_external_id = 'tmva-3'",
+        "update reverse_etl.sync_crm__tasks set activity_date = '2026-12-24' where ai_external_id = 'tmva-3'",
     )
 
     assert validate(outputs, "payload_tasks").success

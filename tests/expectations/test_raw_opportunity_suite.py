@@ -6,7 +6,7 @@ import pytest
 from expectations.runner import run_validation
 from expectations.suites import load_registry
 
-SCHEMA_SQL = (Path(__file__).parents[2] / "crm" / "schema.sql").read_text()
+SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
 RAW_OPPORTUNITY = next(v for v in load_registry() if v.name == "raw_opportunity")
 
 
@@ -40,7 +40,7 @@ def test_clean_opportunities_pass_and_the_result_is_kept(raw_opportunities):
     assert outcome.success, outcome.failures
     with psycopg.connect(raw_opportunities) as conn:
         kept = conn.execute(
-            "select count(*), bool_and(success) from data_quality.validation_results where dagster_run_id = 'run-1'"
+            "select count(*), bool_and(success) from expectations.validation_results where dagster_run_id = 'run-1'"
         ).fetchone()
     assert kept == (outcome.evaluated, True)
 

@@ -8,7 +8,7 @@ def test_every_crm_object_has_a_warning_suite_and_every_required_one_a_blocking_
 
     for crm_object in CRM_OBJECTS:
         assert (crm_object.name, "warn") in by_table
-        # An optional object may be absent, so it can only warn (orchestration/ingest/checks.py).
+        # An optional object may be absent, so it can only warn (orchestration/extract/checks.py).
         assert ((crm_object.name, "block") in by_table) is not crm_object.optional, crm_object.name
     for validation in registry:
         assert (EXPECTATIONS_DIR / "suites" / f"{validation.suite}.yml").exists(), validation.suite

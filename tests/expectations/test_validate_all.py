@@ -1,6 +1,7 @@
+from crm.demo.source import DemoCrmSource
 from expectations.suites import load_registry
 from expectations.validate_all import validate_all
-from extract.postgres_source import extract_crm
+from extract.load import extract_crm
 from tests.expectations.clean_crm import create_clean_crm, execute
 from tests.expectations.outputs_fixture import create_marts, create_scores
 
@@ -17,7 +18,7 @@ def test_validation_runs_in_postgres_and_returns_no_table_to_python(warehouse_ur
         "system_modstamp) select 'hb' || g, 'bulk' || g, '2026-01-02', 'Prospecting', 100, now() "
         "from generate_series(1, 4980) g",
     )
-    extract_crm(warehouse_url, warehouse_url, run_id="bulk")
+    extract_crm(DemoCrmSource(warehouse_url), warehouse_url, run_id="bulk")
     suites = [v for v in load_registry() if v.table in ("opportunity", "opportunity_history")]
 
     # WHEN their four suites run
@@ -31,16 +32,16 @@ def test_validation_runs_in_postgres_and_returns_no_table_to_python(warehouse_ur
 
 def test_validating_todays_scores_returns_none_of_them_to_python(outputs):
     # GIVEN 3,000 open deals scored today, and the same number yesterday (the suite reads today's)
-    execute(outputs, "drop schema marts, ml_outputs cascade")
+    execute(outputs, "drop schema marts, ml cascade")
     create_marts(outputs, deals=3000)
     create_scores(outputs)
     execute(
         outputs,
-        "insert into ml_outputs.deal_scores select opportunity_id, as_of_date - 1, p_win, score_source, model_name, "
+        "insert into ml.deal_scores select opportunity_id, as_of_date - 1, p_win, score_source, model_name, "
         "model_version, top_factors_for, top_factors_against, scored_at, p_slip, p_close_in_quarter, "
-        "slip_model_version from ml_outputs.deal_scores",
+        "slip_model_version from ml.deal_scores",
     )
-    scores = [v for v in load_registry() if v.asset == "ml_outputs/deal_scores"]
+    scores = [v for v in load_registry() if v.asset == "ml/deal_scores"]
 
     timed = validate_all(outputs, scores)
 

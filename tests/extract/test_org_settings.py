@@ -5,12 +5,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from crm.demo.source import DemoCrmSource
+from extract.load import extract_crm
 from extract.objects import OBJECTS_BY_NAME
 from extract.org_settings import fiscal_year
-from extract.postgres_source import extract_crm
 from warehouse.settings import load_settings
 
-SCHEMA_SQL = (Path(__file__).parents[2] / "crm" / "schema.sql").read_text()
+SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
 ORGANIZATION = (OBJECTS_BY_NAME["organization"],)
 
 
@@ -19,7 +20,7 @@ def test_the_fiscal_year_is_read_from_the_extracted_organization_settings(wareho
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         conn.execute(SCHEMA_SQL)
         conn.execute("insert into crm.organization values ('00D1', 'Acme', 2, 'USD', '2026-01-01')")
-    (result,) = extract_crm(warehouse_url, warehouse_url, objects=ORGANIZATION)
+    (result,) = extract_crm(DemoCrmSource(warehouse_url), warehouse_url, objects=ORGANIZATION)
 
     # THEN the pipeline's fiscal year starts in February, unless the operator overrides it
     assert (result.received, result.loaded, result.absent) == (1, 1, False)
@@ -33,7 +34,7 @@ def test_a_crm_without_organization_settings_is_extracted_without_them_and_gets_
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         conn.execute("create schema crm")
 
-    (result,) = extract_crm(warehouse_url, warehouse_url, objects=ORGANIZATION)
+    (result,) = extract_crm(DemoCrmSource(warehouse_url), warehouse_url, objects=ORGANIZATION)
 
     assert result.absent and result.received == 0
     year = fiscal_year(warehouse_url)

@@ -7,8 +7,8 @@ import dagster as dg
 import psycopg
 import pytest
 
-from crm.demo import build_demo_crm, demo_today
 from orchestration.runner import run_job
+from simulator.build import build_demo_crm, demo_today
 from warehouse.settings import load_settings
 
 
@@ -55,7 +55,7 @@ def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(de
         "and (ai_win_probability is null or ai_scored_at is null)",
     )
     assert unscored == [(0,)]
-    assert _query(url, "select distinct score_source from ml_outputs.deal_scores") == [("model",)]
+    assert _query(url, "select distinct score_source from ml.deal_scores") == [("model",)]
     # AND each rep has at most 3 open Momentum tasks, each with action, context, script and timing
     per_rep = _query(
         url,

@@ -13,22 +13,22 @@ import dagster as dg
 import psycopg
 import pytest
 
-from crm.demo import build_demo_crm, demo_today
 from expectations.suites import load_registry
 from orchestration.definitions import defs
 from orchestration.resources import AS_OF_TAG
 from orchestration.runner import run_job
+from simulator.build import build_demo_crm, demo_today
 from tests.databases import scratch_database
 from warehouse.settings import load_settings
 
-SCORES = dg.AssetKey(["ml_outputs", "deal_scores"])
+SCORES = dg.AssetKey(["ml", "deal_scores"])
 # Sync state restored from an old backup: every record's last-written hash is stale, so the same champion
 # would rewrite every deal's fields tonight, firing every CRM trigger: what the change-share suite stops.
 STALE_SYNC_STATE = """
 update reverse_etl.sync_state set payload_hash = md5('restored from an old backup ' || record_key)
 where sync_name = 'opportunity_fields'
 """
-CRM_SYNCS = {dg.AssetKey(["crm_sync", "opportunity_fields"]), dg.AssetKey(["crm_sync", "tasks"])}
+CRM_SYNCS = {dg.AssetKey(["reverse_etl", "opportunity_fields"]), dg.AssetKey(["reverse_etl", "tasks"])}
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +86,8 @@ def test_bad_scores_stop_the_tmvas_the_payloads_and_both_crm_syncs(demo):
     # GIVEN a scoring bug that wrote a probability of 1.7 into today's scores
     _execute(
         url,
-        "update ml_outputs.deal_scores set p_win = 1.7 where as_of_date = %s "
-        "and opportunity_id = (select min(opportunity_id) from ml_outputs.deal_scores where as_of_date = %s)",
+        "update ml.deal_scores set p_win = 1.7 where as_of_date = %s "
+        "and opportunity_id = (select min(opportunity_id) from ml.deal_scores where as_of_date = %s)",
         (as_of, as_of),
     )
     before = _crm_fingerprint(url)
@@ -96,9 +96,7 @@ def test_bad_scores_stop_the_tmvas_the_payloads_and_both_crm_syncs(demo):
     # the scoring step of a full run (which would have rewritten the bad row before checking it)
     graph = defs.resolve_asset_graph()
     downstream = dg.AssetSelection.assets(SCORES).downstream(include_self=False).resolve(graph)
-    checks = {
-        dg.AssetCheckKey(SCORES, v.suite) for v in load_registry() if v.asset == "ml_outputs/deal_scores"
-    }
+    checks = {dg.AssetCheckKey(SCORES, v.suite) for v in load_registry() if v.asset == "ml/deal_scores"}
     job = defs.resolve_job_def("morning").get_subset(asset_selection=downstream, asset_check_selection=checks)
     result = job.execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), tags={AS_OF_TAG: as_of.isoformat()}, raise_on_error=False
@@ -107,10 +105,8 @@ def test_bad_scores_stop_the_tmvas_the_payloads_and_both_crm_syncs(demo):
     # THEN the blocking scores suite fails naming the column, nothing downstream runs, the CRM is untouched
     assert not result.success
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
-    assert failed == ["ml_outputs__deal_scores"]
-    (evaluation,) = [
-        e for e in result.get_asset_check_evaluations() if e.check_name == "ml_outputs__deal_scores"
-    ]
+    assert failed == ["ml__deal_scores"]
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "ml__deal_scores"]
     assert "expect_column_values_to_be_between on p_win failed (observed: 1)" in evaluation.description
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert not materialized & (CRM_SYNCS | {dg.AssetKey(["actions", "tmva_daily"])})
@@ -134,7 +130,7 @@ def test_a_mass_change_of_the_opportunity_payload_stops_both_crm_syncs_and_the_s
     assert not report.success
     assert len(report.failed_checks) == 1
     assert report.failed_checks[0].startswith(
-        "sync__sync_crm__opportunity_fields on sync/sync_crm__opportunity_fields: momentum_change_share failed "
+        "reverse_etl__sync_crm__opportunity_fields on reverse_etl/sync_crm__opportunity_fields: momentum_change_share failed "
         "(at most 60% of the records synced before change today under an unchanged ai_model_version)"
     )
     # AND neither sync ran (the tasks payload was fine), so the CRM is exactly as the admin left it
@@ -143,4 +139,4 @@ def test_a_mass_change_of_the_opportunity_payload_stops_both_crm_syncs_and_the_s
     ) == [(0,)]
     assert _crm_fingerprint(url) == before
     # AND the Data Docs of this failed run show the failed suite
-    assert "sync__sync_crm__opportunity_fields" in report.data_docs.read_text()
+    assert "reverse_etl__sync_crm__opportunity_fields" in report.data_docs.read_text()

@@ -9,9 +9,9 @@ import dagster as dg
 import psycopg
 import pytest
 
-from crm.demo import build_demo_crm
-from crm.demo_config import PRESETS, StageConfig
 from orchestration.runner import run_job
+from simulator.build import build_demo_crm
+from simulator.config import PRESETS, StageConfig
 from warehouse.settings import load_settings
 
 TODAY = date(2026, 11, 23)  # with a February fiscal year: the quarter Nov 2026 - Jan 2027, named 2026-Q4

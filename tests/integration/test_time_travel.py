@@ -12,9 +12,9 @@ import dagster as dg
 import psycopg
 import pytest
 
-from crm.demo import build_demo_crm, demo_today
-from crm.demo_advance import advance_demo_crm
 from orchestration.runner import run_job
+from simulator.advance import advance_demo_crm
+from simulator.build import build_demo_crm, demo_today
 from warehouse.settings import load_settings
 
 FIRST_TODAY = date(2026, 11, 23)  # tests/integration/test_morning_job.py: enough closed deals to train

@@ -6,8 +6,8 @@ from datetime import date
 import dagster as dg
 import psycopg
 
-from crm.demo import build_demo_crm, demo_today
 from orchestration.runner import run_job
+from simulator.build import build_demo_crm, demo_today
 from warehouse.settings import load_settings
 
 
@@ -40,9 +40,9 @@ def test_too_few_closed_deals_fall_back_to_stage_probability_and_the_run_says_wh
     assert outcome.endswith("need 200 of each; scores fall back to stage probability")
     assert "\n" not in outcome
     # AND every open deal is scored with its stage's default probability, marked as such
-    assert _query(
-        warehouse_url, "select distinct score_source, model_version from ml_outputs.deal_scores"
-    ) == [("stage_probability", "stage-default")]
+    assert _query(warehouse_url, "select distinct score_source, model_version from ml.deal_scores") == [
+        ("stage_probability", "stage-default")
+    ]
     mismatched = _query(
         warehouse_url,
         "select count(*) from crm.opportunity o join crm.opportunity_stage s on lower(s.stage_name) = lower(trim(o.stage_name))"
@@ -50,4 +50,4 @@ def test_too_few_closed_deals_fall_back_to_stage_probability_and_the_run_says_wh
     )
     assert mismatched == [(0,)]
     # AND no quarter number is made up without a slip model
-    assert _query(warehouse_url, "select count(p_close_in_quarter) from ml_outputs.deal_scores") == [(0,)]
+    assert _query(warehouse_url, "select count(p_close_in_quarter) from ml.deal_scores") == [(0,)]

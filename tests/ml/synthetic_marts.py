@@ -1,4 +1,4 @@
-"""Synthetic marts.fct_deal_snapshots and marts.ml_win__features for the ml tests.
+"""Synthetic marts.fct_deal_snapshots and marts.ml_open_deals__features for the ml tests.
 
 Each deal has a hidden quality z; its outcome is drawn from sigmoid(1.6 z - 0.4) and its weekly features
 are noisy signals of z (activity, multi-threading, economic buyer, close-date pushes, stage progress), so a
@@ -37,7 +37,7 @@ create table marts.fct_deal_snapshots (
     commitment_notes_90d integer, account_employee_count integer, account_prior_won_deals integer,
     days_in_stage_vs_segment double precision, activities_90d integer, crm_probability double precision
 );
-create table marts.ml_win__features as
+create table marts.ml_open_deals__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
        'Rep ' || s.owner_id as owner_name
 from marts.fct_deal_snapshots s where false;
@@ -61,7 +61,7 @@ def build_synthetic_marts(
         conn.execute(SNAPSHOT_DDL)
         _copy(conn, "marts.fct_deal_snapshots", frame)
         conn.execute(
-            "insert into marts.ml_win__features select s.*, 'Deal ' || opportunity_id, 'Account ' || account_id,"
+            "insert into marts.ml_open_deals__features select s.*, 'Deal ' || opportunity_id, 'Account ' || account_id,"
             " 'Rep ' || owner_id from marts.fct_deal_snapshots s where is_current"
         )
     labels = frame.groupby("opportunity_id")["label_won"].first()

@@ -13,7 +13,7 @@ from ml.drift import (
     feature_profile,
     population_stability,
 )
-from orchestration.modeling.drift_checks import drift_warnings
+from orchestration.ml.drift_checks import drift_warnings
 
 COLUMNS = ("amount", "days_since_last_activity", "days_left_in_quarter", "segment")
 CATEGORIES = {"segment": ("SMB", "MM", "ENT")}

@@ -25,11 +25,11 @@ def test_todays_deals_are_compared_with_the_profile_saved_with_the_champion(trai
 def test_drift_reports_a_changed_population(trained, server_url):
     # GIVEN today's deals all carry ten times their amount (a currency switch in the CRM, say)
     with psycopg.connect(trained.warehouse_url, autocommit=True) as conn:
-        conn.execute("update marts.ml_win__features set amount = amount * 10")
+        conn.execute("update marts.ml_open_deals__features set amount = amount * 10")
         try:
             drift = feature_drift(WIN, trained.warehouse_url, trained.tracking_uri)
         finally:
-            conn.execute("update marts.ml_win__features set amount = amount / 10")
+            conn.execute("update marts.ml_open_deals__features set amount = amount / 10")
     # THEN amount is the feature that drifted most, and the description says so
     assert drift.drifted.index[0] == "amount"
     assert drift.psi.loc["amount", "psi"] > 2

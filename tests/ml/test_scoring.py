@@ -17,7 +17,7 @@ def _scores(warehouse_url: str) -> list[tuple]:
     with psycopg.connect(warehouse_url) as conn:
         return conn.execute(
             "select opportunity_id, p_win, score_source, model_name, model_version, top_factors_for,"
-            " top_factors_against from ml_outputs.deal_scores where as_of_date = %s order by opportunity_id",
+            " top_factors_against from ml.deal_scores where as_of_date = %s order by opportunity_id",
             (TODAY,),
         ).fetchall()
 

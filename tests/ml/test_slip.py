@@ -22,7 +22,7 @@ def _train(trainer, warehouse_url, tracking_uri, artifact_root):
 def _slip_scores(warehouse_url: str) -> list[tuple]:
     with psycopg.connect(warehouse_url) as conn:
         return conn.execute(
-            "select p_win, p_slip, p_close_in_quarter, slip_model_version from ml_outputs.deal_scores"
+            "select p_win, p_slip, p_close_in_quarter, slip_model_version from ml.deal_scores"
             " where as_of_date = %s order by opportunity_id",
             (TODAY,),
         ).fetchall()

@@ -7,16 +7,16 @@ CHAIN = [
     ("raw_crm/opportunity", "staging/stg_crm__opportunities"),
     ("staging/stg_crm__opportunity_history", "intermediate/int_opportunity_history_versioned"),
     ("marts/fct_deal_snapshots", "ml/win_model"),
-    ("marts/ml_win__features", "ml_outputs/deal_scores"),
+    ("marts/ml_open_deals__features", "ml/deal_scores"),
     ("ml/win_model", "ml/win_champion"),
     ("ml/slip_model", "ml/slip_champion"),
-    ("ml/win_champion", "ml_outputs/deal_scores"),
-    ("ml/slip_champion", "ml_outputs/deal_scores"),
-    ("ml_outputs/deal_scores", "actions/tmva_daily"),
-    ("ml_outputs/deal_scores", "staging/stg_ml_outputs__deal_scores"),
+    ("ml/win_champion", "ml/deal_scores"),
+    ("ml/slip_champion", "ml/deal_scores"),
+    ("ml/deal_scores", "actions/tmva_daily"),
+    ("ml/deal_scores", "staging/stg_ml__deal_scores"),
     ("actions/tmva_daily", "staging/stg_actions__tmva_daily"),
-    ("sync/sync_crm__opportunity_fields", "crm_sync/opportunity_fields"),
-    ("sync/sync_crm__tasks", "crm_sync/tasks"),
+    ("reverse_etl/sync_crm__opportunity_fields", "reverse_etl/opportunity_fields"),
+    ("reverse_etl/sync_crm__tasks", "reverse_etl/tasks"),
 ]
 
 
@@ -36,7 +36,7 @@ def test_every_dbt_model_sits_in_the_group_of_its_folder():
 
     for key in graph.get_all_asset_keys():
         layer = key.path[0]
-        if layer in ("staging", "intermediate", "marts", "sync"):
+        if layer in ("staging", "intermediate", "marts", "reverse_etl"):
             assert graph.get(key).group_name == layer, key
 
 
@@ -57,13 +57,13 @@ def test_morning_never_trains_and_retrain_rebuilds_what_it_trains_on():
     models = {_key(f"ml/{kind}_{part}") for kind in ("win", "slip") for part in ("model", "champion")}
     assert not models & morning_keys
     assert models <= retrain_keys
-    assert {_key("crm_sync/tasks"), _key("ml_outputs/deal_scores"), _key("raw_crm/task")} <= morning_keys
+    assert {_key("reverse_etl/tasks"), _key("ml/deal_scores"), _key("raw_crm/task")} <= morning_keys
     assert {
         _key("ml/win_model"),
         _key("marts/fct_deal_snapshots"),
         _key("raw_crm/opportunity"),
     } <= retrain_keys
-    assert _key("crm_sync/tasks") not in retrain_keys
+    assert _key("reverse_etl/tasks") not in retrain_keys
 
 
 def test_morning_runs_daily_at_six_and_retrain_weekly():
@@ -85,7 +85,7 @@ def test_a_challenger_is_checked_against_the_champion_before_the_champion_asset_
 
 def test_drift_checks_warn_on_the_scores_in_the_morning_and_a_sensor_can_retrain_on_them():
     graph = defs.resolve_asset_graph()
-    scores = _key("ml_outputs/deal_scores")
+    scores = _key("ml/deal_scores")
     names = ("win_feature_drift", "win_calibration_since_training", "slip_calibration_since_training")
     for name in names:
         check = dg.AssetCheckKey(scores, name)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.modeling.drift_checks import _warns_when_it_cannot_run
+from orchestration.ml.drift_checks import _warns_when_it_cannot_run
 
 
 def test_a_check_that_raises_becomes_a_warning_naming_the_error():

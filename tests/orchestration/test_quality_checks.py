@@ -24,10 +24,10 @@ def test_features_scores_and_payloads_each_have_a_blocking_suite():
 
     assert {
         "marts/fct_deal_snapshots",
-        "marts/ml_win__features",
-        "ml_outputs/deal_scores",
-        "sync/sync_crm__opportunity_fields",
-        "sync/sync_crm__tasks",
+        "marts/ml_open_deals__features",
+        "ml/deal_scores",
+        "reverse_etl/sync_crm__opportunity_fields",
+        "reverse_etl/sync_crm__tasks",
     } <= blocking_assets
 
 
@@ -36,7 +36,7 @@ def test_every_crm_sync_waits_for_every_payload():
     payloads = {dg.AssetKey(list(m.source_parts)) for m in load_mappings().values()}
 
     for name in load_mappings():
-        assert payloads <= graph.get(dg.AssetKey(["crm_sync", name])).parent_keys
+        assert payloads <= graph.get(dg.AssetKey(["reverse_etl", name])).parent_keys
 
 
 def test_data_docs_are_rebuilt_after_every_morning_and_retrain_run_success_or_failure():

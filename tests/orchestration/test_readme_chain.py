@@ -10,7 +10,7 @@ from orchestration.definitions import defs
 README = Path(__file__).parents[2] / "README.md"
 # A concrete key in the chain block: layer/name, with no placeholder (<object>, int_*).
 ASSET_KEY = re.compile(
-    r"\b(raw_crm|staging|intermediate|marts|ml|ml_outputs|actions|sync|crm_sync)/([a-z0-9_]+)(?![\w*<])"
+    r"\b(raw_crm|staging|intermediate|marts|ml|actions|reverse_etl)/([a-z0-9_]+)(?![\w*<])"
 )
 
 

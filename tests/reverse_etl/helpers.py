@@ -1,6 +1,6 @@
 """Builders for the reverse-ETL tests: a demo CRM with ten open opportunities, payload rows.
 
-In the product the payloads are dbt views (`sync.sync_crm__*`); here they are plain tables that
+In the product the payloads are dbt views (`reverse_etl.sync_crm__*`); here they are plain tables that
 each test fills with COPY, so a test states exactly what today's payload is.
 """
 
@@ -13,17 +13,21 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
-CRM_SCHEMA = Path(__file__).parents[2] / "crm" / "schema.sql"
+from crm.connectors import crm_destination
+
+CRM_SCHEMA = Path(__file__).parents[2] / "simulator" / "schema.sql"
+# The demo CRM in schema `crm`, as the morning job writes it (crm/connectors.py).
+DEMO_DESTINATION = crm_destination("demo")
 SEEDED_AT = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 OPPORTUNITY_IDS = [f"006{n:015d}" for n in range(1, 11)]
 
 PAYLOAD_DDL = """
-create schema sync;
-create table sync.sync_crm__opportunity_fields (
+create schema if not exists reverse_etl;
+create table reverse_etl.sync_crm__opportunity_fields (
     opportunity_id text, ai_win_probability numeric, ai_model_version text,
     ai_next_best_action text, ai_scored_at timestamptz
 );
-create table sync.sync_crm__tasks (
+create table reverse_etl.sync_crm__tasks (
     ai_external_id text, what_id text, who_id text, owner_id text, subject text, type text,
     status text, priority text, activity_date date, description text, ai_action_type text,
     ai_context text, ai_script text, ai_recommended_at timestamptz,
@@ -43,12 +47,12 @@ def create_crm(url: str) -> None:
 
 
 def set_payload(url: str, relation: str, rows: list[dict]) -> None:
-    """Replace today's payload in `sync.<relation>` with `rows` (COPY, as the standards ask)."""
+    """Replace today's payload in `reverse_etl.<relation>` with `rows` (COPY, as the standards ask)."""
     with psycopg.connect(url) as conn:
-        conn.execute(f"truncate sync.{relation}")
+        conn.execute(f"truncate reverse_etl.{relation}")
         if rows:
             columns = list(rows[0])
-            with conn.cursor().copy(f"copy sync.{relation} ({', '.join(columns)}) from stdin") as copy:
+            with conn.cursor().copy(f"copy reverse_etl.{relation} ({', '.join(columns)}) from stdin") as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
 

@@ -9,14 +9,14 @@ import psycopg
 import pytest
 
 from reverse_etl import load_mappings, run_sync
-from tests.reverse_etl.helpers import OPPORTUNITY_IDS, query, score, set_payload, tmva
+from tests.reverse_etl.helpers import DEMO_DESTINATION, OPPORTUNITY_IDS, query, score, set_payload, tmva
 
 OPPORTUNITIES = load_mappings()["opportunity_fields"]
 TASKS = load_mappings()["tasks"]
 
 
 def sync(url: str, mapping=OPPORTUNITIES, **kwargs):
-    return run_sync(url, url, mapping, run_id="dagster-run-42", **kwargs)
+    return run_sync(url, url, mapping, open_destination=DEMO_DESTINATION, run_id="dagster-run-42", **kwargs)
 
 
 def probabilities(url: str) -> list:
@@ -129,7 +129,7 @@ def test_dry_run_counts_task_inserts_and_retirements(crm):
 
 def test_a_failing_run_is_logged_and_leaves_the_crm_untouched(crm):
     # GIVEN a payload relation that does not exist (dbt has not built it)
-    broken = dataclasses.replace(OPPORTUNITIES, source="sync.missing_view")
+    broken = dataclasses.replace(OPPORTUNITIES, source="reverse_etl.missing_view")
 
     with pytest.raises(Exception, match="missing_view"):
         sync(crm, broken)

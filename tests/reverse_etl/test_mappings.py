@@ -8,10 +8,10 @@ import pytest
 
 from reverse_etl import AllowListError, MappingError, load_mappings, run_sync
 from reverse_etl.mapping import check_allow_list, load_allow_list
-from tests.reverse_etl.helpers import OPPORTUNITY_IDS, query, score, set_payload
+from tests.reverse_etl.helpers import DEMO_DESTINATION, OPPORTUNITY_IDS, query, score, set_payload
 
 BAD_MAPPING = """
-source: sync.sync_crm__opportunity_fields
+source: reverse_etl.sync_crm__opportunity_fields
 destination: {object: opportunity, operation: update, match_key: opportunity_id}
 fields: [ai_win_probability, amount]
 """
@@ -42,7 +42,7 @@ def test_sync_never_writes_fields_outside_the_allow_list(crm):
     sneaky = dataclasses.replace(load_mappings()["opportunity_fields"], stamp_fields=("stage_name",))
     # WHEN it is run, THEN it is refused before anything is written or logged
     with pytest.raises(AllowListError, match="stage_name"):
-        run_sync(crm, crm, sneaky, run_id="r")
+        run_sync(crm, crm, sneaky, open_destination=DEMO_DESTINATION, run_id="r")
     assert {r["ai_win_probability"] for r in query(crm, "select * from crm.opportunity")} == {None}
     assert query(crm, "select to_regclass('reverse_etl.sync_log') as t")[0]["t"] is None
 

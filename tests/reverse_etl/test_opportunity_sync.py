@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from reverse_etl import format_summary, load_mappings, run_sync
 from tests.reverse_etl.helpers import (
+    DEMO_DESTINATION,
     OPPORTUNITY_IDS,
     SEEDED_AT,
     create_crm,
@@ -22,7 +23,9 @@ LATER = datetime(2026, 5, 5, 5, 30, tzinfo=UTC)
 
 
 def sync(url: str, destination: str | None = None, **kwargs):
-    return run_sync(url, destination or url, MAPPING, run_id="test-run", **kwargs)
+    return run_sync(
+        url, destination or url, MAPPING, open_destination=DEMO_DESTINATION, run_id="test-run", **kwargs
+    )
 
 
 def crm_opportunities(url: str) -> dict[str, dict]:

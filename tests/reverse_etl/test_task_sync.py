@@ -6,14 +6,22 @@ import hashlib
 from datetime import date
 
 from reverse_etl import load_mappings, run_sync
-from tests.reverse_etl.helpers import OPPORTUNITY_IDS, SEEDED_AT, execute, query, set_payload, tmva
+from tests.reverse_etl.helpers import (
+    DEMO_DESTINATION,
+    OPPORTUNITY_IDS,
+    SEEDED_AT,
+    execute,
+    query,
+    set_payload,
+    tmva,
+)
 
 PAYLOAD = "sync_crm__tasks"
 MAPPING = load_mappings()["tasks"]
 
 
 def sync(url: str, **kwargs):
-    return run_sync(url, url, MAPPING, run_id="test-run", **kwargs)
+    return run_sync(url, url, MAPPING, open_destination=DEMO_DESTINATION, run_id="test-run", **kwargs)
 
 
 def crm_tasks(url: str) -> dict[str, dict]:

@@ -19,7 +19,7 @@ snapshots as (
 ),
 
 scores as (
-    select * from {{ ref('stg_ml_outputs__deal_scores') }}
+    select * from {{ ref('stg_ml__deal_scores') }}
 ),
 
 scored_dates as (

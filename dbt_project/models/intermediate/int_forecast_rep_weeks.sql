@@ -10,7 +10,7 @@
     add up over reps, so fct_forecast_snapshots rolls up the variance and takes the square root
     only at the end.
 
-    Reads ml_outputs through stg_ml_outputs__deal_scores, so it builds in the second dbt
+    Reads ml through stg_ml__deal_scores, so it builds in the second dbt
     selection, after scoring (orchestration/transform/assets.py). Like the snapshots, a date
     means the CRM at its start: a deal closed ON the date is still in that date's open
     pipeline, so closed-won and calls count up to the day before (never in both, never in neither).
@@ -33,7 +33,7 @@ not_yet_created as (
 
 scored_dates as (
     -- The dates the morning job scored: only those have an AI forecast.
-    select distinct as_of_date from {{ ref('stg_ml_outputs__deal_scores') }}
+    select distinct as_of_date from {{ ref('stg_ml__deal_scores') }}
 ),
 
 won_deals as (

@@ -1,0 +1,51 @@
+"""The demo CRM as an extract source: its tables read with COPY over one PostgreSQL connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Self
+
+import psycopg
+from psycopg import sql
+
+
+class DemoCrmSource:
+    def __init__(self, url: str, schema: str = "crm"):
+        self.url = url
+        self.schema = schema
+        self.name = f"the demo CRM (schema {schema})"
+        self._conn: psycopg.Connection | None = None
+
+    def __enter__(self) -> Self:
+        self._conn = psycopg.connect(self.url, autocommit=True)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        if self._conn is None:
+            raise RuntimeError("DemoCrmSource is used outside its `with` block")
+        return self._conn
+
+    def columns(self, object_name: str) -> list[tuple[str, str]]:
+        return self.conn.execute(
+            "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+            "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped order by a.attnum",
+            (self.schema, object_name),
+        ).fetchall()
+
+    def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
+        select = sql.SQL("select {fields} from {table}").format(
+            fields=sql.SQL(", ").join(map(sql.Identifier, fields)),
+            table=sql.Identifier(self.schema, object_name),
+        )
+        if since is not None:
+            select += sql.SQL(" where system_modstamp >= {}").format(sql.Literal(since))
+        with self.conn.cursor() as cursor, cursor.copy(sql.SQL("copy ({}) to stdout").format(select)) as copy:
+            yield from copy

@@ -1,0 +1,54 @@
+{#
+    Momentum's fields on each open opportunity, under their CRM field names. The reverse ETL
+    diffs this against what it last wrote and sends changed rows only; it never writes a null
+    over a value, so deals without a score yet simply keep their old fields.
+#}
+with open_deals as (
+    select opportunity_id from {{ ref('ml_open_deals__features') }}
+),
+
+deal_scores as (
+    select * from {{ ref('stg_ml__deal_scores') }}
+),
+
+latest_scores as (
+    -- The newest scoring run up to the as-of date: if today's scoring has not run yet, the
+    -- CRM keeps showing yesterday's numbers rather than blanks.
+    select * from deal_scores
+    where as_of_date = (
+        select max(as_of_date) from deal_scores where as_of_date <= {{ as_of_date() }}
+    )
+),
+
+todays_top_actions as (
+    -- TMVAs are for today only: yesterday's advice is not today's next best action.
+    select
+        opportunity_id,
+        action_title,
+        row_number() over (partition by opportunity_id order by action_rank, tmva_id) as action_order
+    from {{ ref('stg_actions__tmva_daily') }}
+    where as_of_date = {{ as_of_date() }}
+),
+
+final as (
+    select
+        open_deals.opportunity_id,
+        -- Two decimals: reps read it as a percent. Finer digits move on most deals every day, and
+        -- each changed record is a CRM write that fires the CRM's triggers, for no visible change.
+        round(cast(latest_scores.p_win as numeric), 2) as ai_win_probability,
+        -- Where the number came from, readable in the CRM: "momentum_win v3", or the fallback.
+        case
+            when latest_scores.score_source = 'model'
+                then latest_scores.model_name || ' v' || latest_scores.model_version
+            else latest_scores.score_source
+        end as ai_model_version,
+        todays_top_actions.action_title as ai_next_best_action,
+        latest_scores.scored_at as ai_scored_at
+    from open_deals
+    left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
+    left join todays_top_actions
+        on open_deals.opportunity_id = todays_top_actions.opportunity_id
+        and todays_top_actions.action_order = 1
+)
+
+select * from final

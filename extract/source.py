@@ -1,0 +1,30 @@
+"""What the extract needs of a CRM: each object's fields with their types, and its changed records.
+
+A source is a context manager (it holds the connection for one extract). Records travel as
+PostgreSQL COPY text blocks, so the extract streams them into the warehouse without holding an
+object in memory; a source over an HTTP API converts its pages into that format as they arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Protocol, Self
+
+
+class CrmSource(Protocol):
+    # Names the source in messages, for example "the demo CRM (schema crm)".
+    name: str
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def columns(self, object_name: str) -> list[tuple[str, str]]:
+        """(field, PostgreSQL type) in the source's order; empty when the CRM has no such object."""
+        ...
+
+    def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
+        """COPY text blocks of the object's records, these fields in this order, with system_modstamp at
+        or after `since` (every record when None)."""
+        ...

@@ -1,0 +1,43 @@
+"""`actions/tmva_daily`: each rep's Today's Most Valuable Actions."""
+
+import dagster as dg
+
+from actions.tmva import build_tmvas
+from extract.org_settings import fiscal_year
+from ml.registry import load_champion
+from orchestration.resources import MomentumResource, as_of_date
+
+TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
+
+
+@dg.asset(
+    key=TMVA_KEY,
+    deps=[
+        dg.AssetKey(["ml", "deal_scores"]),
+        dg.AssetKey(["marts", "ml_open_deals__features"]),
+        dg.AssetKey(["intermediate", "int_calls__connect_rate_by_hour"]),
+    ],
+    group_name="actions",
+    kinds={"python", "postgres"},
+)
+def tmva_daily(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
+    """Up to 3 actions per rep (one per deal), valued with the champion model and rendered from the playbook."""
+    champion = load_champion(momentum.tracking_uri())
+    summary = build_tmvas(
+        momentum.url(),
+        as_of_date=as_of_date(context),
+        predict=champion.predict_proba if champion else None,
+        model_version=f"{champion.name} v{champion.version}" if champion else "playbook-priors",
+        fiscal_year_start_month=fiscal_year(
+            momentum.url(), momentum.settings().fiscal_year_start_month
+        ).start_month,
+    )
+    context.log.info(f"TMVAs: {summary}")
+    return dg.MaterializeResult(
+        metadata={
+            "deals_considered": summary.deals_considered,
+            "candidates": summary.candidates,
+            "tmvas": summary.written,
+            "reps": summary.reps,
+        }
+    )

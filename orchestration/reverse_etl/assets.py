@@ -1,0 +1,86 @@
+"""`reverse_etl/<mapping>`: one reverse-ETL sync per mapping in reverse_etl/mappings/."""
+
+import dagster as dg
+import psycopg
+from psycopg import sql
+
+from crm.connectors import crm_destination
+from orchestration.resources import MomentumResource
+from reverse_etl.mapping import Mapping, load_mappings
+from reverse_etl.result import FAILED, REFUSED, STOPPED, format_summary
+from reverse_etl.sync import run_sync
+
+MODEL_VERSION_FIELD = "ai_model_version"
+
+
+def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["reverse_etl", mapping.name]),
+        # Every payload, not only its own: a blocking check on either payload stops both syncs, so
+        # the CRM never gets today's tasks without the matching next best action (or the reverse).
+        deps=payload_keys,
+        group_name="reverse_etl",
+        kinds={"postgres"},
+        description=f"Reverse ETL {mapping.source} -> CRM {mapping.object}. {mapping.description}",
+    )
+    def _sync(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
+        # Blocking checks upstream already stop this asset from running, so upstream_ok holds here.
+        url = momentum.url()
+        versions = _payload_model_versions(url, mapping)
+        last_versions = _last_synced_model_versions(context)
+        # A new champion rescored every deal: a mass change is expected today, not a sign of bad data.
+        new_model = last_versions is not None and versions != last_versions
+        if new_model:
+            context.log.info(
+                f"new model ({last_versions} -> {versions}): change-share guard lifted for this run"
+            )
+        result = run_sync(
+            url,
+            url,
+            mapping,
+            open_destination=crm_destination(momentum.settings().crm),
+            run_id=context.run_id,
+            force=new_model,
+        )
+        context.log.info(format_summary(result))
+        # A partial sync (some records rejected by the CRM) is logged per record and retried tomorrow;
+        # a refused, stopped or failed one wrote nothing and must be seen.
+        if result.status in (FAILED, REFUSED, STOPPED):
+            raise dg.Failure(description=format_summary(result))
+        return dg.MaterializeResult(
+            metadata={
+                "status": result.status,
+                "received": result.received,
+                "changed": result.changed,
+                "written": result.written,
+                "retired": result.retired,
+                "failed": result.failed,
+                "model_versions": versions,
+            }
+        )
+
+    return _sync
+
+
+def _payload_model_versions(url: str, mapping: Mapping) -> str:
+    """The model versions behind today's payload ('' when the mapping carries none)."""
+    if MODEL_VERSION_FIELD not in mapping.fields:
+        return ""
+    query = sql.SQL("select distinct {field} from {source} where {field} is not null order by 1").format(
+        field=sql.Identifier(MODEL_VERSION_FIELD), source=sql.Identifier(*mapping.source_parts)
+    )
+    with psycopg.connect(url) as conn:
+        return ", ".join(row[0] for row in conn.execute(query))
+
+
+def _last_synced_model_versions(context: dg.AssetExecutionContext) -> str | None:
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    if event is None or event.asset_materialization is None:
+        return None
+    versions = event.asset_materialization.metadata.get("model_versions")
+    return None if versions is None else versions.value
+
+
+_mappings = load_mappings().values()
+_payload_keys = [dg.AssetKey(list(mapping.source_parts)) for mapping in _mappings]
+reverse_etl_assets = [_build_sync_asset(mapping, _payload_keys) for mapping in _mappings]

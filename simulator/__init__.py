@@ -1,0 +1,1 @@
+"""The demo CRM: a Salesforce-shaped sales org in schema `crm`, with its truth in `sim_truth`."""

@@ -1,0 +1,98 @@
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from crm.demo.source import DemoCrmSource
+from extract.load import extract_crm
+from extract.objects import OBJECTS_BY_NAME
+
+SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
+OPPORTUNITY = (OBJECTS_BY_NAME["opportunity"],)
+
+
+@pytest.fixture
+def crm(warehouse_url):
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute(SCHEMA_SQL)
+        conn.execute(
+            "insert into crm.opportunity (opportunity_id, name, stage_name, amount, created_date, system_modstamp) "
+            "select 'opp' || g, 'Deal ' || g, 'Prospecting', 1000 * g, '2026-01-01', '2026-02-01'::timestamptz "
+            "+ g * interval '1 minute' from generate_series(1, 100) g"
+        )
+    return warehouse_url
+
+
+def _raw(url, query):
+    with psycopg.connect(url) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_first_extract_copies_every_record_and_sets_the_watermark(crm):
+    (result,) = extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+
+    assert (result.received, result.loaded) == (100, 100)
+    assert result.high_watermark.isoformat() == "2026-02-01T01:40:00+00:00"
+    assert _raw(crm, "select count(*), sum(amount) from raw_crm.opportunity") == [(100, 5050000)]
+
+
+def test_second_extract_reads_only_records_changed_since_the_watermark(crm):
+    # GIVEN a first extract, then two opportunities changed in the CRM
+    extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+    with psycopg.connect(crm, autocommit=True) as conn:
+        conn.execute(
+            "update crm.opportunity set amount = 1, system_modstamp = '2026-03-01' "
+            "where opportunity_id in ('opp1', 'opp2')"
+        )
+
+    # WHEN the extract runs again
+    (result,) = extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+
+    # THEN only those two travel, plus the one stamped exactly at the old watermark (re-read by design:
+    # records committed in the same instant may arrive after an extract), and the raw table holds their new values without duplicates
+    assert result.received == 3
+    assert _raw(crm, "select count(*), count(distinct opportunity_id) from raw_crm.opportunity") == [
+        (100, 100)
+    ]
+    assert _raw(crm, "select amount from raw_crm.opportunity where opportunity_id = 'opp1'") == [(1,)]
+
+
+def test_a_column_added_in_the_crm_appears_in_the_raw_table(crm):
+    extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+    with psycopg.connect(crm, autocommit=True) as conn:
+        conn.execute("alter table crm.opportunity add column partner_name text")
+        conn.execute("update crm.opportunity set partner_name = 'Acme', system_modstamp = '2026-03-01'")
+
+    extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+
+    assert _raw(crm, "select count(*) from raw_crm.opportunity where partner_name = 'Acme'") == [(100,)]
+
+
+def test_a_missing_crm_object_is_named_in_the_error(warehouse_url):
+    with pytest.raises(LookupError, match="opportunity not found in the demo CRM"):
+        extract_crm(DemoCrmSource(warehouse_url), warehouse_url, objects=OPPORTUNITY)
+
+
+def test_unloadable_rows_are_kept_in_rejects_with_reason_source_row_and_run_id(crm):
+    # GIVEN a first load, then amounts arriving as text, one of them not a number
+    extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+    with psycopg.connect(crm, autocommit=True) as conn:
+        conn.execute(
+            "alter table crm.opportunity alter column amount type text; "
+            "update crm.opportunity set amount = 'twelve', system_modstamp = '2026-03-01' where opportunity_id = 'opp7'"
+        )
+
+    # WHEN the extract runs
+    (result,) = extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY, run_id="run-42")
+
+    # THEN received = loaded + rejected, the reject keeps the row as the source sent it, and the raw
+    # table keeps its last good version of opp7 (the raw types are the contract)
+    # (opp100, stamped at the watermark, is re-read by design and loads again)
+    assert (result.received, result.loaded, result.rejected) == (2, 1, 1)
+    assert _raw(
+        crm, "select object_name, reason, source_row->>'amount', extract_run_id from raw_crm._rejects"
+    ) == [("opportunity", "unparseable:amount", "twelve", "run-42")]
+    assert _raw(crm, "select amount from raw_crm.opportunity where opportunity_id = 'opp7'") == [(7000,)]
+    assert _raw(crm, "select last_received, last_loaded, last_rejected from raw_crm._extract_state") == [
+        (2, 1, 1)
+    ]
