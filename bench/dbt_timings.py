@@ -30,7 +30,7 @@ import psycopg
 from actions.tmva import TMVA_DDL
 from crm.demo.source import DemoCrmSource
 from extract.load import extract_crm
-from ml.scoring import DEAL_SCORES_DDL
+from ml.scoring.score import DEAL_SCORES_DDL
 from simulator.advance import advance_demo_crm
 from simulator.build import PRESETS, build_demo_crm, demo_crm_exists, demo_today
 from warehouse.server import dbt_environment, warehouse_url

@@ -15,10 +15,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from ml.dataset import read_deals_to_score
-from ml.explanations import top_factors
-from ml.registry import load_champion
-from ml.targets import SLIP, WIN
+from ml.data.dataset import read_deals_to_score
+from ml.data.targets import SLIP, WIN
+from ml.registry.client import load_champion
+from ml.scoring.explanations import top_factors
 from warehouse.server import mlflow_database_url, pipeline_warehouse_url
 from warehouse.settings import load_settings
 

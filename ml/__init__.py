@@ -2,6 +2,6 @@
 explanations, and evaluation against baselines and (on demo data) the simulator's truth.
 
 Plain Python (no Dagster): orchestration/ calls `train_win_model` / `train_slip_model` weekly,
-`score_open_deals` every morning and `ml.evaluate.evaluate` for `momentum evaluate`; actions/ calls
-`load_champion` to re-score counterfactual deals. ml/targets.py declares what differs between the models.
+`score_open_deals` every morning and `ml.evaluation.report.evaluate` for `momentum evaluate`; actions/ calls
+`load_champion` to re-score counterfactual deals. ml/data/targets.py declares what differs between the models.
 """

@@ -48,7 +48,8 @@ def warehouse_url_command(show_password: bool) -> None:
 @click.option("--rebuild", is_flag=True, help="Recreate the demo CRM even if it exists.")
 def demo(preset: str, seed: int, rebuild: bool) -> None:
     """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
-    from ml.registry import CHAMPION, MODEL_NAME, alias_version, mlflow_client
+    from ml.data.targets import WIN
+    from ml.registry.client import CHAMPION, alias_version, mlflow_client
     from reverse_etl.sync_state import reset_sync_state
     from simulator.build import build_demo_crm, demo_crm_exists, demo_today
 
@@ -71,7 +72,7 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
     reports: list[JobReport] = []
     # A new CRM may hold records older than the extract's watermark: start the warehouse over too.
     full_refresh = created
-    if alias_version(mlflow_client(mlflow_database_url(settings)), MODEL_NAME, CHAMPION) is None:
+    if alias_version(mlflow_client(mlflow_database_url(settings)), WIN.model_name, CHAMPION) is None:
         click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
         reports.append(_run_or_exit(settings, "retrain", as_of, full_refresh=full_refresh))
         full_refresh = False  # the retrain job just reloaded the warehouse

@@ -21,13 +21,15 @@ SCORERS = ("model", "stage_baseline", "crm_probability_baseline", "forecast_cate
 @click.command()
 @click.option("--as-of", "as_of", default=None, help="Holdout of snapshots before this day (YYYY-MM-DD); "
               "default: the newest snapshot date (the retrain's).")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON contract (ml/evaluate.py).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the documented JSON contract (ml/evaluation/report.py)."
+)
 def evaluate(as_of: str | None, as_json: bool) -> None:
     """Champion models vs the stage, CRM-probability and forecast-category baselines (and the truth, on
     demo data)."""
-    from ml.dataset import latest_snapshot_date
-    from ml.evaluate import evaluate as evaluate_models
-    from ml.truth import truth_readable
+    from ml.data.dataset import latest_snapshot_date
+    from ml.evaluation.report import evaluate as evaluate_models
+    from ml.evaluation.truth import truth_readable
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     settings = load_settings()
@@ -82,8 +84,8 @@ def model() -> None:
 @click.argument("kind", type=KINDS)
 def rollback(kind: str) -> None:
     """Move `champion` of the win or slip model back to the version that held it before."""
-    from ml.promotion import rollback as rollback_champion
-    from ml.targets import TARGETS
+    from ml.data.targets import TARGETS
+    from ml.registry.champion import rollback as rollback_champion
 
     name = TARGETS[kind].model_name
     try:
@@ -98,8 +100,8 @@ def rollback(kind: str) -> None:
 @click.option("--as-of", "as_of", default=None, help="Train on snapshots before this day; default: newest.")
 def train(kind: str, as_of: str | None) -> None:
     """Train one model now from the current marts (no extract or dbt run; `momentum retrain` does both)."""
-    from ml.dataset import latest_snapshot_date
-    from ml.training import train_slip_model, train_win_model
+    from ml.data.dataset import latest_snapshot_date
+    from ml.training.train import train_slip_model, train_win_model
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     settings = load_settings()

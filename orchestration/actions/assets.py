@@ -4,7 +4,8 @@ import dagster as dg
 
 from actions.tmva import build_tmvas
 from extract.org_settings import fiscal_year
-from ml.registry import load_champion
+from ml.data.targets import WIN
+from ml.registry.client import load_champion
 from orchestration.resources import MomentumResource, as_of_date
 
 TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
@@ -22,7 +23,7 @@ TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
 )
 def tmva_daily(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
     """Up to 3 actions per rep (one per deal), valued with the champion model and rendered from the playbook."""
-    champion = load_champion(momentum.tracking_uri())
+    champion = load_champion(momentum.tracking_uri(), model_name=WIN.model_name)
     summary = build_tmvas(
         momentum.url(),
         as_of_date=as_of_date(context),

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from ml.challenger import RUN_TAG, promote_this_runs_challenger
-from ml.scoring import score_open_deals
-from ml.targets import SLIP, WIN, Target
-from ml.training import train_model
+from ml.data.targets import SLIP, WIN, Target
+from ml.registry.challenger import RUN_TAG, promote_this_runs_challenger
+from ml.scoring.score import score_open_deals
+from ml.training.train import train_model
 from orchestration.resources import MomentumResource, as_of_date
 
 WIN_MODEL_KEY = dg.AssetKey(["ml", "win_model"])

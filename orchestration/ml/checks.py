@@ -3,8 +3,8 @@ champion asset may move the alias (blocking, so the champion asset always runs a
 
 import dagster as dg
 
-from ml.challenger import challenger_of_run, compare_challenger
-from ml.targets import SLIP, WIN, Target
+from ml.data.targets import SLIP, WIN, Target
+from ml.registry.challenger import challenger_of_run, compare_challenger
 from orchestration.ml.assets import SLIP_MODEL_KEY, WIN_MODEL_KEY
 from orchestration.resources import MomentumResource
 

@@ -9,8 +9,8 @@ import functools
 
 import dagster as dg
 
-from ml.monitoring import calibration_check, feature_drift
-from ml.targets import SLIP, WIN, Target
+from ml.data.targets import SLIP, WIN, Target
+from ml.monitoring.watch import calibration_check, feature_drift
 from orchestration.jobs import morning_job, retrain_job
 from orchestration.resources import AS_OF_TAG, MomentumResource, as_of_date
 

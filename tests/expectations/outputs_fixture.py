@@ -17,7 +17,7 @@ from expectations.runner import ValidationOutcome, run_validation
 from expectations.suites import load_registry
 from extract.load import extract_crm
 from extract.objects import OBJECTS_BY_NAME
-from ml.scoring import DEAL_SCORES_DDL
+from ml.scoring.score import DEAL_SCORES_DDL
 from reverse_etl.mapping import load_mappings
 from reverse_etl.sync import run_sync
 from tests.reverse_etl.helpers import CRM_SCHEMA, DEMO_DESTINATION, PAYLOAD_DDL

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from mlflow import MlflowClient
 
-from ml.training import TrainingResult, train_win_model
+from ml.training.train import TrainingResult, train_win_model
 from tests.databases import scratch_database
 from tests.ml.synthetic_marts import TODAY, SyntheticMarts, build_synthetic_marts
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ml.drift import (
+from ml.monitoring.measures import (
     CALENDAR_FEATURES,
     MIN_RESOLVED_DEALS,
     PSI_WARN,

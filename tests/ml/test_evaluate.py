@@ -4,8 +4,8 @@ from pathlib import Path
 
 import psycopg
 
-from ml.evaluate import evaluate
-from ml.truth import truth_readable
+from ml.evaluation.report import evaluate
+from ml.evaluation.truth import truth_readable
 from orchestration.evaluate_cli import render_table
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
 
@@ -86,7 +86,8 @@ def test_evaluate_says_why_when_there_is_no_history_to_hold_out(warehouse_url, t
 
 def test_only_evaluation_code_reads_the_simulator_truth():
     # The truth must never reach training or scoring: one module reads it and only evaluation imports it.
-    readers = {path.name for path in ML_DIR.glob("*.py") if re.search(r"sim_truth\.", path.read_text())}
-    importers = {path.name for path in ML_DIR.glob("*.py") if "ml.truth" in path.read_text()}
-    assert readers == {"truth.py"}
-    assert importers == {"evaluate.py"}
+    modules = {path.relative_to(ML_DIR).as_posix(): path.read_text() for path in ML_DIR.rglob("*.py")}
+    readers = {name for name, text in modules.items() if re.search(r"sim_truth\.", text)}
+    importers = {name for name, text in modules.items() if "ml.evaluation.truth" in text}
+    assert readers == {"evaluation/truth.py"}
+    assert importers == {"evaluation/report.py"}

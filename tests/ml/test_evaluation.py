@@ -3,8 +3,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from ml.baselines import CRM_PROBABILITY_BASELINE, FORECAST_BASELINE, STAGE_BASELINE, baseline_probabilities
-from ml.evaluation import expected_calibration_error, probability_metrics, top_decile_lift
+from ml.evaluation.baselines import (
+    CRM_PROBABILITY_BASELINE,
+    FORECAST_BASELINE,
+    STAGE_BASELINE,
+    baseline_probabilities,
+)
+from ml.evaluation.metrics import expected_calibration_error, probability_metrics, top_decile_lift
 
 
 def test_ece_is_zero_when_every_bin_wins_as_often_as_it_predicts():

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from ml.explanations import phrase, top_factors
+from ml.scoring.explanations import phrase, top_factors
 
 
 def test_each_factor_is_phrased_with_the_deals_actual_value():

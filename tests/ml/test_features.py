@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, learned_categories, model_matrix
+from ml.data.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, learned_categories, model_matrix
 
 
 def _deal(**overrides) -> dict:

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import psycopg
 
-from ml.monitoring import calibration_check, feature_drift
-from ml.targets import SLIP, WIN
+from ml.data.targets import SLIP, WIN
+from ml.monitoring.watch import calibration_check, feature_drift
 from tests.ml.synthetic_marts import TODAY
 
 

@@ -3,10 +3,16 @@ import dataclasses
 import pytest
 from mlflow import MlflowClient
 
-from ml.calibration import Calibrator
-from ml.challenger import RUN_TAG, challenger_of_run, compare_challenger, promote_this_runs_challenger
-from ml.dataset import read_labelled_snapshots
-from ml.promotion import (
+from ml.data.dataset import read_labelled_snapshots
+from ml.data.splits import split_by_last_snapshot
+from ml.data.targets import WIN
+from ml.registry.challenger import (
+    RUN_TAG,
+    challenger_of_run,
+    compare_challenger,
+    promote_this_runs_challenger,
+)
+from ml.registry.champion import (
     PromotionDecision,
     apply_decision,
     champion_history,
@@ -14,19 +20,17 @@ from ml.promotion import (
     recorded_decision,
     rollback,
 )
-from ml.registry import (
+from ml.registry.client import (
     CHAMPION,
-    MODEL_NAME,
     alias_version,
     ensure_experiment,
     load_version,
     mlflow_client,
     register_challenger,
 )
-from ml.splits import split_by_last_snapshot
-from ml.targets import WIN
-from ml.tracking import log_training_run
-from ml.training import train_win_model
+from ml.training.calibration import Calibrator
+from ml.training.tracking import log_training_run
+from ml.training.train import train_win_model
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
 
 
@@ -42,24 +46,30 @@ def test_promotion_refuses_a_clearly_worse_challenger(warehouse_url, tracking_ur
     assert _train(warehouse_url, tracking_uri, artifact_root).promotion.promoted
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     # AND a challenger that ranks deals backwards (same trees, calibration slope flipped)
-    champion = load_version(client, MODEL_NAME, "1")
+    champion = load_version(client, WIN.model_name, "1")
     backwards = dataclasses.replace(
         champion.predictor, calibrator=Calibrator("platt", {"slope": [-1.0], "intercept": [0.0]})
     )
-    holdout = split_by_last_snapshot(read_labelled_snapshots(warehouse_url, before=TODAY)).holdout
+    holdout = split_by_last_snapshot(
+        read_labelled_snapshots(warehouse_url, before=TODAY, label="label_won"), "label_won"
+    ).holdout
     run_id = log_training_run(
-        client, ensure_experiment(client, artifact_root), run_name="backwards", tags={}, params={}, metrics={},
+        client, ensure_experiment(client, artifact_root, WIN.experiment_name), run_name="backwards", tags={}, params={}, metrics={},
         predictor=backwards, calibration_curves={}, model_card="# backwards", input_example=holdout,
         feature_profile={},
     )  # fmt: skip
-    challenger = str(register_challenger(client, run_id).version)
+    challenger = str(
+        register_challenger(client, run_id, model_name=WIN.model_name, description=WIN.predicts).version
+    )
     # WHEN it is compared with the champion on the same holdout
-    decision = promote_if_not_worse(tracking_uri, challenger, holdout)
+    decision = promote_if_not_worse(
+        tracking_uri, challenger, holdout, model_name=WIN.model_name, label="label_won"
+    )
     # THEN it is refused, the champion stays, and the refusal is recorded on the version
     assert not decision.promoted
     assert decision.challenger_log_loss > decision.champion_log_loss
-    assert str(client.get_registered_model(MODEL_NAME).aliases[CHAMPION]) == "1"
-    tags = client.get_model_version(MODEL_NAME, challenger).tags
+    assert str(client.get_registered_model(WIN.model_name).aliases[CHAMPION]) == "1"
+    tags = client.get_model_version(WIN.model_name, challenger).tags
     assert tags["promotion.decision"] == "rejected"
     assert tags["promotion.compared_with"] == "1"
 
@@ -72,17 +82,17 @@ def test_an_equally_good_retrain_is_promoted_and_rollback_moves_champion_back(
     _train(warehouse_url, tracking_uri, artifact_root)
     second = _train(warehouse_url, tracking_uri, artifact_root)
     assert second.promotion.promoted and second.promotion.previous_champion_version == "1"
-    assert champion_history(tracking_uri) == ["1", "2"]
+    assert champion_history(tracking_uri, WIN.model_name) == ["1", "2"]
     # WHEN the new champion is rolled back
-    restored = rollback(tracking_uri, MODEL_NAME)
+    restored = rollback(tracking_uri, WIN.model_name)
     # THEN version 1 is champion again, the history forgets version 2, and a second rollback has nowhere to go
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     assert restored == "1"
-    assert str(client.get_registered_model(MODEL_NAME).aliases[CHAMPION]) == "1"
-    assert champion_history(tracking_uri) == ["1"]
-    assert "rollback" in client.get_model_version(MODEL_NAME, "2").tags
+    assert str(client.get_registered_model(WIN.model_name).aliases[CHAMPION]) == "1"
+    assert champion_history(tracking_uri, WIN.model_name) == ["1"]
+    assert "rollback" in client.get_model_version(WIN.model_name, "2").tags
     with pytest.raises(ValueError, match="no earlier champion"):
-        rollback(tracking_uri, MODEL_NAME)
+        rollback(tracking_uri, WIN.model_name)
 
 
 def test_a_challenger_trained_without_promotion_is_decided_by_its_recorded_comparison(
@@ -96,18 +106,18 @@ def test_a_challenger_trained_without_promotion_is_decided_by_its_recorded_compa
         tags={RUN_TAG: "run-2"}, promote=False,
     )  # fmt: skip
     assert second.promotion is None and "registered as challenger" in second.message
-    assert alias_version(mlflow_client(tracking_uri), MODEL_NAME, CHAMPION) == "1"
+    assert alias_version(mlflow_client(tracking_uri), WIN.model_name, CHAMPION) == "1"
     # WHEN the run's challenger is found, compared on its own training holdout, and the decision applied
     assert challenger_of_run(tracking_uri, WIN, "run-1") is None  # another run trained nothing
     assert challenger_of_run(tracking_uri, WIN, "run-2") == "2"
     decision = compare_challenger(WIN, warehouse_url, tracking_uri, "2")
-    recorded = recorded_decision(tracking_uri, MODEL_NAME, "2")
+    recorded = recorded_decision(tracking_uri, WIN.model_name, "2")
     assert (recorded.promoted, recorded.previous_champion_version) == (decision.promoted, "1")
     assert abs(recorded.challenger_log_loss - decision.challenger_log_loss) < 1e-6
     outcome = promote_this_runs_challenger(WIN, warehouse_url, tracking_uri, "run-2")
     # THEN the equally good challenger becomes champion, and applying the decision again changes nothing
     assert decision.promoted and outcome.moved and outcome.champion_version == "2"
-    assert not apply_decision(tracking_uri, decision)
+    assert not apply_decision(tracking_uri, decision, model_name=WIN.model_name)
 
 
 def test_a_decision_is_not_applied_over_a_champion_that_changed_since_the_comparison(
@@ -119,5 +129,5 @@ def test_a_decision_is_not_applied_over_a_champion_that_changed_since_the_compar
     stale = PromotionDecision(True, "1", previous_champion_version=None, challenger_log_loss=0.5,
                               champion_log_loss=None, reason="compared when there was no champion")  # fmt: skip
 
-    assert not apply_decision(tracking_uri, stale)
-    assert alias_version(mlflow_client(tracking_uri), MODEL_NAME, CHAMPION) == "2"
+    assert not apply_decision(tracking_uri, stale, model_name=WIN.model_name)
+    assert alias_version(mlflow_client(tracking_uri), WIN.model_name, CHAMPION) == "2"

@@ -5,9 +5,10 @@ import numpy as np
 import psycopg
 from mlflow import MlflowClient
 
-from ml.dataset import read_deals_to_score
-from ml.registry import MODEL_NAME, load_champion
-from ml.scoring import score_open_deals
+from ml.data.dataset import read_deals_to_score
+from ml.data.targets import WIN
+from ml.registry.client import load_champion
+from ml.scoring.score import score_open_deals
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
 
 SCORED_AT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -35,7 +36,7 @@ def test_scoring_writes_one_row_per_open_deal_with_p_win_and_factors_in_words(tr
     assert len({row[0] for row in rows}) == len(rows)
     assert rows == rows_after_first
     assert all(0.0 <= row[1] <= 1.0 and round(row[1], 4) == row[1] for row in rows)
-    assert {row[2:5] for row in rows} == {("model", MODEL_NAME, "1")}
+    assert {row[2:5] for row in rows} == {("model", WIN.model_name, "1")}
     # AND the factors read as words with numbers, never as column names
     factors = [text for row in rows for text in row[5:7] if text]
     assert len(factors) > len(rows)  # most deals have factors on both sides
@@ -57,7 +58,7 @@ def test_without_a_champion_scores_fall_back_to_the_stage_probability(warehouse_
 
 def test_the_champion_rescores_a_counterfactual_and_matches_the_registered_pyfunc(trained, tmp_path):
     # GIVEN the champion and today's deals, with the economic buyer engaged and answering on every deal
-    champion = load_champion(trained.tracking_uri)
+    champion = load_champion(trained.tracking_uri, model_name=WIN.model_name)
     deals = read_deals_to_score(trained.warehouse_url)
     engaged = deals.assign(has_economic_buyer=1, two_way_touch_share=0.9)
     # WHEN both frames are scored
@@ -67,7 +68,7 @@ def test_the_champion_rescores_a_counterfactual_and_matches_the_registered_pyfun
     assert counterfactual.mean() > now.mean()
     # AND the registered pyfunc, loaded the way any MLflow user would, gives the same probabilities
     client = MlflowClient(tracking_uri=trained.tracking_uri, registry_uri=trained.tracking_uri)
-    version = client.get_model_version_by_alias(MODEL_NAME, "champion")
+    version = client.get_model_version_by_alias(WIN.model_name, "champion")
     local = client.download_artifacts(version.run_id, "model", str(tmp_path))
     pyfunc = mlflow.pyfunc.load_model(local)
     np.testing.assert_allclose(pyfunc.predict(champion.predictor.inputs(deals))["p_win"].to_numpy(), now)

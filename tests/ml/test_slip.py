@@ -2,13 +2,13 @@ import numpy as np
 import psycopg
 from mlflow import MlflowClient
 
-from ml.calibration import fit_calibrator
-from ml.fitting import best_round
-from ml.promotion import rollback
-from ml.registry import CHAMPION, load_version
-from ml.scoring import DEAL_SCORES_DDL, score_open_deals
-from ml.targets import SLIP, WIN
-from ml.training import train_slip_model, train_win_model
+from ml.data.targets import SLIP, WIN
+from ml.registry.champion import rollback
+from ml.registry.client import CHAMPION, load_version
+from ml.scoring.score import DEAL_SCORES_DDL, score_open_deals
+from ml.training.calibration import fit_calibrator
+from ml.training.fitting import best_round
+from ml.training.train import train_slip_model, train_win_model
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
 from tests.ml.test_scoring import SCORED_AT
 

@@ -1,8 +1,9 @@
 from mlflow import MlflowClient
 
-from ml.fitting import TREE_SHAPES
-from ml.registry import CHALLENGER, CHAMPION, MODEL_NAME
-from ml.training import train_win_model
+from ml.data.targets import WIN
+from ml.registry.client import CHALLENGER, CHAMPION
+from ml.training.fitting import TREE_SHAPES
+from ml.training.train import train_win_model
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
 
 
@@ -35,9 +36,9 @@ def test_training_logs_params_metrics_and_artifacts_and_registers_challenger_and
     } <= artifacts
     assert "model/MLmodel" in {item.path for item in client.list_artifacts(result.run_id, "model")}
     # AND the version carries both aliases, with the decision recorded on it
-    aliases = client.get_registered_model(MODEL_NAME).aliases
+    aliases = client.get_registered_model(WIN.model_name).aliases
     assert str(aliases[CHALLENGER]) == str(aliases[CHAMPION]) == "1"
-    assert client.get_model_version(MODEL_NAME, "1").tags["promotion.decision"] == "promoted"
+    assert client.get_model_version(WIN.model_name, "1").tags["promotion.decision"] == "promoted"
     # AND the model learned something the stage probability does not know
     assert result.metrics["model"]["auc"] > result.metrics["stage_probability"]["auc"] + 0.1
     assert result.metrics["model"]["log_loss"] < result.metrics["stage_probability"]["log_loss"]

@@ -6,7 +6,7 @@
 
     Why the older, sparser dates: a model learns from deals whose outcome is known, and a year of
     snapshots holds about half a year of closed deals on the fit side. On the demo preset, with the
-    same quarter-long split (ml/splits.py), the slip model, which learns from won deals only, went
+    same quarter-long split (ml/data/splits.py), the slip model, which learns from won deals only, went
     from holdout AUC 0.821 with 52 weekly Mondays to 0.885 with three years at one Monday in four
     (measured 2026-12-01). A quarter of the Mondays costs a quarter of the rows, and the deals, not
     their weekly rows, carry what is learned.

@@ -5,7 +5,7 @@
 
     DESIGN.md, "Forecast": expected amount in quarter = amount x p_win x (1 - p_slip), which
     scoring publishes as p_close_in_quarter. Without a slip champion p_close_in_quarter is null
-    (ml/scoring.py) and the deal counts at p_win instead: an upper bound (it assumes no slip),
+    (ml/scoring/score.py) and the deal counts at p_win instead: an upper bound (it assumes no slip),
     so ai_probability_source says so and the forecast marts carry it up as ai_forecast_basis.
     A deal the scoring run did not reach counts at its stage probability, as scoring does.
     On dates the morning job did not score at all there is no AI probability (null).

@@ -1,6 +1,6 @@
 """Fit the booster on the fit slice (early stopping on the next slice) and calibrate it on the slice after.
 
-Each slice is a different set of deals (see ml/splits.py), so the calibrator learns on scores of deals
+Each slice is a different set of deals (see ml/data/splits.py), so the calibrator learns on scores of deals
 the trees never saw, and early stopping never peeks at the calibration or holdout deals.
 """
 
@@ -12,10 +12,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from ml.calibration import fit_calibrator
-from ml.features import FEATURE_COLUMNS, learned_categories, model_matrix
-from ml.predictor import WinPredictor, lightgbm_threads
-from ml.splits import TimeSplit
+from ml.data.features import FEATURE_COLUMNS, learned_categories, model_matrix
+from ml.data.splits import TimeSplit
+from ml.training.calibration import fit_calibrator
+from ml.training.predictor import Predictor, lightgbm_threads
 
 # Shared by every candidate. Deterministic + row-wise histograms: the same data gives the same trees, so
 # scores are reproducible.
@@ -58,7 +58,7 @@ class FittedTrees:
     early_stopping_log_loss: float
 
 
-def fit_predictor(split: TimeSplit, output_column: str = "p_win") -> WinPredictor:
+def fit_predictor(split: TimeSplit, output_column: str = "p_win") -> Predictor:
     """A calibrated booster for `split.label`: each tree shape trained on `split.fit` and stopped on
     `split.early_stopping`, the best one calibrated on `split.calibration`."""
     categories = learned_categories(split.fit)
@@ -86,7 +86,7 @@ def fit_predictor(split: TimeSplit, output_column: str = "p_win") -> WinPredicto
         num_threads=lightgbm_threads(len(calibration)),
     )
     calibrator = fit_calibrator(raw_calibration, calibration[split.label].to_numpy())
-    return WinPredictor(fitted.booster, calibrator, FEATURE_COLUMNS, categories, output_column)
+    return Predictor(fitted.booster, calibrator, FEATURE_COLUMNS, categories, output_column)
 
 
 def _fit_shape(shape: dict[str, int], train_set, stopping_set, rows: int) -> FittedTrees:
@@ -130,5 +130,5 @@ def best_round(log_loss_per_round: list[float], minimum: int = MIN_BOOST_ROUND) 
     return floor + int(np.argmin(losses[floor - 1 :]))
 
 
-def fit_win_predictor(split: TimeSplit) -> WinPredictor:
+def fit_win_predictor(split: TimeSplit) -> Predictor:
     return fit_predictor(split, "p_win")

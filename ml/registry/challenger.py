@@ -1,6 +1,6 @@
 """The challenger a training run registered: compared with the champion, then promoted or not.
 
-Training registers a `challenger` (ml/training.py); a Dagster asset check compares it with the `champion`
+Training registers a `challenger` (ml/training/train.py); a Dagster asset check compares it with the `champion`
 on the same holdout (rebuilt from the warehouse with the as-of date the challenger was trained on, so
 both models score exactly the rows training held out) and tags the decision on the version; the champion
 asset applies it. Without a recorded decision (the champion asset materialized on its own) it compares
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ml.dataset import read_labelled_snapshots
-from ml.promotion import PromotionDecision, apply_decision, compare_with_champion, recorded_decision
-from ml.registry import CHALLENGER, CHAMPION, alias_version, mlflow_client
-from ml.splits import split_by_last_snapshot
-from ml.targets import Target
+from ml.data.dataset import read_labelled_snapshots
+from ml.data.splits import split_by_last_snapshot
+from ml.data.targets import Target
+from ml.registry.champion import PromotionDecision, apply_decision, compare_with_champion, recorded_decision
+from ml.registry.client import CHALLENGER, CHAMPION, alias_version, mlflow_client
 
 RUN_TAG = "dagster_run_id"  # set on every training run by the model assets
 

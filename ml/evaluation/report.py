@@ -1,6 +1,6 @@
 """`momentum evaluate`: the champions against the baselines (and, on demo data, the truth) on the holdout.
 
-The holdout is the one training uses (ml/splits.py) for the same as-of date: the deals whose last labelled
+The holdout is the one training uses (ml/data/splits.py) for the same as-of date: the deals whose last labelled
 snapshot before `as_of_date` falls in the newest quarter (13 weeks; the newest 20% of deals on a history
 shorter than three quarters), every snapshot of them. Evaluate with the as-of date the
 champion was trained on (the default: the newest snapshot date, which is the retrain's) and the champion
@@ -20,7 +20,7 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
     Each target also holds "by_segment" and "by_stage" (stage = the CRM's stage sort order, so renamed
     stages compare): {"<value>": {"model": M, "stage_baseline": M, ...the target's other baselines}}.
     W = {"holdout_from", "holdout_to" (dates of the deals' last snapshots), "holdout_deals", "n",
-         "split" ("quarters" or "deal_shares", ml/splits.py)}.
+         "split" ("quarters" or "deal_shares", ml/data/splits.py)}.
 
 - "model" is absent while the target has no champion; "oracle" only when sim_truth is readable: the
   true p_win, and for slip the true P(slip | won) = 1 - P(won in the close date's quarter) / P(won).
@@ -32,7 +32,7 @@ The returned dict is a contract for scripts and CI (`momentum evaluate --json`):
   stage baseline is each stage's historical slip rate and it has no crm_probability baseline. Forecast
   category baselines are each category's historical rate. Historical rates are learned on the training
   side only.
-- Metrics are per snapshot row (ml/evaluation.py); ece uses 10 equal-width bins.
+- Metrics are per snapshot row (ml/evaluation/metrics.py); ece uses 10 equal-width bins.
 """
 
 from __future__ import annotations
@@ -43,13 +43,18 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ml.baselines import CRM_PROBABILITY_BASELINE, FORECAST_BASELINE, STAGE_BASELINE, baseline_probabilities
-from ml.dataset import read_labelled_snapshots
-from ml.evaluation import probability_metrics
-from ml.registry import CHAMPION, alias_version, load_version, mlflow_client
-from ml.splits import split_by_last_snapshot
-from ml.targets import SLIP, WIN, Target
-from ml.truth import read_truth
+from ml.data.dataset import read_labelled_snapshots
+from ml.data.splits import split_by_last_snapshot
+from ml.data.targets import SLIP, WIN, Target
+from ml.evaluation.baselines import (
+    CRM_PROBABILITY_BASELINE,
+    FORECAST_BASELINE,
+    STAGE_BASELINE,
+    baseline_probabilities,
+)
+from ml.evaluation.metrics import probability_metrics
+from ml.evaluation.truth import read_truth
+from ml.registry.client import CHAMPION, alias_version, load_version, mlflow_client
 
 METRIC_KEYS = ("auc", "log_loss", "brier", "ece", "lift_top_decile")
 BASELINE_KEYS = {
@@ -57,7 +62,7 @@ BASELINE_KEYS = {
     CRM_PROBABILITY_BASELINE: "crm_probability_baseline",
     FORECAST_BASELINE: "forecast_category_baseline",
 }
-TRUE_PROBABILITY = {"win": "true_p_win", "slip": "true_p_slip"}  # sim_truth columns (ml/truth.py)
+TRUE_PROBABILITY = {"win": "true_p_win", "slip": "true_p_slip"}  # sim_truth columns (ml/evaluation/truth.py)
 
 
 def evaluate(

@@ -32,8 +32,8 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from scipy.stats import chi2
 
-from ml.evaluation import expected_calibration_error
-from ml.features import model_inputs
+from ml.data.features import model_inputs
+from ml.evaluation.metrics import expected_calibration_error
 
 PROFILE_ARTIFACT = "feature_profile.json"
 PSI_WARN = 0.25

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import pandas as pd
 from mlflow import MlflowClient
 
-from ml.evaluation import probability_metrics
-from ml.registry import CHAMPION, MODEL_NAME, alias_version, load_version, mlflow_client
+from ml.evaluation.metrics import probability_metrics
+from ml.registry.client import CHAMPION, alias_version, load_version, mlflow_client
 
 # A challenger may be up to 0.005 nats of log loss worse and still be promoted: on a holdout of a few
 # thousand snapshots, differences that small are noise (about 1% of a typical 0.5 log loss), and a
@@ -42,10 +42,10 @@ def promote_if_not_worse(
     challenger_version: str,
     holdout: pd.DataFrame,
     *,
-    model_name: str = MODEL_NAME,
+    model_name: str,
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
-    label: str = "label_won",
+    label: str,
 ) -> PromotionDecision:
     """`compare_with_champion`, then `apply_decision`: in one step, for callers outside Dagster."""
     decision = compare_with_champion(
@@ -66,10 +66,10 @@ def compare_with_champion(
     challenger_version: str,
     holdout: pd.DataFrame,
     *,
-    model_name: str = MODEL_NAME,
+    model_name: str,
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
-    label: str = "label_won",
+    label: str,
 ) -> PromotionDecision:
     """Score `holdout` (feature columns + `label`) with the challenger and the current champion: promote
     when there is no champion or the challenger's log loss is not higher by > tolerance. The decision is
@@ -104,7 +104,7 @@ def apply_decision(
     tracking_uri: str,
     decision: PromotionDecision,
     *,
-    model_name: str = MODEL_NAME,
+    model_name: str,
     registry_uri: str | None = None,
 ) -> bool:
     """Move `champion` to the challenger when the decision promotes it; True when the alias moved. A
@@ -142,7 +142,7 @@ def recorded_decision(
     )
 
 
-def rollback(tracking_uri: str, model_name: str = MODEL_NAME, *, registry_uri: str | None = None) -> str:
+def rollback(tracking_uri: str, model_name: str, *, registry_uri: str | None = None) -> str:
     """Move `champion` back to the version that held it before the current one; returns that version."""
     client = mlflow_client(tracking_uri, registry_uri)
     history = _history(client, model_name)
@@ -162,9 +162,7 @@ def rollback(tracking_uri: str, model_name: str = MODEL_NAME, *, registry_uri: s
     return restored
 
 
-def champion_history(
-    tracking_uri: str, model_name: str = MODEL_NAME, *, registry_uri: str | None = None
-) -> list[str]:
+def champion_history(tracking_uri: str, model_name: str, *, registry_uri: str | None = None) -> list[str]:
     """Versions that have been champion, oldest first; the last one holds the alias now."""
     return _history(mlflow_client(tracking_uri, registry_uri), model_name)
 

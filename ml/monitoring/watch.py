@@ -1,5 +1,5 @@
 """The champions in use, watched: feature drift of today's deals and calibration on deals closed since
-training (the measures are in ml/drift.py; the Dagster checks in orchestration/ml/drift_checks.py)."""
+training (the measures are in ml/monitoring/measures.py; the Dagster checks in orchestration/ml/drift_checks.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ml.dataset import read_deals_to_score, read_labelled_snapshots
-from ml.drift import (
+from ml.data.dataset import read_deals_to_score, read_labelled_snapshots
+from ml.data.targets import Target
+from ml.monitoring.measures import (
     PSI_WARN,
     CalibrationSinceTraining,
     calibration_since_training,
     load_profile,
     population_stability,
 )
-from ml.registry import WinModel, load_champion, mlflow_client
-from ml.targets import Target
+from ml.registry.client import LoadedModel, load_champion, mlflow_client
 
 TOP_DRIFTING = 5
 
@@ -99,7 +99,7 @@ def calibration_check(
     )
 
 
-def _trained_as_of(tracking_uri: str, champion: WinModel) -> date:
+def _trained_as_of(tracking_uri: str, champion: LoadedModel) -> date:
     """The as-of date the champion was trained at: it saw only snapshots before it."""
     tags = mlflow_client(tracking_uri).get_run(champion.run_id).data.tags
     return date.fromisoformat(tags["data_window.trained_as_of"])

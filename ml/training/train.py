@@ -1,7 +1,7 @@
 """Train the win or slip model as of a date: read labelled snapshots, split by time, fit, evaluate against
 the baselines, log to MLflow, register a `challenger` version and promote it if it is not worse.
 
-One function for both targets (ml/targets.py); `train_win_model` and `train_slip_model` only name one."""
+One function for both targets (ml/data/targets.py); `train_win_model` and `train_slip_model` only name one."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ from datetime import date
 
 import pandas as pd
 
-from ml.baselines import baseline_probabilities
-from ml.dataset import count_closed_deals, read_labelled_snapshots, read_reference_pipeline
-from ml.drift import feature_profile
-from ml.evaluation import probability_metrics
-from ml.features import FEATURE_COLUMNS
-from ml.fitting import LIGHTGBM_PARAMS, MIN_BOOST_ROUND, NUM_BOOST_ROUND, fit_predictor
-from ml.model_card import render_model_card
-from ml.predictor import WinPredictor
-from ml.promotion import PromotionDecision, promote_if_not_worse
-from ml.registry import CHAMPION, alias_version, ensure_experiment, mlflow_client, register_challenger
-from ml.splits import TimeSplit, split_by_last_snapshot
-from ml.targets import SLIP, WIN, Target
-from ml.tracking import log_training_run
+from ml.data.dataset import count_closed_deals, read_labelled_snapshots, read_reference_pipeline
+from ml.data.features import FEATURE_COLUMNS
+from ml.data.splits import TimeSplit, split_by_last_snapshot
+from ml.data.targets import SLIP, WIN, Target
+from ml.evaluation.baselines import baseline_probabilities
+from ml.evaluation.metrics import probability_metrics
+from ml.monitoring.measures import feature_profile
+from ml.registry.champion import PromotionDecision, promote_if_not_worse
+from ml.registry.client import CHAMPION, alias_version, ensure_experiment, mlflow_client, register_challenger
+from ml.training.fitting import LIGHTGBM_PARAMS, MIN_BOOST_ROUND, NUM_BOOST_ROUND, fit_predictor
+from ml.training.model_card import render_model_card
+from ml.training.predictor import Predictor
+from ml.training.tracking import log_training_run
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def train_model(
     or a history too short to split by time, nothing is trained and `message` says why in one line.
 
     `tags` (e.g. the Dagster run id) go on the MLflow run next to the data window. With promote=False
-    the challenger is only registered: the Dagster retrain compares it in an asset check (ml/challenger.py). Labels are the deals'
+    the challenger is only registered: the Dagster retrain compares it in an asset check (ml/registry/challenger.py). Labels are the deals'
     final outcomes, so a backtest with a past `as_of_date` also learns outcomes that were known only
     later; for the weekly retrain (as of today) every label is already known.
     """
@@ -170,7 +170,7 @@ def train_model(
 
 
 def _holdout_metrics(
-    predictor: WinPredictor, split: TimeSplit, training_side: pd.DataFrame
+    predictor: Predictor, split: TimeSplit, training_side: pd.DataFrame
 ) -> dict[str, dict[str, float]]:
     holdout, labels = split.holdout, split.holdout[split.label].to_numpy()
     baselines = baseline_probabilities(training_side, holdout, split.label)
@@ -184,7 +184,7 @@ def _training_side(split: TimeSplit) -> pd.DataFrame:
     return pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
 
 
-def _flat_metrics(metrics: dict[str, dict[str, float]], predictor: WinPredictor, split: TimeSplit) -> dict:
+def _flat_metrics(metrics: dict[str, dict[str, float]], predictor: Predictor, split: TimeSplit) -> dict:
     prefixes = {
         "model": "holdout",
         "stage_probability": "baseline_stage",
@@ -209,7 +209,7 @@ def _data_window(split: TimeSplit, as_of_date: date) -> dict[str, str]:
     return window | {f"{name}_last_snapshots_from": str(start) for name, start in split.starts.items()}
 
 
-def _params(predictor: WinPredictor, split: TimeSplit, as_of_date: date) -> dict[str, object]:
+def _params(predictor: Predictor, split: TimeSplit, as_of_date: date) -> dict[str, object]:
     return {
         **{f"lgb_{key}": value for key, value in LIGHTGBM_PARAMS.items()},
         "num_boost_round": NUM_BOOST_ROUND,
@@ -223,7 +223,7 @@ def _params(predictor: WinPredictor, split: TimeSplit, as_of_date: date) -> dict
     }
 
 
-def _curves(predictor: WinPredictor, split: TimeSplit, training_side: pd.DataFrame) -> dict:
+def _curves(predictor: Predictor, split: TimeSplit, training_side: pd.DataFrame) -> dict:
     labels = split.holdout[split.label].to_numpy()
     stage = baseline_probabilities(training_side, split.holdout, split.label)["stage_probability"]
     return {"model": (labels, predictor.predict_proba(split.holdout)), "stage baseline": (labels, stage)}

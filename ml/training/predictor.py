@@ -17,8 +17,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from ml.calibration import Calibrator
-from ml.features import model_inputs, model_matrix
+from ml.data.features import model_inputs, model_matrix
+from ml.training.calibration import Calibrator
 
 BOOSTER_FILE = "booster.txt"
 CALIBRATOR_FILE = "calibrator.json"
@@ -33,7 +33,7 @@ def lightgbm_threads(rows: int) -> int:
 
 
 @dataclass(frozen=True)
-class WinPredictor:
+class Predictor:
     booster: lgb.Booster
     calibrator: Calibrator
     feature_columns: tuple[str, ...]
@@ -82,7 +82,7 @@ class WinPredictor:
         return {name: str(path) for name, path in paths.items()}
 
     @classmethod
-    def load(cls, paths: Mapping[str, str]) -> WinPredictor:
+    def load(cls, paths: Mapping[str, str]) -> Predictor:
         contract = json.loads(Path(paths[CONTRACT_FILE]).read_text())
         return cls(
             booster=lgb.Booster(model_file=paths[BOOSTER_FILE]),

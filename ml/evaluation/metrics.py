@@ -72,7 +72,7 @@ def forecast_category_baseline(
     evaluate: pd.DataFrame,
     *,
     column: str = "forecast_category",
-    label: str = "label_won",
+    label: str,
 ) -> np.ndarray:
     """The rep's own call as a probability: each forecast category's rate of `label` on the training side,
     applied to the rows being evaluated (unseen categories get the overall training rate). With another

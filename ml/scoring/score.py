@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from ml.dataset import read_deals_to_score
-from ml.explanations import top_factors
-from ml.registry import WinModel, load_champion
-from ml.targets import SLIP
+from ml.data.dataset import read_deals_to_score
+from ml.data.targets import SLIP, WIN
+from ml.registry.client import LoadedModel, load_champion
+from ml.scoring.explanations import top_factors
 
 SCORE_COLUMNS = (
     "opportunity_id", "as_of_date", "p_win", "score_source", "model_name", "model_version",
@@ -82,7 +82,7 @@ def score_open_deals(
 ) -> ScoringSummary:
     """Score every row of marts.ml_open_deals__features and replace that as_of_date's rows of deal_scores."""
     started = time.perf_counter()
-    champion = load_champion(tracking_uri, registry_uri=registry_uri)
+    champion = load_champion(tracking_uri, registry_uri=registry_uri, model_name=WIN.model_name)
     if champion is None:
         deals = read_deals_to_score(warehouse_url)
         scores = _stage_probability_scores(deals)
@@ -108,7 +108,7 @@ def score_open_deals(
 
 
 def _add_slip_scores(
-    scores: pd.DataFrame, deals: pd.DataFrame, slip: WinModel | None, warehouse_url: str
+    scores: pd.DataFrame, deals: pd.DataFrame, slip: LoadedModel | None, warehouse_url: str
 ) -> None:
     """p_slip, p_close_in_quarter and slip_model_version, in place (null without a slip champion)."""
     if slip is None or deals.empty:
@@ -126,7 +126,7 @@ def _add_slip_scores(
     scores["slip_model_version"] = slip.version
 
 
-def _model_scores(deals: pd.DataFrame, model: WinModel) -> pd.DataFrame:
+def _model_scores(deals: pd.DataFrame, model: LoadedModel) -> pd.DataFrame:
     if deals.empty:
         p_win, raised, lowered = np.array([]), [], []
     else:

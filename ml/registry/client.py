@@ -1,4 +1,4 @@
-"""MLflow access for the win and slip models: the explicit client, the experiment, registering and loading versions.
+"""MLflow access for the models (one registered model per target, ml/data/targets.py): the explicit client, the experiment, registering and loading versions.
 
 Always an explicit `MlflowClient(tracking_uri=..., registry_uri=...)`: no global tracking URI and no
 fluent runs, so two pipelines (or two tests) in one process never write into each other's store.
@@ -17,25 +17,22 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 
-from ml.predictor import WinPredictor
-from ml.pyfunc_model import load_pyfunc_predictor
-from ml.targets import WIN
+from ml.registry.pyfunc import load_pyfunc_predictor
+from ml.training.predictor import Predictor
 
-MODEL_NAME = WIN.model_name
-EXPERIMENT_NAME = WIN.experiment_name
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 MODEL_ARTIFACT_PATH = "model"
 
 
 @dataclass(frozen=True)
-class WinModel:
-    """A registered win model loaded into memory (what the TMVA engine re-scores counterfactuals with)."""
+class LoadedModel:
+    """A registered model version loaded into memory (scoring, and the TMVA engine's counterfactuals)."""
 
     name: str
     version: str
     run_id: str | None
-    predictor: WinPredictor
+    predictor: Predictor
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated P(won) per row; `features` needs the model's feature columns (extra columns are fine)."""
@@ -50,9 +47,7 @@ def mlflow_client(tracking_uri: str, registry_uri: str | None = None) -> MlflowC
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri or tracking_uri)
 
 
-def ensure_experiment(
-    client: MlflowClient, artifact_root: str, experiment_name: str = EXPERIMENT_NAME
-) -> str:
+def ensure_experiment(client: MlflowClient, artifact_root: str, experiment_name: str) -> str:
     """The experiment's id, creating it with artifacts under file://<artifact_root>/<experiment_name>."""
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is not None:
@@ -64,7 +59,7 @@ def ensure_experiment(
 
 
 def register_challenger(
-    client: MlflowClient, run_id: str, *, model_name: str = MODEL_NAME, description: str = WIN.predicts
+    client: MlflowClient, run_id: str, *, model_name: str, description: str
 ) -> ModelVersion:
     """A new version from the run's pyfunc, with the `challenger` alias moved onto it."""
     if not _exists(lambda: client.get_registered_model(model_name)):
@@ -82,15 +77,15 @@ def alias_version(client: MlflowClient, model_name: str, alias: str) -> str | No
     return None if version is None else str(version)
 
 
-def load_version(client: MlflowClient, model_name: str, version: str) -> WinModel:
+def load_version(client: MlflowClient, model_name: str, version: str) -> LoadedModel:
     """`models:/<name>/<version>` in memory."""
     return _load(client, client.get_model_version(model_name, version))
 
 
 def load_champion(
-    tracking_uri: str, *, registry_uri: str | None = None, model_name: str = MODEL_NAME
-) -> WinModel | None:
-    """`models:/<model_name>@champion` in memory (default momentum_win), or None while no model has been promoted.
+    tracking_uri: str, *, model_name: str, registry_uri: str | None = None
+) -> LoadedModel | None:
+    """`models:/<model_name>@champion` in memory , or None while no model has been promoted.
 
     Nothing is cached: every call re-reads the alias, so a retrain or a rollback takes effect at the
     next call, and a long-running process never scores with a demoted model."""
@@ -100,14 +95,14 @@ def load_champion(
     return _load(client, client.get_model_version_by_alias(model_name, CHAMPION))
 
 
-def _load(client: MlflowClient, model_version: ModelVersion) -> WinModel:
+def _load(client: MlflowClient, model_version: ModelVersion) -> LoadedModel:
     """Download the version's pyfunc into a temporary directory and load it (the files are not needed
     after loading: the booster, calibrator and contract are then in memory)."""
     with tempfile.TemporaryDirectory(prefix="momentum-win-model-") as directory:
         # register_challenger's source is always <run artifacts>/model, so the run names the files.
         local = client.download_artifacts(model_version.run_id, MODEL_ARTIFACT_PATH, directory)
         predictor = load_pyfunc_predictor(local)
-    return WinModel(model_version.name, str(model_version.version), model_version.run_id, predictor)
+    return LoadedModel(model_version.name, str(model_version.version), model_version.run_id, predictor)
 
 
 def _exists(fetch):

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ml.evaluation import calibration_table
+from ml.evaluation.metrics import calibration_table
 
 
 def save_calibration_plot(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Path:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.evaluation import forecast_category_baseline
+from ml.data.targets import WIN
+from ml.evaluation.metrics import forecast_category_baseline
 
 STAGE_BASELINE = "stage_probability"
 CRM_PROBABILITY_BASELINE = "crm_probability"
@@ -24,7 +25,7 @@ def baseline_probabilities(
 ) -> dict[str, np.ndarray]:
     """{"stage_probability": ..., ["crm_probability": ...,] "forecast_category": ...} for `rows`, rates
     fitted on `training_side`; crm_probability for the win label only."""
-    if label != "label_won":
+    if label != WIN.label_column:
         return {
             STAGE_BASELINE: forecast_category_baseline(
                 training_side, rows, column="stage_sort_order", label=label

@@ -1,5 +1,5 @@
 """Log one training run to MLflow: tags, params, metrics (batched), plots, model card, feature list, the
-feature profile the drift check compares against (ml/drift.py) and the pyfunc model. One run per training; a run that fails half-way is marked FAILED, never left RUNNING."""
+feature profile the drift check compares against (ml/monitoring/measures.py) and the pyfunc model. One run per training; a run that fails half-way is marked FAILED, never left RUNNING."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
-from ml.drift import PROFILE_ARTIFACT, save_profile
-from ml.plots import save_calibration_plot, save_importance_plot
-from ml.predictor import WinPredictor
-from ml.pyfunc_model import save_pyfunc
-from ml.registry import MODEL_ARTIFACT_PATH
+from ml.monitoring.measures import PROFILE_ARTIFACT, save_profile
+from ml.registry.client import MODEL_ARTIFACT_PATH
+from ml.registry.pyfunc import save_pyfunc
+from ml.training.plots import save_calibration_plot, save_importance_plot
+from ml.training.predictor import Predictor
 
 # MLflow accepts at most 100 params and 1000 metrics per log_batch call.
 PARAMS_PER_BATCH = 100
@@ -33,7 +33,7 @@ def log_training_run(
     tags: Mapping[str, object],
     params: Mapping[str, object],
     metrics: Mapping[str, float],
-    predictor: WinPredictor,
+    predictor: Predictor,
     calibration_curves: Mapping[str, tuple[np.ndarray, np.ndarray]],
     model_card: str,
     input_example: pd.DataFrame,

@@ -1,6 +1,6 @@
 """The demo CRM's truth (sim_truth.deal_daily): each open deal's true win and slip probability per snapshot date.
 
-The ONLY module of ml/ that reads sim_truth, and only ml/evaluate.py imports it: training and scoring
+The ONLY module of ml/ that reads sim_truth, and only ml/evaluation/report.py imports it: training and scoring
 must never see the truth (a test greps for it). A real warehouse has no sim_truth schema, so every
 function here answers "not readable" instead of failing.
 """

@@ -16,7 +16,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from ml.features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, FEATURE_COLUMNS
+from ml.data.features import BOOLEAN_FEATURES, CATEGORICAL_FEATURES, FEATURE_COLUMNS
 
 SNAPSHOTS_RELATION = ("marts", "fct_deal_snapshots")
 TO_SCORE_RELATION = ("marts", "ml_open_deals__features")
@@ -28,7 +28,7 @@ class ClosedDealCounts:
     lost: int
 
 
-def count_closed_deals(warehouse_url: str, *, before: date, label: str = "label_won") -> ClosedDealCounts:
+def count_closed_deals(warehouse_url: str, *, before: date, label: str) -> ClosedDealCounts:
     """DEALS (not snapshots) with a labelled snapshot before `before`: `won` = label 1, `lost` = label 0
     (for the slip label: slipped and closed-in-quarter; a deal counts once per value it carries)."""
     query = sql.SQL(
@@ -42,7 +42,7 @@ def count_closed_deals(warehouse_url: str, *, before: date, label: str = "label_
 
 
 def read_labelled_snapshots(
-    warehouse_url: str, *, before: date, label: str = "label_won", since: date | None = None
+    warehouse_url: str, *, before: date, label: str, since: date | None = None
 ) -> pd.DataFrame:
     """Every snapshot with a non-null `label` and `since` <= as_of_date < `before`, plus each deal's last
     such snapshot date (the split puts a deal wholly on the side of its last snapshot)."""

@@ -29,7 +29,7 @@ SLICE_NAMES: tuple[str, ...] = ("fit", "early_stopping", "calibration", "holdout
 QUARTER = timedelta(weeks=13)
 # Quarter windows, counted back from the newest last snapshot: the holdout is the newest quarter; the
 # quarter before it is halved by date into early stopping (older half) and calibration (newer half), and
-# the calibrator fits on both halves (ml/fitting.py), so it sees one whole quarter. The fit slice is
+# the calibrator fits on both halves (ml/training/fitting.py), so it sees one whole quarter. The fit slice is
 # everything older and must hold at least one quarter too.
 QUARTERS_NEEDED = 3
 # A shorter history falls back to shares of DEALS (oldest to newest): the newest 20% are the holdout, and
@@ -45,7 +45,7 @@ class TimeSplit:
     holdout: pd.DataFrame
     starts: dict[str, date]
     """First last-snapshot date of each slice: the data window logged with the run."""
-    label: str = "label_won"
+    label: str
     """The label column the slices are split for (label_won or label_slipped)."""
     method: str = "quarters"
     """"quarters" (whole-quarter windows) or "deal_shares" (history shorter than QUARTERS_NEEDED)."""
@@ -64,7 +64,7 @@ class TimeSplit:
         return None
 
 
-def split_by_last_snapshot(snapshots: pd.DataFrame, label: str = "label_won") -> TimeSplit:
+def split_by_last_snapshot(snapshots: pd.DataFrame, label: str) -> TimeSplit:
     """Split rows carrying opportunity_id, last_as_of_date and `label` (see module docstring)."""
     last_dates = snapshots.groupby("opportunity_id")["last_as_of_date"].first().sort_values(kind="stable")
     if len(last_dates) == 0:

@@ -1,0 +1,1 @@
+"""Measure the champions: holdout metrics, the baselines, the truth on demo data, `momentum evaluate`."""

@@ -1,0 +1,1 @@
+"""Watch the champions in use: feature drift and calibration since training."""

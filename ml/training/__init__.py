@@ -1,0 +1,1 @@
+"""Fit, calibrate and log a model: the in-memory predictor, the LightGBM fit, the MLflow run."""
