@@ -114,6 +114,9 @@ def ui(port: int) -> None:
     # The code server Dagster starts must find this environment's executables (dbt) without activation.
     path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), "PATH": path}
+    from orchestration.dbt_project.manifest import prepare_manifest
+
+    prepare_manifest()
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port)]
     raise SystemExit(subprocess.call(command, env=env))
 

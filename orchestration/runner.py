@@ -52,7 +52,10 @@ def run_job(
         os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
         instance = dg.DagsterInstance.get()
     from orchestration import progress
-    from orchestration.definitions import defs  # imported late: loading it parses the dbt project
+    from orchestration.dbt_project.manifest import prepare_manifest
+
+    prepare_manifest()  # the definitions are built from the manifest; they never parse dbt themselves
+    from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name).with_logger_defs({"progress": progress.step_progress_logger})
     progress.console = sys.stdout

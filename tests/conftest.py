@@ -43,3 +43,13 @@ def server_url():
 def warehouse_url(server_url: str) -> str:
     with scratch_database(server_url, "test") as url:
         yield url
+
+
+def pytest_configure(config):
+    # The Dagster definitions are built from dbt's manifest and never parse dbt themselves (importing them
+    # starts no process): parse once here, before collection imports them. Only in the controlling
+    # process when tests run in parallel, since the workers share the project's target folder.
+    if not hasattr(config, "workerinput"):
+        from orchestration.dbt_project.manifest import prepare_manifest
+
+        prepare_manifest()

@@ -6,6 +6,7 @@ from actions.tmva import build_tmvas
 from extract.org_settings import fiscal_year
 from ml.data.targets import WIN
 from ml.registry.client import load_champion
+from orchestration.dbt_project.assets import dbt_model_key
 from orchestration.resources import MomentumResource, as_of_date
 
 TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
@@ -15,8 +16,8 @@ TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
     key=TMVA_KEY,
     deps=[
         dg.AssetKey(["ml", "deal_scores"]),
-        dg.AssetKey(["marts", "ml_open_deals__features"]),
-        dg.AssetKey(["intermediate", "int_calls__connect_rate_by_hour"]),
+        dbt_model_key("ml_open_deals__features"),
+        dbt_model_key("int_calls__connect_rate_by_hour"),
     ],
     group_name="actions",
     kinds={"python", "postgres"},

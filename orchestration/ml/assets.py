@@ -10,6 +10,7 @@ from ml.data.targets import SLIP, WIN, Target
 from ml.registry.challenger import RUN_TAG, promote_this_runs_challenger
 from ml.scoring.score import score_open_deals
 from ml.training.train import train_model
+from orchestration.dbt_project.assets import dbt_model_key
 from orchestration.resources import MomentumResource, as_of_date
 
 WIN_MODEL_KEY = dg.AssetKey(["ml", "win_model"])
@@ -17,8 +18,8 @@ SLIP_MODEL_KEY = dg.AssetKey(["ml", "slip_model"])
 WIN_CHAMPION_KEY = dg.AssetKey(["ml", "win_champion"])
 SLIP_CHAMPION_KEY = dg.AssetKey(["ml", "slip_champion"])
 MODEL_KEYS = (WIN_MODEL_KEY, SLIP_MODEL_KEY, WIN_CHAMPION_KEY, SLIP_CHAMPION_KEY)
-SNAPSHOTS_KEY = dg.AssetKey(["marts", "fct_deal_snapshots"])
-FEATURES_KEY = dg.AssetKey(["marts", "ml_open_deals__features"])
+SNAPSHOTS_KEY = dbt_model_key("fct_deal_snapshots")
+FEATURES_KEY = dbt_model_key("ml_open_deals__features")
 
 
 def _build_model_asset(key: dg.AssetKey, target: Target, description: str) -> dg.AssetsDefinition:

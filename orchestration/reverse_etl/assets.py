@@ -5,6 +5,7 @@ import psycopg
 from psycopg import sql
 
 from crm.connectors import crm_destination
+from orchestration.dbt_project.assets import dbt_model_key
 from orchestration.resources import MomentumResource
 from reverse_etl.mapping import Mapping, load_mappings
 from reverse_etl.result import FAILED, REFUSED, STOPPED, format_summary
@@ -82,5 +83,5 @@ def _last_synced_model_versions(context: dg.AssetExecutionContext) -> str | None
 
 
 _mappings = load_mappings().values()
-_payload_keys = [dg.AssetKey(list(mapping.source_parts)) for mapping in _mappings]
+_payload_keys = [dbt_model_key(mapping.source_parts[-1]) for mapping in _mappings]
 reverse_etl_assets = [_build_sync_asset(mapping, _payload_keys) for mapping in _mappings]
