@@ -1,5 +1,5 @@
 {#
-    The labels (DESIGN.md, "Labels"), defined once for the two places that write them:
+    The labels (docs/ARCHITECTURE.md, "As-of dates and labels"), defined once for the two places that write them:
     int_snapshots_labelled labels every snapshot, and fct_deal_snapshots' post-hook relabels
     the rows it already holds (macros/incremental_snapshots.sql, refresh_snapshot_labels).
 #}

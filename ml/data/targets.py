@@ -1,7 +1,7 @@
 """The two things Momentum predicts, declared once: which label, which registered model, which output column.
 
 One set of machinery (read, split, fit, calibrate, track, register, promote, score, evaluate) serves both;
-a target only says what differs. The labels are defined in DESIGN.md ("Labels") and computed by dbt in
+a target only says what differs. The labels are defined in docs/ARCHITECTURE.md ("As-of dates and labels") and computed by dbt in
 marts.fct_deal_snapshots.
 """
 

@@ -3,7 +3,7 @@
 Without a win champion (too little history yet) each deal gets its CRM stage's default probability, marked
 score_source = 'stage_probability', so downstream marts and the CRM sync never see a gap.
 
-p_slip comes from the slip champion and p_close_in_quarter = p_win x (1 - p_slip) (DESIGN.md, "Labels").
+p_slip comes from the slip champion and p_close_in_quarter = p_win x (1 - p_slip) (docs/ARCHITECTURE.md, "As-of dates and labels").
 Without a slip champion both are NULL, not p_win: p_win is P(won at any time), and publishing it as
 P(won this quarter) would overstate every quarter's forecast without saying so. A consumer that wants a
 number anyway has to write coalesce(p_close_in_quarter, p_win) and so makes that choice visibly.

@@ -3,7 +3,7 @@
     date whose close date (as of the date) lies in the date's fiscal quarter, with the
     probability the AI forecast gives it of being won inside that quarter.
 
-    DESIGN.md, "Forecast": expected amount in quarter = amount x p_win x (1 - p_slip), which
+    docs/ARCHITECTURE.md, "Forecast": expected amount in quarter = amount x p_win x (1 - p_slip), which
     scoring publishes as p_close_in_quarter. Without a slip champion p_close_in_quarter is null
     (ml/scoring/score.py) and the deal counts at p_win instead: an upper bound (it assumes no slip),
     so ai_probability_source says so and the forecast marts carry it up as ai_forecast_basis.

@@ -11,7 +11,7 @@
     only at the end.
 
     Reads ml through stg_ml__deal_scores, so it builds in the second dbt
-    selection, after scoring (orchestration/transform/assets.py). Like the snapshots, a date
+    selection, after scoring (orchestration/dbt_project/assets.py). Like the snapshots, a date
     means the CRM at its start: a deal closed ON the date is still in that date's open
     pipeline, so closed-won and calls count up to the day before (never in both, never in neither).
 #}

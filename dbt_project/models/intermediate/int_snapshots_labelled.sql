@@ -1,5 +1,5 @@
 {#
-    The two labels of every deal snapshot, defined once here (DESIGN.md, "Labels") and read
+    The two labels of every deal snapshot, defined once here (docs/ARCHITECTURE.md, "As-of dates and labels") and read
     by training through fct_deal_snapshots. Both come from the deal's FINAL state, through the
     stage table; they are the only facts from after the as-of date in the snapshot mart.
 
