@@ -43,6 +43,9 @@ def publish_data_docs(warehouse_url: str, docs_dir: Path, validation_names: Sequ
     docs_dir.mkdir(parents=True, exist_ok=True)
     with _exclusive(docs_dir / ".publish.lock"):
         context = gx.get_context(mode="file", project_root_dir=str(docs_dir.parent))
+        # Stored in the project, so every later load starts with it off. GX 1.24 itself sends no usage
+        # statistics and reads no GX_ANALYTICS_ENABLED; this setting is what a GX that does would read.
+        context.enable_analytics(False)
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         _ensure_site(context, docs_dir)
         _forget_stored(context, docs_dir)
