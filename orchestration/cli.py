@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -111,6 +113,10 @@ def ui(port: int) -> None:
     """Open the Dagster UI on the Momentum definitions (asset graph, checks, runs, schedules)."""
     settings = load_settings()
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        # As run_job writes it: the UI may be the first command run, and there is no internet for telemetry.
+        config.write_text("telemetry:\n  enabled: false\n")
     # The code server Dagster starts must find this environment's executables (dbt) without activation.
     path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), "PATH": path}
@@ -118,12 +124,67 @@ def ui(port: int) -> None:
 
     prepare_manifest()
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port)]
-    raise SystemExit(subprocess.call(command, env=env))
+    # In a session of its own, dagster dev, its webserver, daemon and code server form one process group
+    # that is stopped as a whole; a signal to this process alone left them running.
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    raise SystemExit(_run_until_stopped(process))
 
 
 main.add_command(evaluate)
 main.add_command(model)
 main.add_command(sim)
+
+
+UI_STOP_SECONDS = 10
+
+
+def _run_until_stopped(process: subprocess.Popen, grace_seconds: float = UI_STOP_SECONDS) -> int:
+    """Wait for `process` (leader of its own process group). On SIGTERM, SIGINT or SIGHUP, pass the signal
+    to the whole group (SIGHUP as SIGTERM), give it `grace_seconds` to exit, then SIGKILL what is left; a
+    second signal kills at once. Returns the exit code for the CLI: 0 when stopped by a signal."""
+    group = process.pid
+    received: list[int] = []
+
+    def forward(signum: int, frame) -> None:
+        if received:
+            _signal_group(group, signal.SIGKILL)
+        else:
+            _signal_group(group, signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+        received.append(signum)
+
+    handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {signum: signal.signal(signum, forward) for signum in handled}
+    try:
+        # Polled, not process.wait(): a blocking wait is resumed after the handler, and would never time out.
+        while process.poll() is None and not received:
+            time.sleep(0.2)
+        if not received:  # dagster dev ended on its own: stop what it may have left in its group
+            _signal_group(group, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while _group_alive(group, process) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _group_alive(group, process):
+            click.echo(f"Dagster did not stop within {grace_seconds:.0f} s; killing it.", err=True)
+            _signal_group(group, signal.SIGKILL)
+        returncode = process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0 if received else returncode
+
+
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(group, signum)
+
+
+def _group_alive(group: int, leader: subprocess.Popen) -> bool:
+    leader.poll()  # reaps the leader once it exits, so a zombie of ours does not count as alive
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = False) -> JobReport:

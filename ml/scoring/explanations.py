@@ -8,6 +8,7 @@ factor is named with the deal's actual value ("no activity in 21 days"), never w
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -33,6 +34,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 SEGMENT_WORDS = {"SMB": "small-business", "MM": "mid-market", "ENT": "enterprise"}
+# How a feature without a phrase of its own shows its value, read from its name so a new feature is covered
+# the day it is added: fractions as whole percentages, days and counts as integers, anything else with at
+# most two decimals (never "call connect rate 0.14285714285714285").
+PERCENT_SUFFIXES = ("_rate", "_share", "_ratio", "_probability", "_pct")
+WHOLE_NUMBER_SUFFIXES = ("_days", "_count", "_total")
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -77,14 +83,14 @@ def _contacts(v: float, row: dict) -> str:
 
 
 PHRASES: dict[str, Callable[[float, dict], str]] = {
-    "stage_progress": lambda v, row: f"at the {row.get('stage_name') or f'{v:.0%} along the'} stage",
+    "stage_progress": lambda v, row: f"at the {row.get('stage_name') or f'{_percent(v)} along the'} stage",
     "days_to_close_quarter_end": lambda v, row: (
         f"close date's quarter ended {_count(abs(int(v)), 'day', 'days')} ago"
         if v < 0
         else f"close date's quarter ends in {_count(int(v), 'day', 'days')}"
     ),
     "two_way_touch_share": lambda v, row: (
-        f"buyer answered {v:.0%} of {_count(int(_total_touches(row)), 'touch', 'touches')}"
+        f"buyer answered {_percent(v)} of {_count(int(_total_touches(row)), 'touch', 'touches')}"
     ),
     "days_since_last_two_way_touch": lambda v, row: (
         f"last real conversation {_count(int(v), 'day', 'days')} ago"
@@ -93,7 +99,7 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
         "no meeting yet" if v == 0 else f"{_count(int(v), 'meeting', 'meetings')} held"
     ),
     "forecast_category": lambda v, row: f"rep calls it {row.get('forecast_category')}",
-    "amount": lambda v, row: f"deal size {v:,.0f}",
+    "amount": lambda v, row: f"deal size {_whole(v)}",
     "days_in_stage": lambda v, row: f"{_count(int(v), 'day', 'days')} in the current stage",
     "deal_age_days": lambda v, row: f"deal open {_count(int(v), 'day', 'days')}",
     "days_to_close": _close_date,
@@ -115,7 +121,7 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
     "contact_role_count": _counted(
         "no contact roles on the deal", "contact role", "contact roles", "{} on the deal"
     ),
-    "rep_trailing_win_rate": lambda v, row: f"rep's recent win rate {v:.0%}",
+    "rep_trailing_win_rate": lambda v, row: f"rep's recent win rate {_percent(v)}",
     "close_date_days_pushed": _counted(
         "close date never pushed", "day", "days", "close date pushed {} in all"
     ),
@@ -129,7 +135,7 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
     "commitment_notes_90d": _counted(
         "no buying signal in the notes of 90 days", "note", "notes", "{} with a buying signal in 90 days"
     ),
-    "account_employee_count": lambda v, row: f"account of {v:,.0f} employees",
+    "account_employee_count": lambda v, row: f"account of {_whole(v)} employees",
     "account_prior_won_deals": _counted(
         "new logo: the account never bought", "time", "times", "account bought {} before"
     ),
@@ -162,7 +168,35 @@ def phrase(feature: str, value: object, row: dict) -> str:
         return f"rep calls it {value}"
     if feature in PHRASES:
         return PHRASES[feature](float(value), row)
-    return f"{feature.replace('_', ' ')} {value}"
+    words = feature.replace("_", " ")
+    if not isinstance(value, numbers.Number):  # Decimals from numeric columns are Numbers too
+        return f"{words} {value}"
+    v = float(value)
+    if feature.startswith(("is_", "has_")):
+        return f"{words.split(' ', 1)[1]}: {'yes' if v else 'no'}"
+    return f"{words} {_number(feature, v)}"
+
+
+def _number(feature: str, v: float) -> str:
+    """A value for a sentence, by the feature's name (see PERCENT_SUFFIXES): "14%", "21", "2.33", "1,235"."""
+    if feature.endswith(PERCENT_SUFFIXES):
+        return _percent(v)
+    if "days" in feature or feature.endswith(WHOLE_NUMBER_SUFFIXES) or abs(v) >= 100:
+        return _whole(v)
+    return _unsigned_zero(f"{v:,.2f}".rstrip("0").rstrip("."))
+
+
+def _percent(v: float) -> str:
+    return _unsigned_zero(f"{v:.0%}")
+
+
+def _whole(v: float) -> str:
+    return _unsigned_zero(f"{v:,.0f}")
+
+
+def _unsigned_zero(text: str) -> str:
+    """ "0" for "-0", "-0%" (what a tiny negative rounds to)."""
+    return text.removeprefix("-") if text.lstrip("-").strip("0.%") == "" else text
 
 
 def top_factors(
