@@ -9,7 +9,7 @@ of paying a cold start.
 from __future__ import annotations
 
 import functools
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 import psycopg
 
@@ -81,19 +81,33 @@ def dbt_environment(url: str) -> dict[str, str]:
     return {
         "MOMENTUM_DB_HOST": host,
         "MOMENTUM_DB_PORT": str(parts.port or int(query.get("port", ["5432"])[0])),
-        "MOMENTUM_DB_USER": parts.username or "postgres",
-        "MOMENTUM_DB_PASSWORD": parts.password or "",
+        "MOMENTUM_DB_USER": unquote(parts.username or "") or "postgres",
+        # Percent-decoded, and from `?password=` when the userinfo has none: libpq accepts both forms.
+        "MOMENTUM_DB_PASSWORD": unquote(parts.password or "") or query.get("password", [""])[0],
         "MOMENTUM_DB_NAME": parts.path.lstrip("/") or "postgres",
     }
 
 
+# Query parameters libpq reads a secret from: `?password=` is as valid a way to pass one as the userinfo.
+SECRET_PARAMETERS = ("password", "sslpassword")
+
+
 def redact(url: str) -> str:
-    """The URL with its password replaced, safe to print or log."""
+    """The URL with every password replaced by ***, safe to print or log: the userinfo's, and any
+    `password=` / `sslpassword=` query parameter (libpq accepts both forms)."""
     parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        parts = parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{host}")
+    if parts.query:
+        pairs = [pair.partition("=") for pair in parts.query.split("&")]
+        parts = parts._replace(
+            query="&".join(
+                f"{name}{equals}{'***' if name.lower() in SECRET_PARAMETERS and value else value}"
+                for name, equals, value in pairs
+            )
+        )
+    return urlunsplit(parts)
 
 
 def _start_embedded(settings: Settings) -> str:

@@ -46,11 +46,51 @@ def test_dbt_gets_the_parts_of_a_tcp_url():
     assert env["MOMENTUM_DB_PASSWORD"] == "s3cret"
 
 
-def test_a_printed_url_never_shows_the_password():
-    assert (
-        redact("postgresql://revops:s3cret@db.internal:6543/sales")
-        == "postgresql://revops:***@db.internal:6543/sales"
+@pytest.mark.parametrize(
+    "url", ["postgresql://revops:p%40ss@db/sales", "postgresql://revops@db/sales?password=p%40ss"]
+)
+def test_dbt_gets_the_decoded_password_from_either_form(url):
+    assert dbt_environment(url)["MOMENTUM_DB_PASSWORD"] == "p@ss"
+
+
+@pytest.mark.parametrize(
+    ("url", "printed"),
+    [
+        (
+            "postgresql://revops:s3cret@db.internal:6543/sales",
+            "postgresql://revops:***@db.internal:6543/sales",
+        ),
+        (
+            "postgresql://revops@db.internal:6543/sales?password=s3cret",
+            "postgresql://revops@db.internal:6543/sales?password=***",
+        ),
+        (
+            "postgresql://revops:p%40ss@db/sales?sslmode=require&PASSWORD=s3cret",
+            "postgresql://revops:***@db/sales?sslmode=require&PASSWORD=***",
+        ),
+        (
+            "postgresql://db/sales?sslpassword=s3cret&application_name=x",
+            "postgresql://db/sales?sslpassword=***&application_name=x",
+        ),
+        ("postgresql://postgres@/momentum?host=/tmp/pg", "postgresql://postgres@/momentum?host=/tmp/pg"),
+    ],
+)
+def test_a_printed_url_never_shows_a_password_whatever_its_form(url, printed):
+    assert redact(url) == printed
+
+
+def test_momentum_warehouse_url_prints_no_password_given_as_a_query_parameter(tmp_path):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    url = "postgresql://revops@db.internal:6543/sales?password=s3cret"
+    result = CliRunner().invoke(
+        main, ["warehouse", "url"], env={"MOMENTUM_WAREHOUSE_URL": url, "MOMENTUM_HOME": str(tmp_path)}
     )
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    assert "password=***" in result.output
 
 
 def test_settings_default_home_is_dot_momentum_in_the_working_directory(tmp_path, monkeypatch):
