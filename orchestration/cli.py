@@ -12,8 +12,10 @@ import warnings
 from datetime import UTC, date, datetime
 
 import click
+import psycopg
 
 from orchestration.evaluate_cli import evaluate, model
+from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
@@ -21,9 +23,12 @@ from warehouse.server import mlflow_database_url, redact, refresh_pipeline_grant
 from warehouse.settings import load_settings
 
 
-@click.group()
-def main() -> None:
+@click.group(cls=ExplainedGroup)
+@click.option("--debug", is_flag=True, help="Show the full traceback of a failure instead of one line.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Momentum: scores every open deal, picks each rep's most valuable actions, writes them into the CRM."""
+    ctx.obj = {"debug": debug}
     # pgserver asks platformdirs for a runtime dir it never uses; the warning only confuses users.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     # MLflow's per-file download bars and INFO lines would bury the one-line-per-step progress.
@@ -188,6 +193,10 @@ def _group_alive(group: int, leader: subprocess.Popen) -> bool:
 
 
 def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = False) -> JobReport:
+    # Reach the warehouse before Dagster starts: an unreachable one then ends in one line naming the setting
+    # (orchestration/failures.py) instead of a failed run and every step it skipped.
+    with psycopg.connect(warehouse_url(settings), connect_timeout=10):
+        pass
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
     report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
     if not report.success:

@@ -1,0 +1,67 @@
+"""Failures a user can fix, said in one line that names the setting or path to fix.
+
+The `momentum` command runs every subcommand through `ExplainedGroup`: an error `explain` recognises
+ends in one message and exit code 2, with no traceback; `momentum --debug ...` shows the traceback.
+Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import psycopg
+
+from warehouse.server import redact
+from warehouse.settings import load_settings
+
+EXIT_USER_ERROR = 2
+
+
+def explain(error: BaseException) -> str | None:
+    """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
+    if isinstance(error, psycopg.OperationalError):
+        return _warehouse_unreachable(error)
+    if isinstance(error, PermissionError | IsADirectoryError | NotADirectoryError) and error.filename:
+        return _unwritable_home(error)
+    return None
+
+
+def _warehouse_unreachable(error: psycopg.OperationalError) -> str:
+    settings = load_settings()
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if settings.warehouse_url is None:
+        return (
+            f"the embedded warehouse under {settings.home} did not answer ({detail}); "
+            "`make clean-demo` starts over with a new one, or set MOMENTUM_WAREHOUSE_URL to another server"
+        )
+    where = redact(settings.warehouse_url)
+    if "authentication failed" in detail or "password" in detail:
+        return f"the warehouse refused the login ({detail}): check the user and password in MOMENTUM_WAREHOUSE_URL ({where})"
+    return (
+        f"cannot reach the warehouse at {where} ({detail}): check the server is up and MOMENTUM_WAREHOUSE_URL"
+    )
+
+
+def _unwritable_home(error: OSError) -> str:
+    home = load_settings().home
+    path = Path(error.filename)
+    inside = path == home or home in path.parents
+    setting = f"MOMENTUM_HOME ({home})" if inside else "the path"
+    return f"cannot write {path} ({error.strerror}): make {setting} a folder this user can write"
+
+
+class ExplainedGroup(click.Group):
+    """A click group whose subcommands end in one readable line on a failure the user can fix."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as error:
+            message = None if (ctx.obj or {}).get("debug") else explain(error)
+            if message is None:
+                raise
+            click.echo(f"momentum: {message}", err=True)
+            ctx.exit(EXIT_USER_ERROR)
