@@ -177,9 +177,12 @@ create table sim_truth.clock (
 -- start of the clock's day, so outside writes are stamped at that instant and every change the
 -- simulator makes later that day sorts after them; with the wall clock instead, a write at 19:00
 -- would lift the extract's watermark past the simulator's 15:00 changes and they would be skipped.
--- SECURITY DEFINER: the pipeline role may ask the time without reading sim_truth.
+-- SECURITY DEFINER: the pipeline role may ask the time without reading sim_truth. With a fixed
+-- search_path, or a now() the caller planted earlier on theirs would run with the owner's rights; the
+-- owner is the role momentum_crm_clock, which may read the clock and nothing else (warehouse/roles.py).
 create function crm.system_now() returns timestamptz
     language sql stable security definer
+    set search_path = pg_catalog, pg_temp
     as $$ select coalesce((select current_date_value::timestamp at time zone 'UTC' from sim_truth.clock limit 1), now()) $$;
 
 -- Truth the pipeline must never read: each open deal's true win probability per day, and outcomes.

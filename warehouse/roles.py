@@ -19,6 +19,8 @@ import psycopg
 from psycopg import sql
 
 PIPELINE_ROLE = "momentum_pipeline"
+# Owns the demo CRM's clock function and may read sim_truth.clock, nothing else; never logs in.
+CLOCK_ROLE = "momentum_crm_clock"
 PIPELINE_SCHEMAS = (
     "crm",
     "raw_crm",
@@ -70,6 +72,7 @@ def ensure_pipeline_role(admin_url: str, password: str | None = None, role: str 
                             name, sql.SQL(kind), ident
                         )
                     )
+            _hand_the_crm_clock_to_its_own_role(conn)
             if conn.execute("select to_regnamespace(%s)", (TRUTH_SCHEMA,)).fetchone()[0] is not None:
                 truth = sql.Identifier(TRUTH_SCHEMA)
                 for grantee in (ident, sql.SQL("public")):
@@ -78,6 +81,22 @@ def ensure_pipeline_role(admin_url: str, password: str | None = None, role: str 
                         sql.SQL("revoke all on all tables in schema {} from {}").format(truth, grantee)
                     )
     return pipeline_url(admin_url, role, password)
+
+
+def _hand_the_crm_clock_to_its_own_role(conn: psycopg.Connection) -> None:
+    """The demo CRM's clock (crm.system_now(), SECURITY DEFINER) runs as a role that can read the clock and
+    nothing else, so no caller reaches a superuser's rights through it."""
+    clock = conn.execute(
+        "select to_regprocedure('crm.system_now()') is not null and to_regclass('sim_truth.clock') is not null"
+    ).fetchone()[0]
+    if not clock:
+        return
+    owner = sql.Identifier(CLOCK_ROLE)
+    with contextlib.suppress(psycopg.errors.DuplicateObject), conn.transaction():
+        conn.execute(sql.SQL("create role {} nologin nosuperuser nocreatedb nocreaterole").format(owner))
+    conn.execute(sql.SQL("grant usage on schema sim_truth to {}").format(owner))
+    conn.execute(sql.SQL("grant select on sim_truth.clock to {}").format(owner))
+    conn.execute(sql.SQL("alter function crm.system_now() owner to {}").format(owner))
 
 
 def _rename_old_schemas(conn: psycopg.Connection) -> None:

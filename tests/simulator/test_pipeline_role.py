@@ -64,3 +64,28 @@ def test_tables_an_earlier_admin_run_made_are_handed_to_the_pipeline_role(wareho
     assert owners["legacy_mart"] == PIPELINE_ROLE
     assert owners["crm_owned"] != PIPELINE_ROLE
     assert adopt_pipeline_objects(warehouse_url) == 0
+
+
+def test_the_crm_clock_runs_no_function_the_pipeline_role_planted(warehouse_url):
+    # GIVEN a demo CRM, and the pipeline role planting a `now()` in a schema it may create in, ahead of
+    # pg_catalog on its search path (the escalation: crm.system_now() runs with its owner's rights, and falls
+    # back to now() while the clock holds no date)
+    build_demo_crm(warehouse_url, "tiny", seed=3, today=dt.date(2026, 11, 23))
+    pipeline = ensure_pipeline_role(warehouse_url)
+    with psycopg.connect(warehouse_url, autocommit=True) as admin:
+        admin.execute("delete from sim_truth.clock")
+    with psycopg.connect(pipeline, autocommit=True) as conn:
+        conn.execute(
+            "create function staging.now() returns timestamptz language plpgsql as "
+            "$$ begin raise exception 'planted now() ran as %', current_user; end $$"
+        )
+        conn.execute("set search_path = staging, pg_catalog")
+
+        # WHEN it asks the CRM's clock THEN the clock answers, and the planted function never runs
+        assert conn.execute("select crm.system_now()").fetchone()[0] is not None
+        # ...and the clock's owner is no superuser, so the function could not read more than the clock
+        owner_is_superuser = conn.execute(
+            "select r.rolsuper from pg_proc p join pg_roles r on r.oid = p.proowner "
+            "where p.oid = 'crm.system_now()'::regprocedure"
+        ).fetchone()[0]
+        assert owner_is_superuser is False
