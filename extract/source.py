@@ -26,5 +26,6 @@ class CrmSource(Protocol):
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         """COPY text blocks of the object's records, these fields in this order, with system_modstamp at
-        or after `since` (every record when None)."""
+        or after `since` (every record when None), and every record without a system_modstamp: the extract
+        quarantines those, so none is silently never read."""
         ...

@@ -57,6 +57,27 @@ def test_second_extract_reads_only_records_changed_since_the_watermark(crm):
     assert _raw(crm, "select amount from raw_crm.opportunity where opportunity_id = 'opp1'") == [(1,)]
 
 
+def test_a_record_without_a_system_modstamp_is_quarantined_on_every_run_never_skipped(crm):
+    # GIVEN a first extract, then a new deal saved without a stamp (real data mapped into the CRM's tables
+    # carries such rows; the demo CRM's own schema would refuse one)
+    extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+    with psycopg.connect(crm, autocommit=True) as conn:
+        conn.execute("alter table crm.opportunity alter column system_modstamp drop not null")
+        conn.execute(
+            "insert into crm.opportunity (opportunity_id, name, stage_name, amount, created_date) "
+            "values ('opp-nostamp', 'No stamp', 'Prospecting', 5, '2026-03-01')"
+        )
+
+    # WHEN the incremental extract runs
+    (result,) = extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY, run_id="run-7")
+
+    # THEN the record is received and quarantined with its reason, and the counts reconcile
+    assert result.rejected == 1 and result.received == result.loaded + result.rejected
+    assert _raw(
+        crm, "select reason from raw_crm._rejects where object_name = 'opportunity' and extract_run_id = 'run-7'"
+    ) == [("missing_system_modstamp",)]
+
+
 def test_a_column_added_in_the_crm_appears_in_the_raw_table(crm):
     extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
     with psycopg.connect(crm, autocommit=True) as conn:
