@@ -27,6 +27,16 @@ def demo_warehouse(warehouse_url, tmp_path, monkeypatch):
         conn.execute(f'drop database if exists "{mlflow_database}" with (force)')
 
 
+@pytest.fixture
+def trained_warehouse(tiny_demo, tmp_path, monkeypatch):
+    """The same CRM after a retrain: a copy of the shared tiny demo (tests/integration/conftest.py)."""
+    with tiny_demo.copy("trained") as url:
+        monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", url)
+        monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
+        monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
+        yield url
+
+
 def _query(url: str, statement: str, params=None):
     with psycopg.connect(url) as conn:
         return conn.execute(statement, params).fetchall()
@@ -38,12 +48,11 @@ def _run(job_name: str, as_of: date):
     return report
 
 
-def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(demo_warehouse):
-    url = demo_warehouse
+def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(trained_warehouse):
+    url = trained_warehouse
     as_of = demo_today(url)
 
-    # GIVEN a trained champion
-    _run("retrain", as_of)
+    # GIVEN a trained champion (the fixture's retrain)
 
     # WHEN the morning job runs
     first = _run("morning", as_of)
