@@ -31,9 +31,10 @@ CRM_SYNCS = {dg.AssetKey(["crm_sync", "opportunity_fields"]), dg.AssetKey(["crm_
 def demo(tiny_demo, tmp_path_factory):
     """(warehouse URL, as-of date, the clean morning run's report): a copy of the shared tiny demo
     (tests/integration/conftest.py) after its retrain and clean morning run."""
-    with tiny_demo.copy("scored") as url, pytest.MonkeyPatch.context() as env:
+    home = tmp_path_factory.mktemp("gates") / "home"
+    with tiny_demo.copy(home) as url, pytest.MonkeyPatch.context() as env:
         env.setenv("MOMENTUM_WAREHOUSE_URL", url)
-        env.setenv("MOMENTUM_HOME", str(tmp_path_factory.mktemp("gates_home")))
+        env.setenv("MOMENTUM_HOME", str(home))
         env.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")  # the tiny CRM has a few dozen closed deals
         yield url, tiny_demo.as_of, tiny_demo.morning
 

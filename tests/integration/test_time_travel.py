@@ -27,7 +27,7 @@ SNAPSHOT_WEEKS = 52  # dbt_project.yml var snapshot_weeks: older Mondays leave t
 def demo_warehouse(tiny_demo, tmp_path, monkeypatch):
     """A copy of the shared tiny demo CRM (tests/integration/conftest.py) after its retrain and first morning."""
     assert tiny_demo.as_of == FIRST_TODAY
-    with tiny_demo.copy("scored") as url:
+    with tiny_demo.copy(tmp_path / "momentum_home") as url:
         monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", url)
         monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
         # The tiny CRM has a few dozen closed deals; the production default would refuse to train on it.
