@@ -5,15 +5,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test lint format ui install clean-demo
+# Test workers (pytest-xdist), each with its own embedded PostgreSQL: one per core of the 2-core machines
+# this project runs on (README "Testing"); `make test PYTEST_WORKERS=4` where there are more.
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test test-fast lint format ui install clean-demo
 
 demo: $(STAMP)
 	$(BIN)/momentum demo
 
+# What CI runs (.ci/run): lint, format check and the whole suite.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The fast tier: everything but the end-to-end tests (marker `slow`, tests/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

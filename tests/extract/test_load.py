@@ -74,7 +74,8 @@ def test_a_record_without_a_system_modstamp_is_quarantined_on_every_run_never_sk
     # THEN the record is received and quarantined with its reason, and the counts reconcile
     assert result.rejected == 1 and result.received == result.loaded + result.rejected
     assert _raw(
-        crm, "select reason from raw_crm._rejects where object_name = 'opportunity' and extract_run_id = 'run-7'"
+        crm,
+        "select reason from raw_crm._rejects where object_name = 'opportunity' and extract_run_id = 'run-7'",
     ) == [("missing_system_modstamp",)]
 
 

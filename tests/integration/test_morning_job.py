@@ -27,6 +27,17 @@ def demo_warehouse(warehouse_url, tmp_path, monkeypatch):
         conn.execute(f'drop database if exists "{mlflow_database}" with (force)')
 
 
+@pytest.fixture
+def morning_after_retrain(tiny_demo, tmp_path, monkeypatch):
+    """The same CRM after a retrain and a morning run: a copy of the shared tiny demo
+    (tests/integration/conftest.py), and that morning run's report."""
+    with tiny_demo.copy(tmp_path / "momentum_home") as url:
+        monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", url)
+        monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
+        monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
+        yield url, tiny_demo.morning
+
+
 def _query(url: str, statement: str, params=None):
     with psycopg.connect(url) as conn:
         return conn.execute(statement, params).fetchall()
@@ -38,15 +49,10 @@ def _run(job_name: str, as_of: date):
     return report
 
 
-def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(demo_warehouse):
-    url = demo_warehouse
+def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(morning_after_retrain):
+    # GIVEN a trained champion, WHEN the morning job runs (both in the fixture: the shared tiny demo)
+    url, first = morning_after_retrain
     as_of = demo_today(url)
-
-    # GIVEN a trained champion
-    _run("retrain", as_of)
-
-    # WHEN the morning job runs
-    first = _run("morning", as_of)
 
     # THEN every open opportunity carries a model score and its time
     unscored = _query(

@@ -2,12 +2,10 @@
 bad scores and a bad CRM payload. Each must stop both CRM syncs in the same run and leave the CRM as it
 was; every run leaves Data Docs listing every suite.
 
-One demo warehouse for the module (retrain + morning take ~2 minutes); each test states the defect it
-adds and compares the CRM before and after its own run.
+One demo warehouse for the module, a copy of the shared tiny demo after its retrain and clean morning run
+(tests/integration/conftest.py: they take ~2 minutes); each test states the defect it adds and compares the
+CRM before and after its own run.
 """
-
-from datetime import date
-from urllib.parse import urlsplit, urlunsplit
 
 import dagster as dg
 import psycopg
@@ -17,8 +15,6 @@ from expectations.suites import load_registry
 from orchestration.definitions import defs
 from orchestration.resources import AS_OF_TAG
 from orchestration.runner import run_job
-from simulator.build import build_demo_crm, demo_today
-from tests.databases import scratch_database
 from warehouse.settings import load_settings
 
 SCORES = dg.AssetKey(["ml", "deal_scores"])
@@ -32,21 +28,15 @@ CRM_SYNCS = {dg.AssetKey(["reverse_etl", "opportunity_fields"]), dg.AssetKey(["r
 
 
 @pytest.fixture(scope="module")
-def demo(server_url, tmp_path_factory):
-    """(warehouse URL, as-of date, the clean morning run's report)."""
-    with scratch_database(server_url, "gates") as url, pytest.MonkeyPatch.context() as env:
+def demo(tiny_demo, tmp_path_factory):
+    """(warehouse URL, as-of date, the clean morning run's report): a copy of the shared tiny demo
+    (tests/integration/conftest.py) after its retrain and clean morning run."""
+    home = tmp_path_factory.mktemp("gates") / "home"
+    with tiny_demo.copy(home) as url, pytest.MonkeyPatch.context() as env:
         env.setenv("MOMENTUM_WAREHOUSE_URL", url)
-        env.setenv("MOMENTUM_HOME", str(tmp_path_factory.mktemp("gates_home")))
+        env.setenv("MOMENTUM_HOME", str(home))
         env.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")  # the tiny CRM has a few dozen closed deals
-        build_demo_crm(url, preset="tiny", seed=11, today=date(2026, 11, 23))
-        as_of = demo_today(url)
-        for job_name in ("retrain", "morning"):
-            report = run_job(load_settings(), job_name, as_of, instance=dg.DagsterInstance.ephemeral())
-            assert report.success, (report.failed_steps, report.failed_checks)
-        yield url, as_of, report
-        admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{urlsplit(url).path.lstrip("/")}_mlflow" with (force)')
+        yield url, tiny_demo.as_of, tiny_demo.morning
 
 
 def _query(url: str, statement: str, params=None):

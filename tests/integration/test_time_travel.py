@@ -1,12 +1,12 @@
 """Time travel through the morning job: a month of CRM changes must not rewrite what past snapshots knew.
 
-A tiny demo CRM at a fixed today; retrain and morning; the CRM lives 30 more days; morning again on its
-new today (incremental dbt). Every fct_deal_snapshots row of a date before the first run must be as it
-was, except labels that went from unknown to known; and a full refresh of that day gives the same table.
+A tiny demo CRM at a fixed today; retrain and morning (a copy of the shared tiny demo,
+tests/integration/conftest.py); the CRM lives 30 more days; morning again on its new today (incremental
+dbt). Every fct_deal_snapshots row of a date before the first run must be as it was, except labels that
+went from unknown to known; and a full refresh of that day gives the same table.
 """
 
 from datetime import date, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import dagster as dg
 import psycopg
@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.runner import run_job
 from simulator.advance import advance_demo_crm
-from simulator.build import build_demo_crm, demo_today
+from simulator.build import demo_today
 from warehouse.settings import load_settings
 
 FIRST_TODAY = date(2026, 11, 23)  # tests/integration/test_morning_job.py: enough closed deals to train
@@ -24,17 +24,15 @@ SNAPSHOT_WEEKS = 52  # dbt_project.yml var snapshot_weeks: older Mondays leave t
 
 
 @pytest.fixture
-def demo_warehouse(warehouse_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", warehouse_url)
-    monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
-    # The tiny CRM has a few dozen closed deals; the production default would refuse to train on it.
-    monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
-    build_demo_crm(warehouse_url, preset="tiny", seed=11, today=FIRST_TODAY)
-    yield warehouse_url
-    mlflow_database = urlsplit(warehouse_url).path.lstrip("/") + "_mlflow"
-    admin = urlunsplit(urlsplit(warehouse_url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{mlflow_database}" with (force)')
+def demo_warehouse(tiny_demo, tmp_path, monkeypatch):
+    """A copy of the shared tiny demo CRM (tests/integration/conftest.py) after its retrain and first morning."""
+    assert tiny_demo.as_of == FIRST_TODAY
+    with tiny_demo.copy(tmp_path / "momentum_home") as url:
+        monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", url)
+        monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
+        # The tiny CRM has a few dozen closed deals; the production default would refuse to train on it.
+        monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
+        yield url
 
 
 def _run(job_name: str, as_of: date, full_refresh: bool = False) -> None:
@@ -59,9 +57,7 @@ def test_a_month_later_past_snapshots_are_unchanged_except_labels_that_became_kn
     url = demo_warehouse
     first_today = demo_today(url)
 
-    # GIVEN the snapshots the morning job built on the first day
-    _run("retrain", first_today)
-    _run("morning", first_today)
+    # GIVEN the snapshots the morning job built on the first day (after a retrain), in the shared tiny demo
     before = _snapshots(url)
 
     # WHEN the CRM lives 30 more days (deals move, close, appear) and the morning job runs on its new today
