@@ -65,7 +65,7 @@ SLOW_MODULES = frozenset(
         "test_dbt_incremental_on_demo_crm.py",
     }
 )
-# Fixtures that build a demo CRM (and run the jobs on it): a test using one is slow wherever it lives.
+# Fixtures that build a demo CRM (tiny_demo also runs the jobs on it): a test using one is slow wherever it is.
 SLOW_FIXTURES = frozenset({"tiny_demo", "demo_crm_url"})
 # Modules that start from the shared tiny demo (tests/integration/conftest.py): one unit of work under
 # xdist, so that one worker builds it once.
