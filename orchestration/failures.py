@@ -16,12 +16,16 @@ from warehouse.server import redact
 from warehouse.settings import load_settings
 
 EXIT_USER_ERROR = 2
+# How libpq rejects a connection string it cannot parse (psycopg raises them as ProgrammingError).
+URL_PARSE_ERRORS = ("invalid URI", "invalid connection option", "invalid integer value", 'missing "="')
 
 
 def explain(error: BaseException) -> str | None:
     """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
     if isinstance(error, psycopg.OperationalError):
         return _warehouse_unreachable(error)
+    if type(error) is psycopg.ProgrammingError and str(error).startswith(URL_PARSE_ERRORS):
+        return _warehouse_url_invalid(error)
     if isinstance(error, PermissionError | IsADirectoryError | NotADirectoryError) and error.filename:
         return _unwritable_home(error)
     return None
@@ -40,6 +44,16 @@ def _warehouse_unreachable(error: psycopg.OperationalError) -> str:
         return f"the warehouse refused the login ({detail}): check the user and password in MOMENTUM_WAREHOUSE_URL ({where})"
     return (
         f"cannot reach the warehouse at {where} ({detail}): check the server is up and MOMENTUM_WAREHOUSE_URL"
+    )
+
+
+def _warehouse_url_invalid(error: psycopg.ProgrammingError) -> str:
+    settings = load_settings()
+    detail = str(error).strip().splitlines()[0]
+    where = redact(settings.warehouse_url or "")
+    return (
+        f"MOMENTUM_WAREHOUSE_URL is not a URL PostgreSQL accepts ({detail}): fix it ({where}); "
+        "query parameters are lower case, for example ?password=..."
     )
 
 

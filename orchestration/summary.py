@@ -6,7 +6,7 @@ import click
 
 from orchestration.runner import JobReport
 from warehouse.frames import read_frame, relation_exists
-from warehouse.server import mlflow_database_url, redact, warehouse_url
+from warehouse.server import mlflow_url_beside, redact, warehouse_url
 from warehouse.settings import Settings
 
 # Twenty data-check steps of a tenth of a second each would bury the ones that matter.
@@ -56,7 +56,7 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
         "      select * from expectations.validation_results where not success; -- every failed expectation\n"
-        f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_database_url(settings))}'\n"
+        f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_url_beside(url))}'\n"
         f"      MLflow: experiment momentum-win, registered model momentum_win@champion"
     )
 

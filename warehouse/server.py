@@ -63,10 +63,18 @@ def mlflow_database_url(settings: Settings) -> str:
     (`<warehouse>_mlflow`) instead of a schema in the warehouse.
     """
     url = warehouse_url(settings)
+    _ensure_database(url, _mlflow_database(url))
+    return mlflow_url_beside(url)
+
+
+def mlflow_url_beside(url: str) -> str:
+    """The MLflow database's URL next to the warehouse `url`, without connecting (for printing)."""
     parts = urlsplit(url)
-    database = (parts.path.lstrip("/") or "postgres") + "_mlflow"
-    _ensure_database(url, database)
-    return urlunsplit(parts._replace(path="/" + database))
+    return urlunsplit(parts._replace(path="/" + _mlflow_database(url)))
+
+
+def _mlflow_database(url: str) -> str:
+    return (urlsplit(url).path.lstrip("/") or "postgres") + "_mlflow"
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
