@@ -15,9 +15,9 @@ import psycopg
 from psycopg import sql
 
 from reverse_etl.result import SyncResult
+from warehouse.schemas import ensure_schema
 
 _DDL = """
-create schema if not exists reverse_etl;
 create table if not exists reverse_etl.sync_state (
     sync_name         text not null,
     record_key        text not null,
@@ -56,6 +56,7 @@ def ensure_tables(conn: psycopg.Connection) -> None:
     # not exists` and one would fail on pg_type's unique index; the lock serialises the DDL.
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('reverse_etl.ddl'))")
+        ensure_schema(conn, "reverse_etl")
         conn.execute(_DDL)
 
 

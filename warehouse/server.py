@@ -38,22 +38,31 @@ def pipeline_warehouse_url(settings: Settings) -> str:
     """
     if settings.warehouse_url:
         return settings.warehouse_url
-    return _pipeline_role_url(warehouse_url(settings))
+    return _pipeline_role_url(warehouse_url(settings), settings.crm)
 
 
 def refresh_pipeline_grants(settings: Settings) -> None:
     """Grant the pipeline role the CRM again after the demo CRM was recreated (a dropped schema loses its
     grants). A no-op on an external warehouse."""
     if not settings.warehouse_url:
-        ensure_pipeline_role(warehouse_url(settings))
+        ensure_pipeline_role(warehouse_url(settings), crm_grants=_crm_grants(settings.crm))
 
 
 @functools.cache
-def _pipeline_role_url(admin_url: str) -> str:
+def _pipeline_role_url(admin_url: str, crm: str) -> str:
     # Once per process: the grants are idempotent but take a few dozen statements.
-    url = ensure_pipeline_role(admin_url)
+    url = ensure_pipeline_role(admin_url, crm_grants=_crm_grants(crm))
     adopt_pipeline_objects(admin_url)
     return url
+
+
+def _crm_grants(crm: str):
+    """The CRM's own grants for the pipeline role. Imported here, when the role is made: the CRM's grants
+    follow its allow-list (crm/connectors.py chooses them by MOMENTUM_CRM), and nothing in warehouse/ needs
+    the CRM until then."""
+    from crm.connectors import crm_grants
+
+    return crm_grants(crm)
 
 
 def mlflow_database_url(settings: Settings) -> str:
