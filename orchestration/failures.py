@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import psycopg
 
+from warehouse.run_lock import RunLockBusy
 from warehouse.server import redact
 from warehouse.settings import load_settings
 
@@ -20,6 +21,8 @@ EXIT_USER_ERROR = 2
 
 def explain(error: BaseException) -> str | None:
     """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
+    if isinstance(error, RunLockBusy):
+        return str(error)
     if isinstance(error, psycopg.OperationalError):
         return _warehouse_unreachable(error)
     if isinstance(error, PermissionError | IsADirectoryError | NotADirectoryError) and error.filename:
