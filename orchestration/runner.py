@@ -87,12 +87,6 @@ def _run_job(
     job = defs.resolve_job_def(job_name).with_logger_defs({"progress": progress.step_progress_logger})
     progress.console = sys.stdout
     with contextlib.ExitStack() as stack:
-        stack.enter_context(
-            hold_run_lock(
-                pipeline_warehouse_url(settings), what=job_name, wait_seconds=settings.run_wait_seconds
-            )
-        )
-        close_runs_of_dead_processes(instance)
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("a"))))
