@@ -14,7 +14,7 @@ import dagster as dg
 
 from orchestration.resources import AS_OF_TAG, FULL_REFRESH_TAG
 from warehouse.run_lock import hold_run_lock
-from warehouse.server import pipeline_warehouse_url
+from warehouse.server import warehouse_url
 from warehouse.settings import Settings
 
 # Which process on which host runs a run: a run still STARTED whose process is gone was killed.
@@ -53,8 +53,9 @@ def run_job(
 
     The run holds the warehouse's run lock throughout (warehouse/run_lock.py): another run waits up to
     MOMENTUM_RUN_WAIT seconds, then raises RunLockBusy, which the CLI says in one line."""
-    url = pipeline_warehouse_url(settings)
-    with hold_run_lock(url, what=job_name, wait_seconds=settings.run_wait_seconds):
+    # The admin's URL: the lock comes before anything else touches the warehouse, the pipeline role's grants
+    # included (advisory locks belong to the database, whoever takes them).
+    with hold_run_lock(warehouse_url(settings), what=job_name, wait_seconds=settings.run_wait_seconds):
         return _run_job(
             settings, job_name, as_of, instance=instance, log_path=log_path, full_refresh=full_refresh
         )

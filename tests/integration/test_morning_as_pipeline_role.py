@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from crm.demo.grants import grant_demo_crm
-from orchestration import resources, runner
+from orchestration import resources
 from orchestration.expectations import data_docs
 from orchestration.runner import run_job
 from simulator.advance import advance_demo_crm
@@ -37,7 +37,7 @@ def pipeline_role_warehouse(tiny_demo, tmp_path, monkeypatch):
         def as_the_role(settings):
             return with_session_timeouts(role_url, settings)
 
-        for module in (resources, runner, data_docs):
+        for module in (resources, data_docs):
             monkeypatch.setattr(module, "pipeline_warehouse_url", as_the_role)
         yield url, role_url
 
