@@ -19,6 +19,7 @@ from actions.templates import deal_facts, render
 from actions.timing import DEFAULT_LOCAL_HOUR, best_hours_by_seniority, recommended_at
 from actions.valuation import Predict, value_candidates_or_priors
 from warehouse.frames import read_frame, relation_exists
+from warehouse.schemas import ensure_schema
 
 FEATURES_RELATION = "marts.ml_open_deals__features"
 CONNECT_RATES_RELATION = "intermediate.int_calls__connect_rate_by_hour"
@@ -27,7 +28,6 @@ TMVA_COLUMNS = (
     "context", "script", "recommended_at", "expected_impact_amount", "rank", "model_version",
 )  # fmt: skip
 TMVA_DDL = """
-create schema if not exists actions;
 create table if not exists actions.tmva_daily (
     tmva_id text not null, as_of_date date not null, owner_id text not null, opportunity_id text not null,
     contact_id text, play_id text not null, action_type text not null, action_title text not null,
@@ -111,6 +111,7 @@ def _best_hours(warehouse_url: str) -> dict[str, int]:
 
 def _write(warehouse_url: str, as_of_date: date, rows: list[tuple]) -> None:
     with psycopg.connect(warehouse_url) as conn:
+        ensure_schema(conn, "actions")
         conn.execute(TMVA_DDL)
         conn.execute("delete from actions.tmva_daily where as_of_date = %s", (as_of_date,))
         with conn.cursor().copy(f"copy actions.tmva_daily ({', '.join(TMVA_COLUMNS)}) from stdin") as copy:

@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
         build_demo_crm(url, preset=config, seed=args.seed)
         print(f"built the {args.preset!r} demo CRM in {time.perf_counter() - started:.1f} s")
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create schema if not exists ml; create schema if not exists actions")
         conn.execute(DEAL_SCORES_DDL)
         conn.execute(TMVA_DDL)
         deals = conn.execute("select count(*) from crm.opportunity").fetchone()[0]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 
 from crm.demo.destination import DemoCrmDestination
+from crm.demo.grants import grant_demo_crm
 from crm.demo.source import DemoCrmSource
 from extract.source import CrmSource
 from reverse_etl.destination import DestinationFactory
+from warehouse.roles import CrmGrants
 
 KINDS = ("demo",)
 DEMO_SCHEMA = "crm"
@@ -27,6 +29,13 @@ def crm_destination(kind: str) -> DestinationFactory:
     """What reverse ETL writes into: a factory of one mapping's destination over an open connection."""
     _check(kind)
     return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
+
+
+def crm_grants(kind: str) -> CrmGrants:
+    """What the pipeline role may do on the CRM's tables, granted by the warehouse admin
+    (warehouse/roles.py): the demo CRM grants reading, and writing only the allow-listed fields."""
+    _check(kind)
+    return grant_demo_crm
 
 
 def _check(kind: str) -> None:

@@ -16,9 +16,9 @@ from datetime import datetime
 import psycopg
 
 from expectations.suites import Validation
+from warehouse.schemas import ensure_schema
 
 DDL = """
-create schema if not exists expectations;
 create table if not exists expectations.validation_results (
     validation_run_id  text not null,
     validation_name    text not null,
@@ -74,6 +74,7 @@ def ensure_tables(conn: psycopg.Connection) -> None:
     # unique index, so the DDL is serialised.
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('expectations.ddl'))")
+        ensure_schema(conn, "expectations")
         conn.execute(DDL)
 
 

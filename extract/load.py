@@ -22,6 +22,7 @@ from psycopg import sql
 from extract.objects import CRM_OBJECTS, CrmObject
 from extract.quarantine import REJECTS_DDL, classify_incoming, quarantine_rejects
 from extract.source import CrmSource
+from warehouse.schemas import ensure_schema
 
 RAW_SCHEMA = "raw_crm"
 STATE_TABLE = "_extract_state"
@@ -188,7 +189,7 @@ def _ensure_raw_table(warehouse, name: str, columns: list[tuple[str, str]], full
 
 def _ensure_state_table(warehouse) -> None:
     with warehouse.transaction():
-        warehouse.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(RAW_SCHEMA)))
+        ensure_schema(warehouse, RAW_SCHEMA)
         warehouse.execute(
             sql.SQL(
                 "create table if not exists {} (object_name text primary key, high_watermark timestamptz, "

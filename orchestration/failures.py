@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import psycopg
 
+from warehouse.run_lock import RunLockBusy
 from warehouse.server import redact
 from warehouse.settings import load_settings
 
@@ -22,6 +23,8 @@ URL_PARSE_ERRORS = ("invalid URI", "invalid connection option", "invalid integer
 
 def explain(error: BaseException) -> str | None:
     """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
+    if isinstance(error, RunLockBusy):
+        return str(error)
     if isinstance(error, psycopg.OperationalError):
         return _warehouse_unreachable(error)
     if type(error) is psycopg.ProgrammingError and str(error).startswith(URL_PARSE_ERRORS):

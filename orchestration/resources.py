@@ -77,6 +77,14 @@ def dbt_vars(context, momentum: MomentumResource) -> str:
     )
 
 
+def dbt_tied_to_this_process() -> str:
+    """dbt from this environment, found beside the interpreter (`make` never activates the virtualenv),
+    through `momentum-dbt` (orchestration/dbt_project/dbt_child.py) so that it dies with the run that
+    started it; plain dbt in an environment installed before that entry point existed."""
+    tied = os.path.join(os.path.dirname(sys.executable), "momentum-dbt")
+    return tied if os.access(tied, os.X_OK) else DBT_EXECUTABLE
+
+
 def build_resources(settings: Settings) -> dict:
     # The URL may hold a password, so it reaches Dagster only as an EnvVar reference, never as a value.
     momentum = (
@@ -84,9 +92,7 @@ def build_resources(settings: Settings) -> dict:
         if settings.warehouse_url
         else MomentumResource()
     )
-    # dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
-    dbt_executable = os.path.join(os.path.dirname(sys.executable), "dbt")
     return {
         "momentum": momentum,
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_tied_to_this_process()),
     }

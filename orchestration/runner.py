@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,7 +13,13 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.resources import AS_OF_TAG, FULL_REFRESH_TAG
+from warehouse.run_lock import hold_run_lock
+from warehouse.server import warehouse_url
 from warehouse.settings import Settings
+
+# Which process on which host runs a run: a run still STARTED whose process is gone was killed.
+PID_TAG = "momentum/pid"
+HOST_TAG = "momentum/host"
 
 
 @dataclass
@@ -42,7 +49,27 @@ def run_job(
     full_refresh: bool = False,
 ) -> JobReport:
     """Run `job_name` for `as_of`. With `log_path`, the run's full output (dbt's log lines included) goes
-    there and the console gets one line per step."""
+    there and the console gets one line per step.
+
+    The run holds the warehouse's run lock throughout (warehouse/run_lock.py): another run waits up to
+    MOMENTUM_RUN_WAIT seconds, then raises RunLockBusy, which the CLI says in one line."""
+    # The admin's URL: the lock comes before anything else touches the warehouse, the pipeline role's grants
+    # included (advisory locks belong to the database, whoever takes them).
+    with hold_run_lock(warehouse_url(settings), what=job_name, wait_seconds=settings.run_wait_seconds):
+        return _run_job(
+            settings, job_name, as_of, instance=instance, log_path=log_path, full_refresh=full_refresh
+        )
+
+
+def _run_job(
+    settings: Settings,
+    job_name: str,
+    as_of: date,
+    *,
+    instance: dg.DagsterInstance | None,
+    log_path: Path | None,
+    full_refresh: bool,
+) -> JobReport:
     if instance is None:
         settings.dagster_home.mkdir(parents=True, exist_ok=True)
         config = settings.dagster_home / "dagster.yaml"
@@ -51,6 +78,7 @@ def run_job(
             config.write_text("telemetry:\n  enabled: false\n")
         os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
         instance = dg.DagsterInstance.get()
+    close_runs_of_dead_processes(instance)
     from orchestration import progress
     from orchestration.dbt_project.manifest import prepare_manifest
 
@@ -65,7 +93,12 @@ def run_job(
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_path.open("a"))))
         result = job.execute_in_process(
             instance=instance,
-            tags={AS_OF_TAG: as_of.isoformat(), **({FULL_REFRESH_TAG: "true"} if full_refresh else {})},
+            tags={
+                AS_OF_TAG: as_of.isoformat(),
+                PID_TAG: str(os.getpid()),
+                HOST_TAG: socket.gethostname(),
+                **({FULL_REFRESH_TAG: "true"} if full_refresh else {}),
+            },
             run_config={"loggers": {"progress": {}}},
             raise_on_error=False,
         )
@@ -87,6 +120,30 @@ def run_job(
             (report.failed_checks if blocking else report.warned_checks).append(line)
     _publish_data_docs(settings, report)
     return report
+
+
+def close_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
+    """Mark as failed the runs this instance still has STARTED whose process on this host is gone (a killed
+    `momentum run`), so the UI and the run history stop showing them as running. Returns their run ids."""
+    closed = []
+    started = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+    for run in started:
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if pid is None or host != socket.gethostname() or _alive(int(pid)):
+            continue  # not ours to judge: a run the UI launched, another host's, or one still running
+        instance.report_run_failed(run, f"the process running it (pid {pid}) ended without finishing it")
+        closed.append(run.run_id)
+    return closed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _publish_data_docs(settings: Settings, report: JobReport) -> None:

@@ -10,6 +10,7 @@ DRY_RUN = "dry_run"
 REFUSED = "refused"  # not started: upstream blocking checks failed, or the sync is already running
 STOPPED = "stopped"  # a guard rail stopped it before any write (too many changes, empty payload)
 FAILED = "failed"  # an error rolled the write back
+ABORTED = "aborted"  # the run was killed before it finished; the next run of the sync closes its row
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,13 @@ from reverse_etl.destination import DestinationFactory, WriteCounts
 from reverse_etl.mapping import Mapping, check_allow_list, load_allow_list
 from reverse_etl.result import DRY_RUN, FAILED, PARTIAL, REFUSED, STOPPED, SUCCEEDED, SyncResult
 from warehouse.copy import stream_copy
+from warehouse.timeouts import LOCK_TIMEOUT_SETTING
 
 ERRORS_IN_MESSAGE = 3
+
+
+class CrmTableLocked(RuntimeError):
+    """The CRM table stayed locked by another session longer than the pipeline's lock_timeout."""
 
 
 def run_sync(
@@ -90,6 +95,8 @@ def _run(wconn: psycopg.Connection, run: _Run, *, upstream_ok: bool, force: bool
     with sync_state.sync_lock(wconn, run.mapping.name) as locked:
         if not locked:
             return run.outcome(REFUSED, "another run of this sync is in progress")
+        # Holding the sync's lock, no other session is running it: a 'running' row left is a killed run's.
+        sync_state.close_abandoned_logs(wconn, run.mapping.name, run.sync_run_id)
         stats = diff.build_diff(wconn, run.mapping)
         stop = _guard_rail(run.mapping, stats, force)
         if stop:
@@ -101,7 +108,16 @@ def _write(wconn: psycopg.Connection, run: _Run, stats: diff.DiffStats) -> SyncR
     errors = diff.bad_key_errors(wconn, run.mapping) if stats.bad_keys else []
     with psycopg.connect(run.destination_url, autocommit=True) as dconn:
         _session_defaults(dconn)
-        counts, sample, stage_errors = _send(wconn, dconn, run)
+        try:
+            counts, sample, stage_errors = _send(wconn, dconn, run)
+        except psycopg.errors.LockNotAvailable:
+            # PostgreSQL's message names neither the table nor the setting; the traceback stays in --debug.
+            lock_timeout = wconn.execute("show lock_timeout").fetchone()[0]
+            raise CrmTableLocked(
+                f"the CRM's {run.mapping.object} table stayed locked by another session for longer than the "
+                f"lock_timeout of {lock_timeout}, so sync {run.mapping.name} wrote nothing: find the session "
+                f"holding it (pg_locks), or raise {LOCK_TIMEOUT_SETTING} (seconds)"
+            ) from None
     errors += stage_errors
     if not (run.dry_run or run.same_database):
         with wconn.transaction():

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from reverse_etl.result import SyncResult
+from reverse_etl.result import ABORTED, SyncResult
+from warehouse.schemas import ensure_schema
 
 _DDL = """
-create schema if not exists reverse_etl;
 create table if not exists reverse_etl.sync_state (
     sync_name         text not null,
     record_key        text not null,
@@ -56,6 +56,7 @@ def ensure_tables(conn: psycopg.Connection) -> None:
     # not exists` and one would fail on pg_type's unique index; the lock serialises the DDL.
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('reverse_etl.ddl'))")
+        ensure_schema(conn, "reverse_etl")
         conn.execute(_DDL)
 
 
@@ -82,6 +83,19 @@ def start_log(conn: psycopg.Connection, sync_name: str, dagster_run_id: str) -> 
         (sync_name, dagster_run_id),
     ).fetchone()
     return row[0]
+
+
+def close_abandoned_logs(conn: psycopg.Connection, sync_name: str, sync_run_id: str) -> int:
+    """Close as `aborted` the sync's earlier log rows still `running`: their run was killed before it
+    finished (a kill loses the last update). Call while holding the sync's lock, so no live run owns one; a
+    run that had logged its row but not yet taken the lock only gets refused and overwrites the row.
+    Returns how many were closed."""
+    return conn.execute(
+        "update reverse_etl.sync_log set status = %s, finished_at = now(),"
+        " message = format('the run ended before this sync finished (killed?); closed by sync run %%s', %s::text)"
+        " where sync_name = %s and status = 'running' and sync_run_id <> %s::uuid",
+        (ABORTED, sync_run_id, sync_name, sync_run_id),
+    ).rowcount
 
 
 def finish_log(conn: psycopg.Connection, sync_run_id: str, result: SyncResult) -> None:

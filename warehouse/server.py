@@ -15,6 +15,7 @@ import psycopg
 
 from warehouse.roles import adopt_pipeline_objects, ensure_pipeline_role
 from warehouse.settings import Settings
+from warehouse.timeouts import url_options, with_session_timeouts
 
 WAREHOUSE_DATABASE = "momentum"
 
@@ -34,26 +35,35 @@ def pipeline_warehouse_url(settings: Settings) -> str:
 
     On the embedded server that is the `momentum_pipeline` role, which has no privilege on the demo CRM's
     truth (schema sim_truth): the no-leakage rule is enforced by grants, not by convention. An external
-    `MOMENTUM_WAREHOUSE_URL` is used as given: its role is the operator's choice.
+    `MOMENTUM_WAREHOUSE_URL` is used as given: its role is the operator's choice. Either way every session
+    gets MOMENTUM_LOCK_TIMEOUT and MOMENTUM_STATEMENT_TIMEOUT (warehouse/timeouts.py).
     """
-    if settings.warehouse_url:
-        return settings.warehouse_url
-    return _pipeline_role_url(warehouse_url(settings))
+    url = settings.warehouse_url or _pipeline_role_url(warehouse_url(settings), settings.crm)
+    return with_session_timeouts(url, settings)
 
 
 def refresh_pipeline_grants(settings: Settings) -> None:
     """Grant the pipeline role the CRM again after the demo CRM was recreated (a dropped schema loses its
     grants). A no-op on an external warehouse."""
     if not settings.warehouse_url:
-        ensure_pipeline_role(warehouse_url(settings))
+        ensure_pipeline_role(warehouse_url(settings), crm_grants=_crm_grants(settings.crm))
 
 
 @functools.cache
-def _pipeline_role_url(admin_url: str) -> str:
+def _pipeline_role_url(admin_url: str, crm: str) -> str:
     # Once per process: the grants are idempotent but take a few dozen statements.
-    url = ensure_pipeline_role(admin_url)
+    url = ensure_pipeline_role(admin_url, crm_grants=_crm_grants(crm))
     adopt_pipeline_objects(admin_url)
     return url
+
+
+def _crm_grants(crm: str):
+    """The CRM's own grants for the pipeline role. Imported here, when the role is made: the CRM's grants
+    follow its allow-list (crm/connectors.py chooses them by MOMENTUM_CRM), and nothing in warehouse/ needs
+    the CRM until then."""
+    from crm.connectors import crm_grants
+
+    return crm_grants(crm)
 
 
 def mlflow_database_url(settings: Settings) -> str:
@@ -86,7 +96,7 @@ def dbt_environment(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     host = query.get("host", [parts.hostname or "localhost"])[0]
-    return {
+    env = {
         "MOMENTUM_DB_HOST": host,
         "MOMENTUM_DB_PORT": str(parts.port or int(query.get("port", ["5432"])[0])),
         "MOMENTUM_DB_USER": unquote(parts.username or "") or "postgres",
@@ -94,6 +104,10 @@ def dbt_environment(url: str) -> dict[str, str]:
         "MOMENTUM_DB_PASSWORD": unquote(parts.password or "") or query.get("password", [""])[0],
         "MOMENTUM_DB_NAME": parts.path.lstrip("/") or "postgres",
     }
+    if options := url_options(url):
+        # libpq reads session settings (the pipeline's timeouts) from here: profiles.yml has no such field.
+        env["PGOPTIONS"] = options
+    return env
 
 
 # Query parameters libpq reads a secret from: `?password=` is as valid a way to pass one as the userinfo.

@@ -26,6 +26,12 @@ class Settings:
     """Overrides the CRM's own fiscal year (extract/org_settings.py); None: take it from the CRM."""
     crm: str = "demo"
     """Which CRM is read and written (crm/connectors.py); `demo`: schema `crm` of the warehouse."""
+    lock_timeout_seconds: float = 60
+    """How long a pipeline statement waits for a lock (e.g. on a CRM table) before it fails; 0: forever."""
+    statement_timeout_seconds: float = 1800
+    """How long one pipeline statement may run before PostgreSQL cancels it; 0: no limit."""
+    run_wait_seconds: float = 0
+    """How long a run waits for another Momentum run on the same warehouse to finish; 0: refuse at once."""
 
     @property
     def pgdata_dir(self) -> Path:
@@ -55,7 +61,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "200")),
         fiscal_year_start_month=_month(env.get("MOMENTUM_FISCAL_YEAR_START_MONTH")),
         crm=env.get("MOMENTUM_CRM") or "demo",
+        lock_timeout_seconds=_seconds(env, "MOMENTUM_LOCK_TIMEOUT", 60),
+        statement_timeout_seconds=_seconds(env, "MOMENTUM_STATEMENT_TIMEOUT", 1800),
+        run_wait_seconds=_seconds(env, "MOMENTUM_RUN_WAIT", 0),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{name} must be a number of seconds (0 or more), not {value!r}")
+    return seconds
 
 
 def _month(value: str | None) -> int | None:

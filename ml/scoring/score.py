@@ -23,6 +23,7 @@ from ml.data.dataset import read_deals_to_score
 from ml.data.targets import SLIP, WIN
 from ml.registry.client import LoadedModel, load_champion
 from ml.scoring.explanations import top_factors
+from warehouse.schemas import ensure_schema
 
 SCORE_COLUMNS = (
     "opportunity_id", "as_of_date", "p_win", "score_source", "model_name", "model_version",
@@ -32,7 +33,6 @@ SCORE_COLUMNS = (
 # p_win is null only on the fallback path for a deal whose stage has no default probability, a defect
 # the feature suite reports; a made-up number would be worse than an honest gap.
 DEAL_SCORES_DDL = """
-create schema if not exists ml;
 create table if not exists ml.deal_scores (
     opportunity_id text not null,
     as_of_date date not null,
@@ -163,6 +163,7 @@ def _replace_scores(warehouse_url: str, as_of_date: date, scores: pd.DataFrame) 
     """Delete the date's rows and COPY the new ones in ONE transaction: readers see old or new, never half."""
     columns = ", ".join(SCORE_COLUMNS)
     with psycopg.connect(warehouse_url) as conn:
+        ensure_schema(conn, "ml")
         conn.execute(DEAL_SCORES_DDL)
         conn.execute("delete from ml.deal_scores where as_of_date = %s", (as_of_date,))
         with conn.cursor().copy(f"copy ml.deal_scores ({columns}) from stdin") as copy:

@@ -75,6 +75,7 @@ def create_marts(url: str, deals: int = DEALS) -> None:
 
 def create_scores(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create schema if not exists ml")
         conn.execute(DEAL_SCORES_DDL)
         conn.execute(SCORES_SQL)
 

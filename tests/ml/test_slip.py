@@ -81,6 +81,7 @@ def test_scoring_adds_the_slip_columns_to_a_deal_scores_table_created_before_the
     build_synthetic_marts(warehouse_url, deals=40)
     first_release_ddl = DEAL_SCORES_DDL.split(";\n-- Added with the slip model")[0]
     with psycopg.connect(warehouse_url) as conn:
+        conn.execute("create schema if not exists ml")
         conn.execute(first_release_ddl)
     # WHEN today's deals are scored (no model: the stage probability fallback)
     score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)

@@ -1,0 +1,59 @@
+"""dbt dies with the run that started it: a killed run leaves no orphaned `dbt build` behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.resources import dbt_tied_to_this_process
+
+# A stand-in for a killed `momentum run`: it starts a long child through the wrapper, prints its pid, waits.
+PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c",
+    "from orchestration.dbt_project.dbt_child import exec_tied_to_parent;"
+    " exec_tied_to_parent('/bin/sleep', ['sleep', '120'])"])
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Exited, or a zombie nobody reaped (a container's PID 1 may not reap): either way it runs no more."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_dbt_child_ends_when_the_run_that_started_it_is_killed():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+    )
+    child = int(parent.stdout.readline())
+    time.sleep(0.5)  # the child has become `sleep`
+    assert not _gone(child)
+
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not _gone(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the child outlived the process that started it")
+
+
+def test_dagster_starts_dbt_through_the_wrapper_when_it_is_installed():
+    executable = dbt_tied_to_this_process()
+    assert Path(executable).name in ("momentum-dbt", "dbt")
+    assert os.access(executable, os.X_OK)
