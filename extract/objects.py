@@ -22,11 +22,13 @@ class CrmObject:
 
 
 CRM_OBJECTS: tuple[CrmObject, ...] = (
-    CrmObject("organization", "organization_id", optional=True),  # the org's settings: its fiscal year
+    # The org's settings (its fiscal year): one record, never deleted.
+    CrmObject("organization", "organization_id", optional=True, detect_deletions=False),
     CrmObject("user", "user_id"),
     CrmObject("account", "account_id"),
     CrmObject("contact", "contact_id"),
-    CrmObject("opportunity_stage", "stage_name"),
+    # A stage removed from the picklist still gives meaning to the history rows that name it.
+    CrmObject("opportunity_stage", "stage_name", detect_deletions=False),
     CrmObject("opportunity", "opportunity_id", money_columns=("amount",)),
     CrmObject("opportunity_history", "history_id", money_columns=("amount",), detect_deletions=False),
     CrmObject("opportunity_contact_role", "opportunity_contact_role_id"),

@@ -1,7 +1,7 @@
 {#
     Today's TMVAs as CRM tasks, upserted by ai_external_id (= tmva_id) so a re-run never
     duplicates a task. activity_date is the rep's local date of the recommended time: a 09:00
-    call in Sydney is the previous day in UTC.
+    call in Sydney is the previous day in UTC. Only tasks for active CRM users.
 #}
 with todays_actions as (
     select * from {{ ref('stg_actions__tmva_daily') }}
@@ -37,7 +37,9 @@ final as (
         todays_actions.expected_impact_amount as ai_expected_impact_amount,
         todays_actions.model_version as ai_model_version
     from todays_actions
-    left join users on todays_actions.owner_id = users.user_id
+    -- Never a task for an owner who is not an active CRM user: the TMVA engine routes such deals to
+    -- the manager or holds them (actions/owners.py); this join keeps any other row out of the CRM.
+    inner join users on todays_actions.owner_id = users.user_id and users.is_active
 )
 
 select * from final
