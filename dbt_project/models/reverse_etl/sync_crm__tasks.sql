@@ -6,6 +6,9 @@
 with todays_actions as (
     select * from {{ ref('stg_actions__tmva_daily') }}
     where as_of_date = {{ as_of_date() }}
+        -- Only deals still open in today's CRM: never a task on a deal deleted (or held) since the
+        -- TMVAs were chosen. The sync then retires the deal's open Momentum tasks (retire_missing).
+        and opportunity_id in (select opportunity_id from {{ ref('ml_open_deals__features') }})
 ),
 
 users as (
