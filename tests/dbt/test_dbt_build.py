@@ -394,3 +394,23 @@ def test_no_task_is_written_for_an_owner_who_is_not_an_active_crm_user(built):
     owners = query(built, "select distinct owner_id from reverse_etl.sync_crm__tasks")
 
     assert owners and ("u_missing",) not in owners
+
+
+def test_a_nan_in_the_forecast_fails_the_finite_data_test(built, tmp_path):
+    # NaN >= 0 is true in PostgreSQL, so only an explicit test sees one (dbt_project/tests/generic/finite.sql)
+    with psycopg.connect(built, autocommit=True) as conn:
+        conn.execute("create table forecast_backup as select * from marts.fct_forecast_snapshots")
+        conn.execute("update marts.fct_forecast_snapshots set ai_forecast_amount = 'NaN' where is_current")
+    try:
+        result = run_dbt(
+            built, "test", AS_OF, tmp_path, "--select", "fct_forecast_snapshots,test_name:finite"
+        )
+    finally:
+        with psycopg.connect(built, autocommit=True) as conn:
+            conn.execute("truncate marts.fct_forecast_snapshots")
+            conn.execute("insert into marts.fct_forecast_snapshots select * from forecast_backup")
+            conn.execute("drop table forecast_backup")
+
+    assert result.returncode != 0
+    assert "finite_fct_forecast_snapshots_ai_forecast_amount" in result.stdout
+    assert "Failure" in result.stdout or "FAIL" in result.stdout
