@@ -229,7 +229,8 @@ def _mark_deletions(
     blocks = source.copy_ids(crm_object.name, crm_object.primary_key)
     if blocks is None:
         return 0, 0
-    warehouse.execute("create temp table live_ids (id text primary key) on commit drop")
+    # No key constraint: a CRM export can repeat an id or hold a null one (those rows are quarantined).
+    warehouse.execute("create temp table live_ids (id text) on commit drop")
     with warehouse.cursor() as cursor, cursor.copy("copy live_ids (id) from stdin") as copy:
         for block in blocks:
             copy.write(block)

@@ -55,7 +55,7 @@ def classify_incoming(
         sql.SQL("case when nullif(btrim({key}::text), '') is null then {reason} end").format(
             key=key, reason=sql.Literal(MISSING_ID)
         ),
-        sql.SQL("case when {key}::text ~ '^\\s|\\s$' then {reason} end").format(
+        sql.SQL("case when btrim({key}::text) <> '' and {key}::text ~ '^\\s|\\s$' then {reason} end").format(
             key=key, reason=sql.Literal(WHITESPACE_IN_ID)
         ),
         sql.SQL("case when system_modstamp is null then {} end").format(sql.Literal(MISSING_MODSTAMP)),
