@@ -347,7 +347,7 @@ def test_account_and_contact_dimensions_roll_up_deals_and_engagement(built):
         built,
         "select account_id, open_deal_count, won_deal_count, is_customer from marts.dim_accounts order by 1",
     )
-    # a1: o1 and o4 (o5 was deleted in the CRM); a2: o6, held by a quarantined update but still open
+    # a1: o1 and o4 (o_deleted was deleted in the CRM); a2: o_held, held by a quarantined update but still open
     assert accounts == [("a1", 2, 0, False), ("a2", 1, 5, True)]
     contacts = query(
         built, "select contact_id, deal_role_count, activity_count from marts.dim_contacts order by 1"
@@ -357,7 +357,7 @@ def test_account_and_contact_dimensions_roll_up_deals_and_engagement(built):
 
 
 def test_a_deal_deleted_in_the_crm_gets_no_score_row_tmva_task_or_forecast_amount(built):
-    # GIVEN o5, deleted in the CRM (raw _deleted_at), scored and given a TMVA before the deletion was seen
+    # GIVEN o_deleted, deleted in the CRM (raw _deleted_at), scored and given a TMVA before the deletion was seen
     deleted = crm_fixture.DELETED_DEAL
 
     # THEN it is in no table built on today's CRM, no payload and no forecast
