@@ -13,6 +13,7 @@ from datetime import date
 
 import psycopg
 
+from actions.owners import REPS_COLUMNS, REPS_RELATION, OwnerRouting, route_to_active_owners
 from actions.playbook import Playbook, load_playbook
 from actions.ranking import select_top_actions
 from actions.templates import deal_facts, render
@@ -44,6 +45,7 @@ class TmvaSummary:
     candidates: int
     written: int
     reps: int
+    owners: OwnerRouting = OwnerRouting()  # deals advised to the owner's manager, or held (actions/owners.py)
 
 
 def build_tmvas(
@@ -57,6 +59,10 @@ def build_tmvas(
 ) -> TmvaSummary:
     playbook = playbook or load_playbook()
     deals = read_frame(warehouse_url, f"select * from {FEATURES_RELATION}")
+    deals_considered = len(deals)
+    deals, owners = route_to_active_owners(
+        deals, read_frame(warehouse_url, f"select {REPS_COLUMNS} from {REPS_RELATION}")
+    )
     candidates, valued_by_model = value_candidates_or_priors(
         deals, playbook, predict, as_of_date, fiscal_year_start_month
     )
@@ -95,7 +101,9 @@ def build_tmvas(
             )
         )
     _write(warehouse_url, as_of_date, rows)
-    return TmvaSummary(len(deals), len(candidates), len(rows), top["owner_id"].nunique() if len(top) else 0)
+    return TmvaSummary(
+        deals_considered, len(candidates), len(rows), top["owner_id"].nunique() if len(top) else 0, owners
+    )
 
 
 def _tmva_id(owner_id: str, opportunity_id: str, play_id: str) -> str:

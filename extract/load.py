@@ -8,6 +8,13 @@ stamped *at* the watermark (>=, not >): a CRM commits records stamped in the sam
 second in separate transactions, and the merge makes the overlap harmless.
 Rows that cannot be loaded (no id, unparseable value, an older duplicate) are
 quarantined in `raw_crm._rejects` (see extract/quarantine.py), never dropped.
+
+Two bookkeeping columns follow each raw row (docs/ARCHITECTURE.md, "Contracts between stages"):
+- `_deleted_at`: the extract compares the CRM's current ids (CrmSource.copy_ids) with the raw
+  table's and stamps the rows whose id is gone; a row whose id comes back is cleared.
+- `_newer_version_rejected`: the reject reason when the CRM's newer version of this record was
+  quarantined; the raw row is then the last good version, not the record's current state, and
+  staging says so (the deal is not scored from it until the CRM fixes the value).
 """
 
 from __future__ import annotations
@@ -20,12 +27,20 @@ import psycopg
 from psycopg import sql
 
 from extract.objects import CRM_OBJECTS, CrmObject
-from extract.quarantine import REJECTS_DDL, classify_incoming, quarantine_rejects
+from extract.quarantine import DUPLICATE_ID, REJECTS_DDL, classify_incoming, quarantine_rejects
 from extract.source import CrmSource
 from warehouse.schemas import ensure_schema
 
 RAW_SCHEMA = "raw_crm"
 STATE_TABLE = "_extract_state"
+DELETED_AT = "_deleted_at"
+NEWER_VERSION_REJECTED = "_newer_version_rejected"
+# Columns the extract adds to every raw table; the CRM's own fields are the rest.
+BOOKKEEPING_COLUMNS = {
+    "_extracted_at": "timestamptz",
+    DELETED_AT: "timestamptz",
+    NEWER_VERSION_REJECTED: "text",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,9 @@ class ObjectExtract:
     # Columns the raw table has but this extract did not receive (dropped or renamed in the CRM).
     missing_columns: tuple[str, ...] = ()
     absent: bool = False  # an optional object this CRM does not have: nothing extracted
+    deleted: int = 0  # raw rows whose id left the CRM in this run (stamped _deleted_at)
+    restored: int = 0  # raw rows marked deleted whose id is back in the CRM
+    held: int = 0  # raw rows kept as last good version because the CRM's newer version was quarantined
 
 
 def extract_crm(
@@ -52,6 +70,7 @@ def extract_crm(
     run_id = run_id or uuid.uuid4().hex
     with source, psycopg.connect(warehouse_url, autocommit=True) as warehouse:
         _ensure_state_table(warehouse)
+        _ensure_state_counts(warehouse)
         return [
             _extract_object(source, warehouse, crm_object, full_refresh, run_id) for crm_object in objects
         ]
@@ -74,7 +93,9 @@ def _extract_object(
     raw_table = sql.Identifier(RAW_SCHEMA, crm_object.name)
     _ensure_raw_table(warehouse, crm_object.name, columns, full_refresh)
     raw_types = dict(_raw_columns(warehouse, crm_object.name))
-    missing = tuple(name for name in raw_types if name not in source_names and name != "_extracted_at")
+    missing = tuple(
+        name for name in raw_types if name not in source_names and name not in BOOKKEEPING_COLUMNS
+    )
     # A column whose source type differs from the raw table's (the raw table is the contract once it
     # exists) is staged as text and parsed row by row; identical types travel as they are.
     typed_checks = {
@@ -106,7 +127,13 @@ def _extract_object(
         received = _copy_in(
             source.copy_rows(crm_object.name, [n for n, _ in columns], watermark), warehouse, column_list
         )
-        classify_incoming(warehouse, crm_object.primary_key, typed_checks)
+        classify_incoming(
+            warehouse,
+            crm_object.primary_key,
+            typed_checks,
+            raw_types={name: raw_types[name] for name, _ in columns},
+            money_columns=crm_object.money_columns,
+        )
         rejected = quarantine_rejects(warehouse, crm_object.name, run_id)
         key = sql.Identifier(crm_object.primary_key)
         warehouse.execute(
@@ -120,19 +147,33 @@ def _extract_object(
                 "where _reject_reason is null"
             ).format(raw=raw_table, cols=column_list, typed=typed)
         ).rowcount
+        held = _hold_rows_whose_update_was_rejected(warehouse, raw_table, key)
+        deleted, restored = _mark_deletions(source, warehouse, crm_object, raw_table)
         new_watermark = warehouse.execute(
             sql.SQL("select max(system_modstamp) from {raw}").format(raw=raw_table)
         ).fetchone()[0]
         warehouse.execute(
             sql.SQL(
                 "insert into {state} (object_name, high_watermark, last_received, last_loaded, last_rejected, "
-                "missing_columns, last_extracted_at) values (%s, %s, %s, %s, %s, %s, now()) "
+                "missing_columns, last_deleted, last_restored, last_held, last_extracted_at) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
                 "on conflict (object_name) do update set high_watermark = excluded.high_watermark, "
                 "last_received = excluded.last_received, last_loaded = excluded.last_loaded, "
                 "last_rejected = excluded.last_rejected, missing_columns = excluded.missing_columns, "
-                "last_extracted_at = excluded.last_extracted_at"
+                "last_deleted = excluded.last_deleted, last_restored = excluded.last_restored, "
+                "last_held = excluded.last_held, last_extracted_at = excluded.last_extracted_at"
             ).format(state=sql.Identifier(RAW_SCHEMA, STATE_TABLE)),
-            (crm_object.name, new_watermark, received, loaded, rejected, list(missing)),
+            (
+                crm_object.name,
+                new_watermark,
+                received,
+                loaded,
+                rejected,
+                list(missing),
+                deleted,
+                restored,
+                held,
+            ),
         )
     if received != loaded + rejected:  # the invariant every caller relies on; never expected to fire
         raise RuntimeError(f"{crm_object.name}: received {received} != loaded {loaded} + rejected {rejected}")
@@ -140,7 +181,76 @@ def _extract_object(
         # Fresh statistics: without them the planner guesses a few dozen rows for a first load of thousands
         # and picks nested loops in the dbt models that read these tables.
         warehouse.execute(sql.SQL("analyze {}").format(raw_table))
-    return ObjectExtract(crm_object.name, received, loaded, new_watermark, rejected, missing)
+    return ObjectExtract(
+        crm_object.name,
+        received,
+        loaded,
+        new_watermark,
+        rejected,
+        missing,
+        deleted=deleted,
+        restored=restored,
+        held=held,
+    )
+
+
+def _hold_rows_whose_update_was_rejected(warehouse, raw_table: sql.Composable, key: sql.Composable) -> int:
+    """Mark the raw rows whose CRM record changed into a version that was quarantined in this run.
+
+    The raw row stays (it is the last good version, and history reads it), but it is no longer the
+    record's state: scoring a deal from it would present yesterday's amount as today's. The mark goes
+    away when a valid version loads (the merge replaces the row). Older duplicates are not a newer
+    version. Returns how many rows are held."""
+    warehouse.execute(
+        sql.SQL(
+            "update {raw} r set {held} = i._reject_reason from incoming i "
+            "where i._reject_reason is not null and i._reject_reason <> {duplicate} "
+            "and r.{key}::text = i.{key}::text and r.{held} is distinct from i._reject_reason"
+        ).format(
+            raw=raw_table,
+            held=sql.Identifier(NEWER_VERSION_REJECTED),
+            key=key,
+            duplicate=sql.Literal(DUPLICATE_ID),
+        )
+    )
+    return warehouse.execute(
+        sql.SQL("select count(*) from {raw} where {held} is not null").format(
+            raw=raw_table, held=sql.Identifier(NEWER_VERSION_REJECTED)
+        )
+    ).fetchone()[0]
+
+
+def _mark_deletions(
+    source: CrmSource, warehouse, crm_object: CrmObject, raw_table: sql.Composable
+) -> tuple[int, int]:
+    """Stamp _deleted_at on raw rows whose id the CRM no longer holds, clear it on ids that came back;
+    returns (deleted in this run, restored in this run). (0, 0) when the source cannot list its ids."""
+    if not crm_object.detect_deletions:
+        return 0, 0
+    blocks = source.copy_ids(crm_object.name, crm_object.primary_key)
+    if blocks is None:
+        return 0, 0
+    # No key constraint: a CRM export can repeat an id or hold a null one (those rows are quarantined).
+    warehouse.execute("create temp table live_ids (id text) on commit drop")
+    with warehouse.cursor() as cursor, cursor.copy("copy live_ids (id) from stdin") as copy:
+        for block in blocks:
+            copy.write(block)
+    warehouse.execute("analyze live_ids")
+    key = sql.Identifier(crm_object.primary_key)
+    deleted_at = sql.Identifier(DELETED_AT)
+    deleted = warehouse.execute(
+        sql.SQL(
+            "update {raw} r set {deleted_at} = now() where {deleted_at} is null "
+            "and not exists (select from live_ids l where l.id = r.{key}::text)"
+        ).format(raw=raw_table, deleted_at=deleted_at, key=key)
+    ).rowcount
+    restored = warehouse.execute(
+        sql.SQL(
+            "update {raw} r set {deleted_at} = null where {deleted_at} is not null "
+            "and exists (select from live_ids l where l.id = r.{key}::text)"
+        ).format(raw=raw_table, deleted_at=deleted_at, key=key)
+    ).rowcount
+    return deleted, restored
 
 
 def _copy_in(blocks, warehouse, column_list: sql.Composable) -> int:
@@ -175,6 +285,12 @@ def _ensure_raw_table(warehouse, name: str, columns: list[tuple[str, str]], full
                 raw_table, definitions
             )
         )
+        for column, data_type in BOOKKEEPING_COLUMNS.items():  # tables extracted before they existed
+            warehouse.execute(
+                sql.SQL("alter table {} add column if not exists {} {}").format(
+                    raw_table, sql.Identifier(column), sql.SQL(data_type)
+                )
+            )
         # A column the CRM added since the last run is added to the raw table, never dropped.
         for column, data_type in columns:
             warehouse.execute(
@@ -204,6 +320,16 @@ def _ensure_state_table(warehouse) -> None:
             ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
         )
         warehouse.execute(REJECTS_DDL)
+
+
+def _ensure_state_counts(warehouse) -> None:
+    """The deletion and hold counts of raw_crm._extract_state (added after the table existed)."""
+    warehouse.execute(
+        sql.SQL(
+            "alter table {} add column if not exists last_deleted bigint, "
+            "add column if not exists last_restored bigint, add column if not exists last_held bigint"
+        ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
+    )
 
 
 def _watermark(warehouse, object_name: str) -> datetime | None:

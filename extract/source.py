@@ -29,3 +29,14 @@ class CrmSource(Protocol):
         or after `since` (every record when None), and every record without a system_modstamp: the extract
         quarantines those, so none is silently never read."""
         ...
+
+    def copy_ids(self, object_name: str, primary_key: str) -> Iterator[bytes] | None:
+        """COPY text blocks of the primary key of every record the CRM holds now, one per line, or None when
+        the source cannot list them. The extract marks raw rows whose id is gone as deleted
+        (`_deleted_at`), and clears the mark if the id comes back.
+
+        The demo CRM lists its keys (a COPY of one column). A real CRM's API has a cheaper and
+        truer signal: its delete feed (Salesforce getDeleted / queryAll with IsDeleted, HubSpot's
+        archived records), which a source for it should turn into this same list of live ids, or
+        return None until it does (deletions are then not detected)."""
+        ...

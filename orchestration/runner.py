@@ -34,6 +34,10 @@ class JobReport:
     failed_steps: list[str] = field(default_factory=list)
     model_outcomes: dict[str, str] = field(default_factory=dict)
     """What each model asset did, by asset key: trained and registered, promoted, or why not."""
+    extract_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per CRM object extracted in this run: rejected, deleted, restored and held (extract/load.py)."""
+    owner_routing: dict[str, int] = field(default_factory=dict)
+    """TMVA deals advised to the owner's manager, or held for want of an active owner (actions/owners.py)."""
     log_path: Path | None = None
     data_docs: Path | None = None
     data_docs_error: str | None = None
@@ -113,6 +117,7 @@ def _run_job(
             if materialization.asset_key.path[0] == "ml" and "outcome" in materialization.metadata:
                 outcome = materialization.metadata["outcome"].value
                 report.model_outcomes[materialization.asset_key.to_user_string()] = outcome
+            _collect_data_counts(report, materialization)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             evaluation = event.event_specific_data
             line = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description or ''}"
@@ -144,6 +149,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process: alive
         return True
     return True
+
+
+EXTRACT_COUNTS = ("rejected", "deleted", "restored", "held")
+OWNER_ROUTING_COUNTS = ("deals_rerouted_to_manager", "deals_held_no_active_owner")
+
+
+def _collect_data_counts(report: JobReport, materialization: dg.AssetMaterialization) -> None:
+    """The extract's quarantine and deletion counts and the TMVAs' owner routing, for the run summary."""
+    metadata = materialization.metadata
+    if materialization.asset_key.path[0] == "raw_crm" and "rejected" in metadata:
+        report.extract_counts[materialization.asset_key.path[-1]] = {
+            name: int(metadata[name].value) for name in EXTRACT_COUNTS if name in metadata
+        }
+    elif OWNER_ROUTING_COUNTS[0] in metadata:
+        report.owner_routing = {
+            name: int(metadata[name].value) for name in OWNER_ROUTING_COUNTS if name in metadata
+        }
 
 
 def _publish_data_docs(settings: Settings, report: JobReport) -> None:

@@ -24,6 +24,8 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
             click.echo(f"  check warned (run continued): {warning}")
         for asset, outcome in report.model_outcomes.items():
             click.echo(f"  {asset}: {outcome}")
+        for line in data_count_lines(report):
+            click.echo(f"  {line}")
         for step in report.failed_steps:
             click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
         if report.failed_checks or report.failed_steps:
@@ -59,6 +61,40 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_url_beside(url))}'\n"
         f"      MLflow: experiment momentum-win, registered model momentum_win@champion"
     )
+
+
+def data_count_lines(report: JobReport) -> list[str]:
+    """What the extract quarantined, found deleted or held, and whose advice went elsewhere: one line each,
+    only when it happened."""
+    lines = []
+
+    def per_object(count: str) -> str:
+        return ", ".join(
+            f"{name} {counts[count]}" for name, counts in report.extract_counts.items() if counts.get(count)
+        )
+
+    if quarantined := per_object("rejected"):
+        lines.append(
+            f"quarantined at extract: {quarantined}; reasons in raw_crm._rejects "
+            f"(where extract_run_id = '{report.run_id}')"
+        )
+    if deleted := per_object("deleted"):
+        lines.append(f"deleted in the CRM (left out of scoring, TMVAs and forecasts from now on): {deleted}")
+    if restored := per_object("restored"):
+        lines.append(f"restored in the CRM after a deletion: {restored}")
+    if held := per_object("held"):
+        lines.append(
+            f"held (the CRM's newer version is quarantined; not scored or advised until fixed): {held}; "
+            "which: raw_crm.<object> where _newer_version_rejected is not null"
+        )
+    rerouted = report.owner_routing.get("deals_rerouted_to_manager", 0)
+    held_for_owner = report.owner_routing.get("deals_held_no_active_owner", 0)
+    if rerouted or held_for_owner:
+        lines.append(
+            f"TMVAs: {rerouted} deals advised to the owner's manager (owner inactive), {held_for_owner} held "
+            "(owner not an active CRM user and no active manager)"
+        )
+    return lines
 
 
 def _crm_records_written(url: str, run_id: str) -> int:

@@ -53,3 +53,11 @@ class DemoCrmSource:
             )
         with self.conn.cursor() as cursor, cursor.copy(sql.SQL("copy ({}) to stdout").format(select)) as copy:
             yield from copy
+
+    def copy_ids(self, object_name: str, primary_key: str) -> Iterator[bytes]:
+        """Every id the table holds now: the demo CRM deletes rows outright, with no delete feed."""
+        select = sql.SQL("copy (select {key} from {table}) to stdout").format(
+            key=sql.Identifier(primary_key), table=sql.Identifier(self.schema, object_name)
+        )
+        with self.conn.cursor() as cursor, cursor.copy(select) as copy:
+            yield from copy

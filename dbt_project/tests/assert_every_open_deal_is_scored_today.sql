@@ -12,6 +12,9 @@ with currently_open as (
         on opportunities.stage_name = stages.stage_name
     where not stages.is_closed
         and {{ utc_date('opportunities.created_at') }} < {{ as_of_date() }}
+        -- Held by a quarantined update (ml_open_deals__features): left out on purpose, and the run
+        -- summary counts them.
+        and opportunities.newer_version_rejected_reason is null
 )
 
 select currently_open.opportunity_id

@@ -17,6 +17,7 @@ TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
     deps=[
         dg.AssetKey(["ml", "deal_scores"]),
         dbt_model_key("ml_open_deals__features"),
+        dbt_model_key("dim_reps"),  # who may receive advice (actions/owners.py)
         dbt_model_key("int_calls__connect_rate_by_hour"),
     ],
     group_name="actions",
@@ -41,5 +42,7 @@ def tmva_daily(context: dg.AssetExecutionContext, momentum: MomentumResource) ->
             "candidates": summary.candidates,
             "tmvas": summary.written,
             "reps": summary.reps,
+            "deals_rerouted_to_manager": summary.owners.rerouted,
+            "deals_held_no_active_owner": summary.owners.held,
         }
     )

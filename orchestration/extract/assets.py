@@ -37,7 +37,8 @@ def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumRes
             continue
         context.log.info(
             f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}, "
-            f"quarantined {extracted.rejected} (raw_crm._rejects)"
+            f"quarantined {extracted.rejected} (raw_crm._rejects), deleted in the CRM {extracted.deleted}, "
+            f"restored {extracted.restored}, held by a quarantined update {extracted.held}"
         )
         yield dg.MaterializeResult(
             asset_key=RAW_ASSET_KEYS[extracted.object_name],
@@ -45,6 +46,9 @@ def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumRes
                 "received": extracted.received,
                 "loaded": extracted.loaded,
                 "rejected": extracted.rejected,
+                "deleted": extracted.deleted,
+                "restored": extracted.restored,
+                "held": extracted.held,
                 "missing_columns": ", ".join(extracted.missing_columns) or "none",
                 "high_watermark": str(extracted.high_watermark),
             },

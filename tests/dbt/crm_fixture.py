@@ -83,6 +83,14 @@ for n, row in enumerate(OPPORTUNITIES[4:]):
     HISTORY.append((f"hold{n}b", row[0], at(row[9]), row[4], 1000, "2025-12-01"))
 # The CRM's probability field (percent) where a row sets it: o1's rep types 35 over Discovery's 20 with
 # the push on 2026-03-17.
+# Two deals without history (they would appear today only), as the extract leaves them in raw_crm:
+# o_deleted, deleted in the CRM since (raw _deleted_at), closing in Q1, so a leak would show in today's forecast;
+# o_held, held: its newer version quarantined (raw _newer_version_rejected). See mark_deleted_and_held.
+DELETED_DEAL, HELD_DEAL = "o_deleted", "o_held"
+OPPORTUNITIES += [
+    (DELETED_DEAL, "a1", "u_ae1", "Acme deleted", "Proposal", 5000, "2026-03-30", None, "2025-12-01", None),
+    (HELD_DEAL, "a2", "u_ae2", "Globex held", "Proposal", 8000, "2026-05-20", None, "2025-12-01", None),
+]
 HISTORY_PROBABILITY = {"h1": 10, "h2": 20, "h3": 35}
 
 # (id, opportunity, contact, role, is_primary, created)
@@ -186,6 +194,8 @@ DEAL_SCORES = [
     ("o1", date(2026, 3, 18), 0.312345, "model", "momentum_win", "4", at("2026-03-18", 6), None, None),
     ("o4", date(2026, 3, 18), 0.5, "stage_probability", "stage_default_probability", None, at("2026-03-18", 6),
      None, None),
+    # scored this morning before the deletion was noticed: must reach no payload or forecast
+    (DELETED_DEAL, date(2026, 3, 18), 0.9, "model", "momentum_win", "4", at("2026-03-18", 6), 0.1, 0.8),
 ]
 # fmt: on
 
@@ -193,6 +203,20 @@ DEAL_SCORES = [
 # (tmva_id, as_of_date, owner, opportunity, contact, play, action_type, title, rank, recommended_at)
 TMVAS = [
     ("tmva-a", AS_OF_DATE, "u_ae1", "o1", "c1", "no_eb", "call", "Call Vera", 1, at("2026-03-18", 3)),
+    # Never CRM tasks: one for an owner id missing from the CRM's users, one on the deleted deal.
+    ("tmva-d", AS_OF_DATE, "u_missing", "o1", "c1", "no_eb", "call", "Call Vera too", 2, at("2026-03-18", 3)),
+    (
+        "tmva-e",
+        AS_OF_DATE,
+        "u_ae1",
+        DELETED_DEAL,
+        None,
+        "stalled",
+        "email",
+        "Nudge deleted",
+        1,
+        at("2026-03-18", 3),
+    ),
     (
         "tmva-b",
         date(2026, 3, 17),
@@ -218,6 +242,17 @@ TMVAS = [
         at("2026-03-18", 15),
     ),
 ]
+
+
+def mark_deleted_and_held(conn: psycopg.Connection) -> None:
+    """In raw_crm (after copy_crm_into_raw_crm), what the extract records for o_deleted and o_held."""
+    conn.execute(
+        "update raw_crm.opportunity set _deleted_at = now() where opportunity_id = %s", (DELETED_DEAL,)
+    )
+    conn.execute(
+        "update raw_crm.opportunity set _newer_version_rejected = 'not_finite:amount' where opportunity_id = %s",
+        (HELD_DEAL,),
+    )
 
 
 def load_fixture_outputs(conn: psycopg.Connection) -> None:

@@ -36,11 +36,14 @@ def create_crm_schema(conn: psycopg.Connection) -> None:
 
 
 def copy_crm_into_raw_crm(conn: psycopg.Connection) -> None:
-    """raw_crm.X = crm.X + _extracted_at, the shape the extract writes."""
+    """raw_crm.X = crm.X + the extract's bookkeeping columns (extract/load.py), the shape the extract writes."""
     conn.execute("create schema if not exists raw_crm")
     for table in CRM_TABLES:
         conn.execute(f'drop table if exists raw_crm."{table}"')
-        conn.execute(f'create table raw_crm."{table}" as select *, now() as _extracted_at from crm."{table}"')
+        conn.execute(
+            f'create table raw_crm."{table}" as select *, now() as _extracted_at, '
+            f'null::timestamptz as _deleted_at, null::text as _newer_version_rejected from crm."{table}"'
+        )
         # As the extract should: without statistics the planner guesses row counts.
         conn.execute(f'analyze raw_crm."{table}"')
 
@@ -48,7 +51,7 @@ def copy_crm_into_raw_crm(conn: psycopg.Connection) -> None:
 def append_crm_to_raw_crm(conn: psycopg.Connection) -> None:
     """A later extract: every crm row appended again (staging keeps the latest per key), views intact."""
     for table in CRM_TABLES:
-        conn.execute(f'insert into raw_crm."{table}" select *, now() from crm."{table}"')
+        conn.execute(f'insert into raw_crm."{table}" select *, now(), null, null from crm."{table}"')
         conn.execute(f'analyze raw_crm."{table}"')
 
 

@@ -30,6 +30,7 @@ def built(module_database: str, tmp_path_factory) -> str:
         create_crm_schema(conn)
         crm_fixture.load_fixture_crm(conn)
         copy_crm_into_raw_crm(conn)
+        crm_fixture.mark_deleted_and_held(conn)
         create_output_tables(conn)
         crm_fixture.load_fixture_outputs(conn)
     result = run_dbt(module_database, "build", AS_OF, tmp_path_factory.mktemp("dbt"))
@@ -346,9 +347,70 @@ def test_account_and_contact_dimensions_roll_up_deals_and_engagement(built):
         built,
         "select account_id, open_deal_count, won_deal_count, is_customer from marts.dim_accounts order by 1",
     )
-    assert accounts == [("a1", 2, 0, False), ("a2", 0, 5, True)]
+    # a1: o1 and o4 (o_deleted was deleted in the CRM); a2: o_held, held by a quarantined update but still open
+    assert accounts == [("a1", 2, 0, False), ("a2", 1, 5, True)]
     contacts = query(
         built, "select contact_id, deal_role_count, activity_count from marts.dim_contacts order by 1"
     )
     # c1: the 03-16 call only (the TMVA call is Momentum's own; the 03-25 meeting is in the future)
     assert contacts == [("c1", 1, 1), ("c2", 1, 3), ("c3", 0, 0)]
+
+
+def test_a_deal_deleted_in_the_crm_gets_no_score_row_tmva_task_or_forecast_amount(built):
+    # GIVEN o_deleted, deleted in the CRM (raw _deleted_at), scored and given a TMVA before the deletion was seen
+    deleted = crm_fixture.DELETED_DEAL
+
+    # THEN it is in no table built on today's CRM, no payload and no forecast
+    for relation in (
+        "staging.stg_crm__opportunities",
+        "marts.fct_deal_snapshots",
+        "marts.ml_open_deals__features",
+        "intermediate.int_forecast_deals_weighted",
+        "reverse_etl.sync_crm__opportunity_fields",
+    ):
+        assert query(built, f"select count(*) from {relation} where opportunity_id = %s", deleted) == [
+            (0,)
+        ], relation
+    assert query(built, "select count(*) from reverse_etl.sync_crm__tasks where what_id = %s", deleted) == [
+        (0,)
+    ]
+
+
+def test_a_deal_held_by_a_quarantined_update_is_not_scored_or_advised_but_stays_in_the_snapshots(built):
+    held = crm_fixture.HELD_DEAL
+
+    assert query(
+        built,
+        "select newer_version_rejected_reason from staging.stg_crm__opportunities where opportunity_id = %s",
+        held,
+    ) == [("not_finite:amount",)]
+    assert snapshot(built, held, AS_OF, "amount") == (8000,)
+    assert query(
+        built, "select count(*) from marts.ml_open_deals__features where opportunity_id = %s", held
+    ) == [(0,)]
+
+
+def test_no_task_is_written_for_an_owner_who_is_not_an_active_crm_user(built):
+    owners = query(built, "select distinct owner_id from reverse_etl.sync_crm__tasks")
+
+    assert owners and ("u_missing",) not in owners
+
+
+def test_a_nan_in_the_forecast_fails_the_finite_data_test(built, tmp_path):
+    # NaN >= 0 is true in PostgreSQL, so only an explicit test sees one (dbt_project/tests/generic/finite.sql)
+    with psycopg.connect(built, autocommit=True) as conn:
+        conn.execute("create table forecast_backup as select * from marts.fct_forecast_snapshots")
+        conn.execute("update marts.fct_forecast_snapshots set ai_forecast_amount = 'NaN' where is_current")
+    try:
+        result = run_dbt(
+            built, "test", AS_OF, tmp_path, "--select", "fct_forecast_snapshots,test_name:finite"
+        )
+    finally:
+        with psycopg.connect(built, autocommit=True) as conn:
+            conn.execute("truncate marts.fct_forecast_snapshots")
+            conn.execute("insert into marts.fct_forecast_snapshots select * from forecast_backup")
+            conn.execute("drop table forecast_backup")
+
+    assert result.returncode != 0
+    assert "finite_fct_forecast_snapshots_ai_forecast_amount" in result.stdout
+    assert "Failure" in result.stdout or "FAIL" in result.stdout

@@ -1,6 +1,8 @@
 {#
     The rows the win and slip models score today: today's snapshot of every open deal, plus
     the context the TMVA scripts need (names, time zones, whom to call, what happened last).
+    Deals deleted in the CRM are already gone from staging; deals held by a quarantined update
+    are left out below.
 #}
 with todays_snapshots as (
     select * from {{ ref('fct_deal_snapshots') }}
@@ -63,6 +65,11 @@ final as (
     left join last_activities
         on todays_snapshots.opportunity_id = last_activities.opportunity_id
         and last_activities.recency = 1
+    -- A deal whose newer version the extract quarantined (a NaN or out-of-range amount) is held
+    -- out until the CRM fixes it: scoring its last good row would present a stale amount as today's
+    -- and advise on it. It stays in the snapshots, so the forecast counts its last good amount at
+    -- the stage probability, as any deal scoring did not reach.
+    where opportunities.newer_version_rejected_reason is null
 )
 
 select * from final

@@ -1,11 +1,14 @@
 {#
     Today's TMVAs as CRM tasks, upserted by ai_external_id (= tmva_id) so a re-run never
     duplicates a task. activity_date is the rep's local date of the recommended time: a 09:00
-    call in Sydney is the previous day in UTC.
+    call in Sydney is the previous day in UTC. Only tasks for active CRM users.
 #}
 with todays_actions as (
     select * from {{ ref('stg_actions__tmva_daily') }}
     where as_of_date = {{ as_of_date() }}
+        -- Only deals still open in today's CRM: never a task on a deal deleted (or held) since the
+        -- TMVAs were chosen. The sync then retires the deal's open Momentum tasks (retire_missing).
+        and opportunity_id in (select opportunity_id from {{ ref('ml_open_deals__features') }})
 ),
 
 users as (
@@ -37,7 +40,9 @@ final as (
         todays_actions.expected_impact_amount as ai_expected_impact_amount,
         todays_actions.model_version as ai_model_version
     from todays_actions
-    left join users on todays_actions.owner_id = users.user_id
+    -- Never a task for an owner who is not an active CRM user: the TMVA engine routes such deals to
+    -- the manager or holds them (actions/owners.py); this join keeps any other row out of the CRM.
+    inner join users on todays_actions.owner_id = users.user_id and users.is_active
 )
 
 select * from final

@@ -1,5 +1,7 @@
 with source as (
     select * from {{ source('raw_crm', 'account') }}
+    -- Deleted in the CRM (the extract stamps _deleted_at): gone from every model built on today's CRM.
+    where _deleted_at is null
 ),
 
 deduped as (

@@ -7,6 +7,8 @@
 
 with source as (
     select * from {{ source('raw_crm', 'contact') }}
+    -- Deleted in the CRM (the extract stamps _deleted_at): gone from every model built on today's CRM.
+    where _deleted_at is null
 ),
 
 deduped as (

@@ -7,6 +7,8 @@
 
 with source as (
     select * from {{ source('raw_crm', 'opportunity') }}
+    -- Deleted in the CRM (the extract stamps _deleted_at): gone from every model built on today's CRM.
+    where _deleted_at is null
 ),
 
 deduped as (
@@ -39,6 +41,9 @@ final as (
         ai_next_best_action,
         ai_model_version,
         ai_scored_at,
+        -- Set when the CRM's newer version of this deal was quarantined (raw_crm._rejects says why):
+        -- this row is the last good version, so the deal is not scored or advised from it.
+        _newer_version_rejected as newer_version_rejected_reason,
         _extracted_at as extracted_at
     from deduped
 )
