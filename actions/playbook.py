@@ -40,6 +40,8 @@ class Playbook:
     actions_per_rep: int
     urgency_days: int
     urgency_multiplier: float
+    repeat_after_days: int = 14
+    """A (rep, deal, play) whose task the rep closed comes back after this many days (actions/acted_on.py)."""
 
 
 def load_playbook(path: Path = DEFAULT_PLAYBOOK) -> Playbook:
@@ -56,6 +58,7 @@ def load_playbook(path: Path = DEFAULT_PLAYBOOK) -> Playbook:
         actions_per_rep=int(spec.get("actions_per_rep", 3)),
         urgency_days=int(urgency.get("days_before_quarter_end", 21)),
         urgency_multiplier=float(urgency.get("multiplier", 1.0)),
+        repeat_after_days=int(spec.get("repeat_after_days", 14)),
     )
 
 

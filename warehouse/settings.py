@@ -26,6 +26,9 @@ class Settings:
     """Overrides the CRM's own fiscal year (extract/org_settings.py); None: take it from the CRM."""
     crm: str = "demo"
     """Which CRM is read and written (crm/connectors.py); `demo`: schema `crm` of the warehouse."""
+    promotion_floor: bool = True
+    """A first champion must beat the stage baseline's holdout AUC (MOMENTUM_PROMOTION_FLOOR=stage, the
+    default); `none` lifts the floor, for tests on CRMs too small to learn from."""
 
     @property
     def pgdata_dir(self) -> Path:
@@ -55,7 +58,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "200")),
         fiscal_year_start_month=_month(env.get("MOMENTUM_FISCAL_YEAR_START_MONTH")),
         crm=env.get("MOMENTUM_CRM") or "demo",
+        promotion_floor=_promotion_floor(env.get("MOMENTUM_PROMOTION_FLOOR") or "stage"),
     )
+
+
+def _promotion_floor(value: str) -> bool:
+    if value not in ("stage", "none"):
+        raise ValueError(f"MOMENTUM_PROMOTION_FLOOR must be stage or none, not {value!r}")
+    return value == "stage"
 
 
 def _month(value: str | None) -> int | None:
