@@ -24,6 +24,11 @@ class CrmSource(Protocol):
         """(field, PostgreSQL type) in the source's order; empty when the CRM has no such object."""
         ...
 
+    def latest_modstamp(self, object_name: str) -> datetime | None:
+        """The newest system_modstamp of the object's records (None when it has none): how far the CRM has
+        lived, so a run for an earlier as-of date can be refused (extract/as_of.py)."""
+        ...
+
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         """COPY text blocks of the object's records, these fields in this order, with system_modstamp at
         or after `since` (every record when None), and every record without a system_modstamp: the extract

@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 import psycopg
 
+from actions.playbook import PlaybookError
+from extract.as_of import AsOfNotServable
 from warehouse.server import redact
 from warehouse.settings import load_settings
 
@@ -20,6 +22,8 @@ EXIT_USER_ERROR = 2
 
 def explain(error: BaseException) -> str | None:
     """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
+    if isinstance(error, PlaybookError | AsOfNotServable):
+        return str(error)  # they name the play and file, or the as-of date and what to run instead
     if isinstance(error, psycopg.OperationalError):
         return _warehouse_unreachable(error)
     if isinstance(error, PermissionError | IsADirectoryError | NotADirectoryError) and error.filename:

@@ -40,6 +40,11 @@ class DemoCrmSource:
             (self.schema, object_name),
         ).fetchall()
 
+    def latest_modstamp(self, object_name: str) -> datetime | None:
+        return self.conn.execute(
+            sql.SQL("select max(system_modstamp) from {}").format(sql.Identifier(self.schema, object_name))
+        ).fetchone()[0]
+
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         select = sql.SQL("select {fields} from {table}").format(
             fields=sql.SQL(", ").join(map(sql.Identifier, fields)),
