@@ -94,6 +94,8 @@ def promote_this_runs_challenger(
         )
     moved = apply_decision(tracking_uri, decision, model_name=target.model_name, registry_uri=registry_uri)
     current = alias_version(client, target.model_name, CHAMPION)
-    kept = f"champion v{current} stays" if current else "no champion: scores stay on the stage probability"
-    verdict = f"v{version} promoted to champion" if moved else f"v{version} not promoted; {kept}"
+    if moved:
+        verdict = f"v{version} promoted to champion"
+    else:  # with no champion, the reason says what scores fall back to
+        verdict = f"v{version} not promoted" + (f"; champion v{current} stays" if current else "")
     return ChampionOutcome(current, moved, f"{target.model_name}: {verdict} ({decision.reason})")
