@@ -8,7 +8,7 @@ object in memory; a source over an HTTP API converts its pages into that format 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, Self
 
 
@@ -24,9 +24,9 @@ class CrmSource(Protocol):
         """(field, PostgreSQL type) in the source's order; empty when the CRM has no such object."""
         ...
 
-    def latest_modstamp(self, object_name: str) -> datetime | None:
-        """The newest system_modstamp of the object's records (None when it has none): how far the CRM has
-        lived, so a run for an earlier as-of date can be refused (extract/as_of.py)."""
+    def today(self) -> date:
+        """The CRM's current date (UTC): a morning run for an earlier as-of date is refused, since the live
+        CRM cannot be read as it stood then (extract/as_of.py)."""
         ...
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:

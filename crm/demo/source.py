@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
 import psycopg
@@ -40,10 +40,12 @@ class DemoCrmSource:
             (self.schema, object_name),
         ).fetchall()
 
-    def latest_modstamp(self, object_name: str) -> datetime | None:
-        return self.conn.execute(
-            sql.SQL("select max(system_modstamp) from {}").format(sql.Identifier(self.schema, object_name))
-        ).fetchone()[0]
+    def today(self) -> date:
+        """The demo CRM's clock (crm.system_now(): its simulated today), as a real CRM's server date."""
+        clock = sql.SQL("{}.system_now()").format(sql.Identifier(self.schema))
+        exists = self.conn.execute("select to_regprocedure(%s) is not null", (f"{self.schema}.system_now()",))
+        now = clock if exists.fetchone()[0] else sql.SQL("now()")
+        return self.conn.execute(sql.SQL("select ({} at time zone 'UTC')::date").format(now)).fetchone()[0]
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         select = sql.SQL("select {fields} from {table}").format(

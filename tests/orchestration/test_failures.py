@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 from dagster._utils.error import SerializableErrorInfo
@@ -16,7 +17,7 @@ from extract.as_of import AsOfNotServable, check_as_of_servable
 from orchestration.cli import main
 from orchestration.failures import EXIT_USER_ERROR, explain
 from orchestration.progress import failure_message
-from tests.reverse_etl.helpers import SEEDED_AT, create_crm
+from tests.reverse_etl.helpers import create_crm
 
 
 def _closed_port() -> int:
@@ -59,27 +60,33 @@ def test_a_home_that_cannot_be_a_folder_is_named(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_a_morning_for_a_day_the_crm_has_lived_past_is_refused_up_front(warehouse_url, tmp_path):
-    # GIVEN a CRM whose deals were last changed on 2026-01-05 (tests/reverse_etl/helpers.py)
-    create_crm(warehouse_url)
+def _crm_whose_today_is(url: str, today: date) -> None:
+    create_crm(url)  # the demo CRM's schema (tests/reverse_etl/helpers.py); its clock is sim_truth.clock
+    with psycopg.connect(url) as conn:
+        conn.execute("insert into sim_truth.clock values (%s)", (today,))
+
+
+def test_a_morning_for_a_day_before_the_crms_today_is_refused_up_front(warehouse_url, tmp_path):
+    # GIVEN a CRM whose today is 2026-01-05
+    _crm_whose_today_is(warehouse_url, date(2026, 1, 5))
     env = {"MOMENTUM_WAREHOUSE_URL": warehouse_url, "MOMENTUM_HOME": str(tmp_path)}
     # WHEN the morning job is asked for the day before (a backfill after a missed morning)
     result = CliRunner().invoke(main, ["run", "--as-of", "2026-01-04"], env=env)
     # THEN it is refused in one line that says why and what to run instead, before any job starts
     assert result.exit_code == EXIT_USER_ERROR
-    assert "--as-of 2026-01-04 is before the CRM's latest data (2026-01-05)" in result.output
-    assert "run without --as-of" in result.output
+    assert "--as-of 2026-01-04 is before the CRM's today (2026-01-05)" in result.output
+    assert "run without --as-of, or with --as-of 2026-01-05" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "logs").exists()
 
 
-def test_the_crms_own_day_and_later_days_can_be_served(warehouse_url):
-    create_crm(warehouse_url)
+def test_the_crms_own_today_and_later_days_can_be_served(warehouse_url):
+    _crm_whose_today_is(warehouse_url, date(2026, 1, 5))
     with DemoCrmSource(warehouse_url) as source:
-        check_as_of_servable(source, SEEDED_AT.date())
-        check_as_of_servable(source, SEEDED_AT.date() + timedelta(days=3))
+        check_as_of_servable(source, date(2026, 1, 5))
+        check_as_of_servable(source, date(2026, 1, 8))
         with pytest.raises(AsOfNotServable):
-            check_as_of_servable(source, SEEDED_AT.date() - timedelta(days=1))
+            check_as_of_servable(source, date(2026, 1, 4))
 
 
 def _playbook_with(tmp_path, play: str) -> Path:
