@@ -7,12 +7,12 @@ context, script and timing. The table is the source of the CRM task sync.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 import psycopg
 
+from actions.acted_on import read_closed_tasks, without_advice_acted_on
 from actions.owners import REPS_COLUMNS, REPS_RELATION, OwnerRouting, route_to_active_owners
 from actions.playbook import Playbook, load_playbook
 from actions.ranking import select_top_actions
@@ -66,6 +66,15 @@ def build_tmvas(
     candidates, valued_by_model = value_candidates_or_priors(
         deals, playbook, predict, as_of_date, fiscal_year_start_month
     )
+    # Advice a rep already completed or dismissed is not chosen again (actions/acted_on.py), so its slot
+    # goes to the rep's next most valuable action.
+    candidates = without_advice_acted_on(
+        candidates,
+        deals,
+        read_closed_tasks(warehouse_url, as_of_date),
+        as_of_date,
+        playbook.repeat_after_days,
+    )
     if predict is not None and not valued_by_model:
         model_version = f"playbook-priors ({model_version} valued no play above zero)"
     top = select_top_actions(
@@ -84,7 +93,7 @@ def build_tmvas(
         timezone_name = deal.get("contact_timezone") or deal.get("owner_timezone")
         rows.append(
             (
-                _tmva_id(action.owner_id, action.opportunity_id, play.id),
+                action.tmva_id,
                 as_of_date,
                 action.owner_id,
                 action.opportunity_id,
@@ -104,11 +113,6 @@ def build_tmvas(
     return TmvaSummary(
         deals_considered, len(candidates), len(rows), top["owner_id"].nunique() if len(top) else 0, owners
     )
-
-
-def _tmva_id(owner_id: str, opportunity_id: str, play_id: str) -> str:
-    """Stable across days: the same advice on the same deal stays one CRM task, updated, never duplicated."""
-    return "tmva-" + hashlib.sha1(f"{owner_id}|{opportunity_id}|{play_id}".encode()).hexdigest()[:20]
 
 
 def _best_hours(warehouse_url: str) -> dict[str, int]:

@@ -8,7 +8,7 @@ object in memory; a source over an HTTP API converts its pages into that format 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, Self
 
 
@@ -22,6 +22,11 @@ class CrmSource(Protocol):
 
     def columns(self, object_name: str) -> list[tuple[str, str]]:
         """(field, PostgreSQL type) in the source's order; empty when the CRM has no such object."""
+        ...
+
+    def today(self) -> date:
+        """The CRM's current date (UTC): a morning run for an earlier as-of date is refused, since the live
+        CRM cannot be read as it stood then (extract/as_of.py)."""
         ...
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:

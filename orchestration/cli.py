@@ -197,12 +197,26 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     # (orchestration/failures.py) instead of a failed run and every step it skipped.
     with psycopg.connect(warehouse_url(settings), connect_timeout=10):
         pass
+    if job_name == "morning":
+        _refuse_what_the_morning_cannot_do(settings, as_of)
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
     report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
     if not report.success:
         print_run_summary(settings, [report], total_seconds=None)
         raise SystemExit(1)
     return report
+
+
+def _refuse_what_the_morning_cannot_do(settings, as_of: date) -> None:
+    """Before Dagster starts, so each ends in one line naming what to fix (orchestration/failures.py): a
+    playbook that does not load, and an as-of date the live CRM has lived past (extract/as_of.py)."""
+    from actions.playbook import load_playbook
+    from crm.connectors import crm_source
+    from extract.as_of import check_as_of_servable
+
+    load_playbook()
+    with crm_source(settings.crm, warehouse_url(settings)) as source:
+        check_as_of_servable(source, as_of)
 
 
 def _parse_day(value: str | None) -> date:

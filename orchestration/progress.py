@@ -29,16 +29,23 @@ class _StepProgressHandler(logging.Handler):
             seconds = event.event_specific_data.duration_ms / 1000
             _say(f"  + {event.step_key} done in {seconds:.1f}s")
         elif kind == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            # Dagster wraps the user's exception; its cause is the message worth reading.
-            while error is not None and error.cause is not None:
-                error = error.cause
-            message = error.message.strip().splitlines()[-1] if error else "failed"
-            _say(f"  x {event.step_key} failed: {message}")
+            _say(f"  x {event.step_key} failed: {failure_message(event.event_specific_data.error)}")
         elif kind == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
             check = event.event_specific_data
             outcome = "failed" if check.severity == dg.AssetCheckSeverity.ERROR else "warned"
             _say(f"  x check {check.check_name} on {check.asset_key.to_user_string()} {outcome}")
+
+
+def failure_message(error) -> str:
+    """The line worth reading in a failed step's error (a dagster SerializableErrorInfo chain): Dagster wraps
+    the user's exception, so skip Dagster's own wrappers, but stop at the first error of ours. Going further
+    down to the innermost cause would trade "play 'X' in playbook.yml: trigger ... is not valid" for the
+    tokenizer's "EOF in multi-line statement" it was raised from."""
+    while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    if error is None or not error.message.strip():
+        return "failed"
+    return error.message.strip().splitlines()[-1]
 
 
 @dg.logger(description="One console line per step started, finished (with its duration) or failed.")

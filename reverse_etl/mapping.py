@@ -61,6 +61,9 @@ class Mapping:
     """Compared for the diff and written when any of them changes."""
     stamp_fields: tuple[str, ...] = ()
     """Written along with a changed record, never compared."""
+    clear_when_absent: tuple[str, ...] = ()
+    """Fields (of `fields`) Momentum owns outright: a null in the payload clears the CRM value, because
+    advice that no longer holds must not stay. Every other field keeps the rule "never a null over a value"."""
     new_record_id_column: str | None = None
     new_record_id_prefix: str = ""
     writable_when: StatusRule | None = None
@@ -130,6 +133,7 @@ def parse_mapping(name: str, data: dict) -> Mapping:
             match_key=str(destination["match_key"]),
             fields=tuple(data["fields"]),
             stamp_fields=tuple(data.get("stamp_fields") or ()),
+            clear_when_absent=tuple(data.get("clear_when_absent") or ()),
             new_record_id_column=new_id.get("column"),
             new_record_id_prefix=str(new_id.get("prefix", "")),
             writable_when=StatusRule(writable["column"], tuple(writable["in"])) if writable else None,
@@ -161,6 +165,8 @@ def _check_shape(m: Mapping) -> None:
         problems.append("fields is empty: nothing to compare")
     if set(m.fields) & set(m.stamp_fields) or m.match_key in m.written_fields:
         problems.append("a field is listed twice (fields, stamp_fields, match_key must not overlap)")
+    if not set(m.clear_when_absent) <= set(m.fields):
+        problems.append("clear_when_absent must name fields listed in fields")
     if not 0 < m.max_change_share <= 1:
         problems.append(f"max_change_share must be in (0, 1], not {m.max_change_share}")
     if problems:

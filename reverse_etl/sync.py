@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from reverse_etl import diff, sync_state
+from reverse_etl import diff, guard, sync_state
 from reverse_etl.destination import DestinationFactory, WriteCounts
 from reverse_etl.mapping import Mapping, check_allow_list, load_allow_list
 from reverse_etl.result import DRY_RUN, FAILED, PARTIAL, REFUSED, STOPPED, SUCCEEDED, SyncResult
@@ -98,7 +98,8 @@ def _run(wconn: psycopg.Connection, run: _Run, *, upstream_ok: bool, force: bool
         # Holding the sync's lock, no other session is running it: a 'running' row left is a killed run's.
         sync_state.close_abandoned_logs(wconn, run.mapping.name, run.sync_run_id)
         stats = diff.build_diff(wconn, run.mapping)
-        stop = _guard_rail(run.mapping, stats, force)
+        limit = guard.change_share_limit(run.mapping, guard.previous_change_share(wconn, run.mapping.name))
+        stop = guard.guard_rail(run.mapping, stats, limit, force)
         if stop:
             return run.outcome(STOPPED, stop, received=stats.received, changed=stats.changed)
         return _write(wconn, run, stats)
@@ -169,20 +170,6 @@ def _remember(conn: psycopg.Connection, run: _Run, written_table: str, keys_tabl
     sync_state.record_synced(conn, run.mapping.name, run.sync_run_id, written_table, failed_keys)
     if run.mapping.retire_missing:
         sync_state.forget_missing(conn, run.mapping.name, keys_table)
-
-
-def _guard_rail(mapping: Mapping, stats: diff.DiffStats, force: bool) -> str | None:
-    """Why the run must stop before writing, or None. A first sync (no state) is exempt."""
-    if force or stats.synced_total == 0:
-        return None
-    if stats.change_share > mapping.max_change_share:
-        return (
-            f"{stats.changed_existing} of {stats.synced_in_payload} synced records would change "
-            f"({stats.change_share:.0%}, limit {mapping.max_change_share:.0%}); check upstream, or force"
-        )
-    if mapping.retire_missing and stats.received == 0:
-        return f"the payload is empty; it would retire all {stats.synced_total} synced records; check upstream, or force"
-    return None
 
 
 def _session_defaults(conn: psycopg.Connection) -> None:

@@ -32,6 +32,9 @@ class Settings:
     """How long one pipeline statement may run before PostgreSQL cancels it; 0: no limit."""
     run_wait_seconds: float = 0
     """How long a run waits for another Momentum run on the same warehouse to finish; 0: refuse at once."""
+    promotion_floor: bool = True
+    """A first champion must beat the stage baseline's holdout AUC (MOMENTUM_PROMOTION_FLOOR=stage, the
+    default); `none` lifts the floor, for tests on CRMs too small to learn from."""
 
     @property
     def pgdata_dir(self) -> Path:
@@ -64,6 +67,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lock_timeout_seconds=_seconds(env, "MOMENTUM_LOCK_TIMEOUT", 60),
         statement_timeout_seconds=_seconds(env, "MOMENTUM_STATEMENT_TIMEOUT", 1800),
         run_wait_seconds=_seconds(env, "MOMENTUM_RUN_WAIT", 0),
+        promotion_floor=_promotion_floor(env.get("MOMENTUM_PROMOTION_FLOOR") or "stage"),
     )
 
 
@@ -78,6 +82,12 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not seconds >= 0 or seconds == float("inf"):
         raise ValueError(f"{name} must be a number of seconds (0 or more), not {value!r}")
     return seconds
+
+
+def _promotion_floor(value: str) -> bool:
+    if value not in ("stage", "none"):
+        raise ValueError(f"MOMENTUM_PROMOTION_FLOOR must be stage or none, not {value!r}")
+    return value == "stage"
 
 
 def _month(value: str | None) -> int | None:

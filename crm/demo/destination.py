@@ -65,8 +65,11 @@ class DemoCrmDestination:
         records = []
         for record_key, exists, *pairs in cur.fetchall():
             before_after = dict(zip(fields, zip(pairs[0::2], pairs[1::2], strict=True), strict=True))
+            clearable = self.sql.mapping.clear_when_absent
             changes = {
-                f: (old, new) for f, (old, new) in before_after.items() if new is not None and new != old
+                f: (old, new)
+                for f, (old, new) in before_after.items()
+                if (new is not None or f in clearable) and new != old
             }
             records.append(
                 {"record_key": record_key, "action": "update" if exists else "insert", "changes": changes}

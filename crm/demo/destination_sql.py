@@ -160,11 +160,10 @@ class SyncSql:
         return sql.SQL("d.{} = any({})").format(sql.Identifier(rule.column), _text_array(rule.values))
 
     def _changed(self, new: Callable[[str], sql.Composable]) -> sql.Composed:
-        """Would the write change a compared value? A null in the payload never overwrites, so compare
-        coalesce(new, old) with old; records the CRM already holds are left alone (no modstamp)."""
-        merged = [
-            sql.SQL("coalesce({}, d.{})").format(new(f), sql.Identifier(f)) for f in self.mapping.fields
-        ]
+        """Would the write change a compared value? A null in the payload never overwrites (but clears a field
+        of clear_when_absent), so compare the merged value with old; records the CRM already holds are left
+        alone (no modstamp)."""
+        merged = [self._merged(f, new) for f in self.mapping.fields]
         old = [sql.SQL("d.{}").format(sql.Identifier(f)) for f in self.mapping.fields]
         return sql.SQL("row({}) is distinct from row({})").format(
             sql.SQL(", ").join(merged), sql.SQL(", ").join(old)
@@ -172,9 +171,15 @@ class SyncSql:
 
     def _assignments(self, new: Callable[[str], sql.Composable]) -> sql.Composed:
         return sql.SQL(", ").join(
-            sql.SQL("{f} = coalesce({new}, d.{f})").format(f=sql.Identifier(f), new=new(f))
-            for f in self.fields
+            sql.SQL("{} = {}").format(sql.Identifier(f), self._merged(f, new)) for f in self.fields
         )
+
+    def _merged(self, field: str, new: Callable[[str], sql.Composable]) -> sql.Composable:
+        """The value a write leaves in `field`: the payload's, or the CRM's own where the payload has a null,
+        except for the fields Momentum owns outright (clear_when_absent), which a null clears."""
+        if field in self.mapping.clear_when_absent:
+            return new(field)
+        return sql.SQL("coalesce({}, d.{})").format(new(field), sql.Identifier(field))
 
     def _stale(self) -> sql.Composed:
         rule = self.mapping.retire_missing

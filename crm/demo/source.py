@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Self
 
 import psycopg
@@ -39,6 +39,13 @@ class DemoCrmSource:
             "where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped order by a.attnum",
             (self.schema, object_name),
         ).fetchall()
+
+    def today(self) -> date:
+        """The demo CRM's clock (crm.system_now(): its simulated today), as a real CRM's server date."""
+        clock = sql.SQL("{}.system_now()").format(sql.Identifier(self.schema))
+        exists = self.conn.execute("select to_regprocedure(%s) is not null", (f"{self.schema}.system_now()",))
+        now = clock if exists.fetchone()[0] else sql.SQL("now()")
+        return self.conn.execute(sql.SQL("select ({} at time zone 'UTC')::date").format(now)).fetchone()[0]
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         select = sql.SQL("select {fields} from {table}").format(

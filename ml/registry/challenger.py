@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 from ml.data.dataset import read_labelled_snapshots
 from ml.data.splits import split_by_last_snapshot
 from ml.data.targets import Target
+from ml.evaluation.baselines import STAGE_BASELINE, baseline_probabilities
 from ml.registry.champion import PromotionDecision, apply_decision, compare_with_champion, recorded_decision
 from ml.registry.client import CHALLENGER, CHAMPION, alias_version, mlflow_client
 
@@ -34,21 +37,31 @@ def challenger_of_run(
 
 
 def compare_challenger(
-    target: Target, warehouse_url: str, tracking_uri: str, version: str, *, registry_uri: str | None = None
+    target: Target,
+    warehouse_url: str,
+    tracking_uri: str,
+    version: str,
+    *,
+    registry_uri: str | None = None,
+    stage_floor: bool = True,
 ) -> PromotionDecision:
-    """Challenger `version` against the champion on the holdout the challenger was trained against."""
+    """Challenger `version` against the champion on the holdout the challenger was trained against. With
+    `stage_floor` (MOMENTUM_PROMOTION_FLOOR, default on), a first champion must beat the stage baseline."""
     client = mlflow_client(tracking_uri, registry_uri)
     run = client.get_run(client.get_model_version(target.model_name, version).run_id)
     trained_as_of = date.fromisoformat(run.data.tags["data_window.trained_as_of"])
     snapshots = read_labelled_snapshots(warehouse_url, before=trained_as_of, label=target.label_column)
-    holdout = split_by_last_snapshot(snapshots, target.label_column).holdout
+    split = split_by_last_snapshot(snapshots, target.label_column)
+    training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
+    stage = baseline_probabilities(training_side, split.holdout, target.label_column)[STAGE_BASELINE]
     return compare_with_champion(
         tracking_uri,
         version,
-        holdout,
+        split.holdout,
         model_name=target.model_name,
         registry_uri=registry_uri,
         label=target.label_column,
+        stage_baseline=stage if stage_floor else None,
     )
 
 
@@ -66,6 +79,7 @@ def promote_this_runs_challenger(
     dagster_run_id: str,
     *,
     registry_uri: str | None = None,
+    stage_floor: bool = True,
 ) -> ChampionOutcome:
     client = mlflow_client(tracking_uri, registry_uri)
     version = challenger_of_run(tracking_uri, target, dagster_run_id, registry_uri=registry_uri)
@@ -75,10 +89,13 @@ def promote_this_runs_challenger(
         return ChampionOutcome(current, False, f"no {target.kind} challenger trained in this run; {kept}")
     decision = recorded_decision(tracking_uri, target.model_name, version, registry_uri=registry_uri)
     if decision is None:
-        decision = compare_challenger(target, warehouse_url, tracking_uri, version, registry_uri=registry_uri)
+        decision = compare_challenger(
+            target, warehouse_url, tracking_uri, version, registry_uri=registry_uri, stage_floor=stage_floor
+        )
     moved = apply_decision(tracking_uri, decision, model_name=target.model_name, registry_uri=registry_uri)
     current = alias_version(client, target.model_name, CHAMPION)
-    verdict = (
-        f"v{version} promoted to champion" if moved else f"v{version} not promoted; champion v{current} stays"
-    )
+    if moved:
+        verdict = f"v{version} promoted to champion"
+    else:  # with no champion, the reason says what scores fall back to
+        verdict = f"v{version} not promoted" + (f"; champion v{current} stays" if current else "")
     return ChampionOutcome(current, moved, f"{target.model_name}: {verdict} ({decision.reason})")

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
@@ -22,6 +23,9 @@ from ml.registry.client import CHAMPION, alias_version, load_version, mlflow_cli
 # thousand snapshots, differences that small are noise (about 1% of a typical 0.5 log loss), and a
 # fresher model trained on newer deals is preferred when the two are otherwise equal.
 LOG_LOSS_TOLERANCE = 0.005
+# A holdout AUC this high on deals is not skill but a leak: a feature that knows the outcome (a stage set at
+# close, an activity logged after the win). Such a model is never promoted, whatever it is compared with.
+TOO_GOOD_AUC = 0.99
 _logger = logging.getLogger(__name__)
 HISTORY_TAG = "champion_history"
 HISTORY_LIMIT = 100  # ~2 years of weekly retrains; keeps the tag far below MLflow's 5000-character limit
@@ -46,6 +50,7 @@ def promote_if_not_worse(
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
     label: str,
+    stage_baseline: np.ndarray | None = None,
 ) -> PromotionDecision:
     """`compare_with_champion`, then `apply_decision`: in one step, for callers outside Dagster."""
     decision = compare_with_champion(
@@ -56,6 +61,7 @@ def promote_if_not_worse(
         registry_uri=registry_uri,
         tolerance=tolerance,
         label=label,
+        stage_baseline=stage_baseline,
     )
     apply_decision(tracking_uri, decision, model_name=model_name, registry_uri=registry_uri)
     return decision
@@ -70,22 +76,40 @@ def compare_with_champion(
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
     label: str,
+    stage_baseline: np.ndarray | None = None,
 ) -> PromotionDecision:
     """Score `holdout` (feature columns + `label`) with the challenger and the current champion: promote
-    when there is no champion or the challenger's log loss is not higher by > tolerance. The decision is
+    when the challenger's log loss is not higher than the champion's by > tolerance. With no champion to
+    compare with (none yet, or one that cannot score), the challenger must instead beat `stage_baseline` (the
+    stage probabilities of the holdout rows; None skips this floor) on holdout AUC, or scores stay on the
+    stage probability. A holdout AUC of TOO_GOOD_AUC or more is refused as a likely leak. The decision is
     written as tags on the challenger's version; the alias does not move (see `apply_decision`)."""
     client = mlflow_client(tracking_uri, registry_uri)
     labels = holdout[label].to_numpy()
     challenger = load_version(client, model_name, challenger_version)
-    challenger_loss = probability_metrics(labels, challenger.predict_proba(holdout))["log_loss"]
+    challenger_metrics = probability_metrics(labels, challenger.predict_proba(holdout))
+    challenger_loss = challenger_metrics["log_loss"]
     champion_version = alias_version(client, model_name, CHAMPION)
     champion_loss = None
-    if champion_version is None:
-        promoted, reason = True, "no champion yet"
-    elif champion_version == str(challenger_version):
+    if champion_version == str(challenger_version):
         promoted, reason = True, "already champion"
+    elif challenger_metrics["auc"] >= TOO_GOOD_AUC:
+        promoted = False
+        reason = (
+            f"holdout AUC {challenger_metrics['auc']:.3f} is too good to be true (>= {TOO_GOOD_AUC}): a feature "
+            "likely leaks the outcome; check the features before promoting"
+        )
+    elif champion_version is None:
+        promoted, reason = _beats_stage_baseline(
+            labels, challenger_metrics["auc"], stage_baseline, "no champion yet"
+        )
     elif (champion_loss := _champion_log_loss(client, model_name, champion_version, holdout, label)) is None:
-        promoted, reason = True, f"champion v{champion_version} cannot score the current holdout"
+        promoted, reason = _beats_stage_baseline(
+            labels,
+            challenger_metrics["auc"],
+            stage_baseline,
+            f"champion v{champion_version} cannot score the current holdout",
+        )
     else:
         promoted = challenger_loss <= champion_loss + tolerance
         verdict = "not worse than" if promoted else "worse than"
@@ -98,6 +122,22 @@ def compare_with_champion(
     )
     _tag_decision(client, model_name, decision)
     return decision
+
+
+def _beats_stage_baseline(
+    labels: np.ndarray, auc: float, stage_baseline: np.ndarray | None, why_no_champion: str
+) -> tuple[bool, str]:
+    """The floor for a model with no champion to beat: a better ranking of the holdout than the stage's own
+    probability, or the CRM's stage probability serves reps better than the model would."""
+    if stage_baseline is None:
+        return True, why_no_champion
+    baseline_auc = probability_metrics(labels, stage_baseline)["auc"]
+    if auc > baseline_auc:  # NaN (a one-outcome holdout) compares false: nothing shows the model is better
+        return True, f"{why_no_champion}; holdout AUC {auc:.3f} beats the stage baseline {baseline_auc:.3f}"
+    return False, (
+        f"{why_no_champion}, and holdout AUC {auc:.3f} is not above the stage baseline {baseline_auc:.3f}; "
+        "scores stay on the stage probability"
+    )
 
 
 def apply_decision(

@@ -15,7 +15,7 @@ from ml.data.dataset import count_closed_deals, read_labelled_snapshots, read_re
 from ml.data.features import FEATURE_COLUMNS
 from ml.data.splits import TimeSplit, split_by_last_snapshot
 from ml.data.targets import SLIP, WIN, Target
-from ml.evaluation.baselines import baseline_probabilities
+from ml.evaluation.baselines import STAGE_BASELINE, baseline_probabilities
 from ml.evaluation.metrics import probability_metrics
 from ml.monitoring.measures import feature_profile
 from ml.registry.champion import PromotionDecision, promote_if_not_worse
@@ -63,6 +63,7 @@ def train_model(
     tags: dict[str, str],
     registry_uri: str | None = None,
     promote: bool = True,
+    stage_floor: bool = True,
 ) -> TrainingResult:
     """Train `target` on labelled snapshots with as_of_date < `as_of_date` and register the result as `challenger`
     (and `champion` when it is not worse). With fewer than `min_closed_per_class` won or lost DEALS,
@@ -145,6 +146,11 @@ def train_model(
             model_name=target.model_name,
             registry_uri=registry_uri,
             label=label,
+            stage_baseline=(
+                baseline_probabilities(training_side, split.holdout, label)[STAGE_BASELINE]
+                if stage_floor
+                else None
+            ),
         )
     model, stage = metrics["model"], metrics["stage_probability"]
     outcome = (

@@ -19,6 +19,7 @@ TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
         dbt_model_key("ml_open_deals__features"),
         dbt_model_key("dim_reps"),  # who may receive advice (actions/owners.py)
         dbt_model_key("int_calls__connect_rate_by_hour"),
+        dbt_model_key("stg_crm__tasks"),  # which TMVAs reps already completed or dismissed
     ],
     group_name="actions",
     kinds={"python", "postgres"},

@@ -86,7 +86,11 @@ def _build_champion_asset(key: dg.AssetKey, model_key: dg.AssetKey, target: Targ
     )
     def _champion(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
         outcome = promote_this_runs_challenger(
-            target, momentum.url(), momentum.tracking_uri(), context.run_id
+            target,
+            momentum.url(),
+            momentum.tracking_uri(),
+            context.run_id,
+            stage_floor=momentum.settings().promotion_floor,
         )
         context.log.info(outcome.message)
         metadata = {"outcome": outcome.message}

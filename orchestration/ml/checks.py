@@ -15,13 +15,20 @@ def _build_promotion_check(model_key: dg.AssetKey, target: Target) -> dg.AssetCh
         name="challenger_not_worse",
         blocking=True,
         description=f"This run's {target.model_name} challenger has a log loss not worse than the champion's "
-        "(tolerance 0.005) on the holdout it was trained against.",
+        "(tolerance 0.005) on the holdout it was trained against; a first champion must beat the stage baseline's "
+        "holdout AUC, and a holdout AUC of 0.99 or more is refused as a likely leak.",
     )
     def _check(context: dg.AssetCheckExecutionContext, momentum: MomentumResource) -> dg.AssetCheckResult:
         version = challenger_of_run(momentum.tracking_uri(), target, context.run.run_id)
         if version is None:
             return dg.AssetCheckResult(passed=True, description="no challenger trained in this run")
-        decision = compare_challenger(target, momentum.url(), momentum.tracking_uri(), version)
+        decision = compare_challenger(
+            target,
+            momentum.url(),
+            momentum.tracking_uri(),
+            version,
+            stage_floor=momentum.settings().promotion_floor,
+        )
         metadata = {"challenger_version": version, "challenger_log_loss": decision.challenger_log_loss}
         if decision.champion_log_loss is not None:
             metadata |= {

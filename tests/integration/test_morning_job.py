@@ -18,6 +18,9 @@ def demo_warehouse(warehouse_url, tmp_path, monkeypatch):
     monkeypatch.setenv("MOMENTUM_HOME", str(tmp_path / "momentum_home"))
     # The tiny CRM has a few dozen closed deals; the production default would refuse to train on it.
     monkeypatch.setenv("MOMENTUM_MIN_CLOSED_DEALS", "8")
+    # Its model cannot beat the stage baseline (holdout AUC 0.500 vs 0.736): promote it anyway, so the
+    # model path (scores, explanations, model-valued TMVAs) is what these tests exercise.
+    monkeypatch.setenv("MOMENTUM_PROMOTION_FLOOR", "none")
     # A fixed today: the tiny CRM's closed-deal counts (and so whether a model trains) depend on it.
     build_demo_crm(warehouse_url, preset="tiny", seed=11, today=date(2026, 11, 23))
     yield warehouse_url

@@ -1,5 +1,6 @@
 import dataclasses
 
+import numpy as np
 import pytest
 from mlflow import MlflowClient
 
@@ -131,3 +132,78 @@ def test_a_decision_is_not_applied_over_a_champion_that_changed_since_the_compar
 
     assert not apply_decision(tracking_uri, stale, model_name=WIN.model_name)
     assert alias_version(mlflow_client(tracking_uri), WIN.model_name, CHAMPION) == "2"
+
+
+def _backwards_challenger(client, warehouse_url, artifact_root, holdout, dagster_run_id: str) -> str:
+    """Version 1's trees with the calibration slope flipped: a model that ranks deals backwards, registered
+    as this Dagster run's challenger."""
+    backwards = dataclasses.replace(
+        load_version(client, WIN.model_name, "1").predictor,
+        calibrator=Calibrator("platt", {"slope": [-1.0], "intercept": [0.0]}),
+    )
+    run_id = log_training_run(
+        client, ensure_experiment(client, artifact_root, WIN.experiment_name), run_name="backwards",
+        tags={RUN_TAG: dagster_run_id, "data_window.trained_as_of": TODAY.isoformat()}, params={}, metrics={},
+        predictor=backwards, calibration_curves={}, model_card="# backwards", input_example=holdout,
+        feature_profile={},
+    )  # fmt: skip
+    return str(
+        register_challenger(client, run_id, model_name=WIN.model_name, description=WIN.predicts).version
+    )
+
+
+def test_a_first_champion_must_beat_the_stage_baseline_and_the_outcome_says_why(
+    warehouse_url, tracking_uri, artifact_root
+):
+    # GIVEN no champion yet, and this run's challenger ranking deals worse than the stage probability does
+    build_synthetic_marts(warehouse_url, deals=800)
+    train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30, tags={},
+        promote=False,
+    )  # fmt: skip
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    holdout = split_by_last_snapshot(
+        read_labelled_snapshots(warehouse_url, before=TODAY, label="label_won"), "label_won"
+    ).holdout
+    version = _backwards_challenger(client, warehouse_url, artifact_root, holdout, "run-weak")
+    # WHEN the run's champion asset decides
+    outcome = promote_this_runs_challenger(WIN, warehouse_url, tracking_uri, "run-weak")
+    # THEN nothing is promoted, scores stay on the stage probability, and the outcome gives both AUCs
+    assert not outcome.moved and outcome.champion_version is None
+    assert alias_version(client, WIN.model_name, CHAMPION) is None
+    assert "not above the stage baseline" in outcome.message
+    assert "scores stay on the stage probability" in outcome.message
+    assert recorded_decision(tracking_uri, WIN.model_name, version).promoted is False
+    # AND without the floor (MOMENTUM_PROMOTION_FLOOR=none) the same model would have been promoted
+    assert compare_challenger(WIN, warehouse_url, tracking_uri, version, stage_floor=False).promoted
+
+
+def test_a_first_champion_that_beats_the_stage_baseline_is_promoted(
+    warehouse_url, tracking_uri, artifact_root
+):
+    build_synthetic_marts(warehouse_url, deals=800)
+
+    result = _train(warehouse_url, tracking_uri, artifact_root)
+
+    assert result.promotion.promoted
+    assert "beats the stage baseline" in result.promotion.reason
+
+
+def test_a_model_that_looks_too_good_to_be_true_is_not_promoted(warehouse_url, tracking_uri, artifact_root):
+    # GIVEN a challenger, and a holdout whose outcomes it ranks perfectly (as a leaked feature would)
+    build_synthetic_marts(warehouse_url, deals=800)
+    train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30, tags={},
+        promote=False,
+    )  # fmt: skip
+    holdout = split_by_last_snapshot(
+        read_labelled_snapshots(warehouse_url, before=TODAY, label="label_won"), "label_won"
+    ).holdout
+    predicted = load_version(mlflow_client(tracking_uri), WIN.model_name, "1").predict_proba(holdout)
+    leaked = holdout.assign(label_won=(predicted >= np.median(predicted)).astype(int))
+    # WHEN it is compared (no champion, no floor: only the leak rule can refuse it)
+    decision = promote_if_not_worse(tracking_uri, "1", leaked, model_name=WIN.model_name, label="label_won")
+    # THEN it is refused as a likely leak
+    assert not decision.promoted
+    assert "too good to be true" in decision.reason
+    assert alias_version(mlflow_client(tracking_uri), WIN.model_name, CHAMPION) is None

@@ -8,7 +8,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from reverse_etl import load_mappings, run_sync
+from reverse_etl import guard, load_mappings, run_sync
 from tests.reverse_etl.helpers import DEMO_DESTINATION, OPPORTUNITY_IDS, query, score, set_payload, tmva
 
 OPPORTUNITIES = load_mappings()["opportunity_fields"]
@@ -148,3 +148,44 @@ def test_a_second_run_of_the_same_sync_is_refused_while_one_is_in_progress(crm):
 
     assert (result.status, result.written) == ("refused", 0)
     assert "in progress" in log(crm)[-1]["message"]
+
+
+def _share_of(url: str, changed: int, probability: str) -> None:
+    """Today's payload moves the first `changed` deals to `probability`, the rest keep their last value."""
+    current = {
+        r["opportunity_id"]: r["ai_win_probability"] for r in query(url, "select * from crm.opportunity")
+    }
+    rows = [
+        score(i, probability if n < changed else f"{current[i]:.4f}") for n, i in enumerate(OPPORTUNITY_IDS)
+    ]
+    set_payload(url, "sync_crm__opportunity_fields", rows)
+
+
+def test_a_morning_that_moves_as_much_as_the_last_one_is_not_stopped(crm):
+    # GIVEN a first sync, and a morning on which 7 of 10 probabilities moved (forced: over the 60% limit)
+    set_payload(crm, "sync_crm__opportunity_fields", [score(i, "0.4200") for i in OPPORTUNITY_IDS])
+    sync(crm)
+    _share_of(crm, 7, "0.4300")
+    assert sync(crm).status == "stopped"
+    assert sync(crm, force=True).written == 7
+    # WHEN the next ordinary morning moves 8 of 10 again (a model whose scores move daily)
+    _share_of(crm, 8, "0.4400")
+    result = sync(crm)
+    # THEN it is not stopped: the limit scaled to the last run's 70% + 20 points
+    assert (result.status, result.written) == ("succeeded", 8)
+
+
+def test_a_jump_far_above_the_last_morning_still_stops_and_says_the_limit_scaled(crm):
+    # GIVEN a first sync and an ordinary morning moving 5 of 10 (50%: the limit stays at 60%, the floor)
+    set_payload(crm, "sync_crm__opportunity_fields", [score(i, "0.4200") for i in OPPORTUNITY_IDS])
+    sync(crm)
+    _share_of(crm, 5, "0.4300")
+    assert sync(crm).written == 5
+    # WHEN the next morning moves every deal
+    _share_of(crm, 10, "0.9900")
+    result = sync(crm)
+    # THEN it stops at the scaled limit (50% + 20 points), and says so
+    assert result.status == "stopped"
+    assert "limit 70%, scaled from 60% by the last run" in result.message
+    # AND the first sync (all records new) never scales the limit
+    assert guard.change_share_limit(OPPORTUNITIES, None) == 0.6

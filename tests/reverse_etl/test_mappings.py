@@ -65,6 +65,8 @@ def test_the_fields_a_rep_fills_in_on_a_task_are_outside_the_allow_list(rep_fiel
         ("source: s.v\ndestination: {object: opportunity, match_key: opportunity_id}\n"
          "fields: [AI_Score]", "lower-case"),
         ("destination: {object: opportunity, match_key: opportunity_id}\nfields: [ai_x]", "source"),
+        ("source: s.v\ndestination: {object: opportunity, match_key: opportunity_id}\n"
+         "fields: [ai_model_version]\nclear_when_absent: [ai_next_best_action]", "clear_when_absent"),
     ],
 )  # fmt: skip
 def test_a_malformed_mapping_is_refused_with_the_reason(tmp_path, yaml_text, complaint):

@@ -84,25 +84,49 @@ def test_a_changed_probability_rewrites_only_that_record_and_stamps_its_score_ti
     }
 
 
-def test_a_null_in_the_payload_never_overwrites_a_crm_value(crm):
-    # GIVEN every deal synced with a next best action
+def test_a_null_in_the_payload_never_overwrites_a_reps_or_a_scores_value(crm):
+    # GIVEN every deal synced with a probability and a model version
     set_payload(crm, PAYLOAD, [score(i, "0.4200") for i in OPPORTUNITY_IDS])
     sync(crm)
     before = crm_opportunities(crm)
-    # WHEN deal 0 gets a new probability and no action, and deal 1 only loses its action
+    # WHEN deal 0 is not scored today (null probability and version) but gets a new action
+    today = [score(i, "0.4200") for i in OPPORTUNITY_IDS[1:]]
+    today += [score(OPPORTUNITY_IDS[0], "0.4200", action="Send the proposal") | {
+        "ai_win_probability": None, "ai_model_version": None
+    }]  # fmt: skip
+    set_payload(crm, PAYLOAD, today)
+    result = sync(crm)
+    # THEN it keeps yesterday's probability and version, and only its action changes
+    after = crm_opportunities(crm)[OPPORTUNITY_IDS[0]]
+    assert (after["ai_win_probability"], after["ai_model_version"]) == (Decimal("0.42"), "win@3")
+    assert after["ai_next_best_action"] == "Send the proposal"
+    assert before[OPPORTUNITY_IDS[0]]["ai_next_best_action"] == "Book a call"
+    assert (result.changed, result.written) == (1, 1)
+
+
+def test_advice_that_no_longer_holds_is_cleared(crm):
+    # GIVEN every deal synced with a next best action
+    set_payload(crm, PAYLOAD, [score(i, "0.4200") for i in OPPORTUNITY_IDS])
+    sync(crm)
+    # WHEN deal 0 gets a new probability and no action today, and deal 1 only loses its action
     today = [score(i, "0.4200") for i in OPPORTUNITY_IDS[2:]]
     today += [
         score(OPPORTUNITY_IDS[0], "0.3000", action=None),
         score(OPPORTUNITY_IDS[1], "0.4200", action=None),
     ]
     set_payload(crm, PAYLOAD, today)
+    dry = sync(crm, dry_run=True)
     result = sync(crm)
-    # THEN both keep their action; deal 1 is not even rewritten (nothing in the CRM would change)
+    # THEN both lose yesterday's advice (clear_when_absent), the dry run announced it, and the rest stay
     after = crm_opportunities(crm)
     assert after[OPPORTUNITY_IDS[0]]["ai_win_probability"] == Decimal("0.30")
-    assert after[OPPORTUNITY_IDS[0]]["ai_next_best_action"] == "Book a call"
-    assert after[OPPORTUNITY_IDS[1]] == before[OPPORTUNITY_IDS[1]]
-    assert (result.changed, result.written) == (2, 1)
+    assert after[OPPORTUNITY_IDS[0]]["ai_next_best_action"] is None
+    assert after[OPPORTUNITY_IDS[1]]["ai_next_best_action"] is None
+    assert {after[i]["ai_next_best_action"] for i in OPPORTUNITY_IDS[2:]} == {"Book a call"}
+    assert (result.changed, result.written) == (2, 2)
+    assert dry.sample[1]["changes"] == {"ai_next_best_action": ("Book a call", None)}
+    # AND a rerun sends nothing
+    assert sync(crm).changed == 0
 
 
 def test_a_bad_value_or_unknown_id_fails_only_that_record_and_is_retried(crm):

@@ -1,7 +1,9 @@
 {#
     Momentum's fields on each open opportunity, under their CRM field names. The reverse ETL
     diffs this against what it last wrote and sends changed rows only; it never writes a null
-    over a value, so deals without a score yet simply keep their old fields.
+    over a value, so deals without a score yet simply keep their old fields, except
+    ai_next_best_action (clear_when_absent in reverse_etl/mappings/opportunity_fields.yml): a deal
+    without a TMVA today has its stale advice cleared.
 #}
 with open_deals as (
     select opportunity_id from {{ ref('ml_open_deals__features') }}
