@@ -34,6 +34,10 @@ from warehouse.schemas import ensure_schema
 RAW_SCHEMA = "raw_crm"
 STATE_TABLE = "_extract_state"
 DELETED_AT = "_deleted_at"
+# More than this share of an object's live records gone in one extract stops it (see _refuse_mass_deletion);
+# objects smaller than the minimum are exempt, so a test CRM can delete its few deals.
+MASS_DELETION_SHARE = 0.5
+MASS_DELETION_MIN_RECORDS = 20
 NEWER_VERSION_REJECTED = "_newer_version_rejected"
 # Columns the extract adds to every raw table; the CRM's own fields are the rest.
 BOOKKEEPING_COLUMNS = {
@@ -238,6 +242,7 @@ def _mark_deletions(
     warehouse.execute("analyze live_ids")
     key = sql.Identifier(crm_object.primary_key)
     deleted_at = sql.Identifier(DELETED_AT)
+    _refuse_mass_deletion(warehouse, crm_object.name, raw_table, key)
     deleted = warehouse.execute(
         sql.SQL(
             "update {raw} r set {deleted_at} = now() where {deleted_at} is null "
@@ -251,6 +256,31 @@ def _mark_deletions(
         ).format(raw=raw_table, deleted_at=deleted_at, key=key)
     ).rowcount
     return deleted, restored
+
+
+class MassDeletionRefused(RuntimeError):
+    """The CRM listed far fewer ids than the warehouse holds: more likely a broken id list than a purge."""
+
+
+def _refuse_mass_deletion(
+    warehouse, object_name: str, raw_table: sql.Composable, key: sql.Composable
+) -> None:
+    # An empty or truncated id list (an API page lost, a permission change hiding records) would otherwise
+    # retire every deal's scores, TMVAs and forecast at once. A purge that big is rare enough to ask for a
+    # deliberate full refresh, which reloads the object and needs no comparison.
+    live, missing = warehouse.execute(
+        sql.SQL(
+            "select count(*), count(*) filter (where not exists (select from live_ids l where l.id = r.{key}::text)) "
+            "from {raw} r where {deleted_at} is null"
+        ).format(raw=raw_table, key=key, deleted_at=sql.Identifier(DELETED_AT))
+    ).fetchone()
+    if live >= MASS_DELETION_MIN_RECORDS and missing > MASS_DELETION_SHARE * live:
+        raise MassDeletionRefused(
+            f"{object_name}: the CRM no longer lists {missing} of the {live} records the warehouse holds, more "
+            f"than {MASS_DELETION_SHARE:.0%} at once, so none was marked deleted and this extract stopped. Check "
+            "the CRM user can still see every record; if they really were deleted, run `momentum run "
+            "--full-refresh` to reload the CRM as it is"
+        )
 
 
 def _copy_in(blocks, warehouse, column_list: sql.Composable) -> int:

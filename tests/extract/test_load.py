@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from crm.demo.source import DemoCrmSource
-from extract.load import extract_crm
+from extract.load import MassDeletionRefused, extract_crm
 from extract.objects import OBJECTS_BY_NAME
 
 SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
@@ -149,6 +149,26 @@ def test_a_record_deleted_in_the_crm_is_marked_deleted_counted_and_cleared_when_
     assert _raw(crm, "select opportunity_id from raw_crm.opportunity where _deleted_at is not null") == [
         ("opp4",)
     ]
+
+
+def test_an_id_list_missing_most_records_marks_none_deleted_and_says_how_to_reload(crm):
+    # GIVEN a first extract, then a CRM whose id list lost 60 of its 100 deals at once
+    extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+    with psycopg.connect(crm, autocommit=True) as conn:
+        conn.execute(
+            "delete from crm.opportunity where opportunity_id::text in (select 'opp' || g from generate_series(1, 60) g)"
+        )
+
+    # WHEN the extract runs, it stops naming the object and the way out
+    with pytest.raises(MassDeletionRefused, match=r"opportunity: .*60 of the 100.*--full-refresh"):
+        extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY)
+
+    # THEN nothing was marked deleted
+    assert _raw(crm, "select count(*) from raw_crm.opportunity where _deleted_at is null") == [(100,)]
+    # AND the full refresh it names reloads the CRM as it is, without the guard
+    (reloaded,) = extract_crm(DemoCrmSource(crm), crm, objects=OPPORTUNITY, full_refresh=True)
+    assert reloaded.loaded == 40
+    assert _raw(crm, "select count(*) from raw_crm.opportunity where _deleted_at is null") == [(40,)]
 
 
 class _SourceWithoutIdList(DemoCrmSource):
