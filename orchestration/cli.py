@@ -90,12 +90,17 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
 
 @main.command()
 @click.option("--as-of", "as_of", default=None, help="The day to run for (YYYY-MM-DD); default today (UTC).")
-def run(as_of: str | None) -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Reload every CRM object from scratch and rebuild the dbt models (after a purge, or a re-import).",
+)
+def run(as_of: str | None, full_refresh: bool) -> None:
     """Run the morning job: extract, dbt, checks, scores, TMVAs, CRM sync."""
     settings = load_settings()
     day = _parse_day(as_of)
     started = time.monotonic()
-    report = _run_or_exit(settings, "morning", day)
+    report = _run_or_exit(settings, "morning", day, full_refresh=full_refresh)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
@@ -103,12 +108,17 @@ def run(as_of: str | None) -> None:
 @click.option(
     "--as-of", "as_of", default=None, help="Train on snapshots before this day; default today (UTC)."
 )
-def retrain(as_of: str | None) -> None:
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Reload every CRM object from scratch and rebuild the dbt models (after a purge, or a re-import).",
+)
+def retrain(as_of: str | None, full_refresh: bool) -> None:
     """Retrain the win and slip models now; each becomes champion only if it is not worse than its current
     one."""
     settings = load_settings()
     started = time.monotonic()
-    report = _run_or_exit(settings, "retrain", _parse_day(as_of))
+    report = _run_or_exit(settings, "retrain", _parse_day(as_of), full_refresh=full_refresh)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
