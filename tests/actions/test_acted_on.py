@@ -52,7 +52,8 @@ def _candidates(plays=(BEST_PLAY,)) -> pd.DataFrame:
 
 def _warehouse_with(url: str, deals: pd.DataFrame, tasks: list[tuple]) -> None:
     """marts.ml_open_deals__features from `deals`, staging.stg_crm__tasks from (external id, status,
-    completed_at, system_modstamp) rows: the two relations the TMVA engine reads."""
+    completed_at, system_modstamp) rows, and marts.dim_reps with the rep as an active user: the relations
+    the TMVA engine reads."""
     with psycopg.connect(url) as conn:
         conn.execute(
             "create schema marts; create table marts.ml_open_deals__features (opportunity_id text, owner_id text,"
@@ -63,6 +64,11 @@ def _warehouse_with(url: str, deals: pd.DataFrame, tasks: list[tuple]) -> None:
         with conn.cursor().copy("copy marts.ml_open_deals__features from stdin") as copy:
             for row in deals.itertuples(index=False):
                 copy.write_row(row)
+        conn.execute(
+            "create table marts.dim_reps (user_id text, rep_name text, timezone text, manager_id text,"
+            " is_active boolean)"
+        )
+        conn.execute("insert into marts.dim_reps values (%s, 'Ada Rep', 'UTC', null, true)", (REP,))
         conn.execute(
             "create schema staging; create table staging.stg_crm__tasks (task_id text, ai_external_id text,"
             " task_status text, completed_at timestamptz, system_modstamp timestamptz)"
