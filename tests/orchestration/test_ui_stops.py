@@ -140,7 +140,16 @@ STUBBORN = textwrap.dedent(
         start_new_session=True, stdout=subprocess.PIPE, text=True,
     )
     leader.stdout.readline()
-    print(leader.pid, flush=True)
+
+    # The test signals as soon as it reads the pid, so say it only once _run_until_stopped handles SIGINT:
+    # before that, Python's default handler would end this process with KeyboardInterrupt.
+    install = signal.signal
+    def install_then_announce(signum, handler):
+        previous = install(signum, handler)
+        if signum == signal.SIGINT and handler is not signal.default_int_handler:
+            print(leader.pid, flush=True)
+        return previous
+    signal.signal = install_then_announce
     sys.exit(_run_until_stopped(leader, grace_seconds=2))
     """
 )

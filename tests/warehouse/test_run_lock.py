@@ -56,7 +56,7 @@ def test_a_second_run_waits_for_the_first_within_the_wait_it_was_given(warehouse
 def test_momentum_run_says_in_one_line_that_another_run_holds_the_warehouse(warehouse_url, tmp_path):
     env = {"MOMENTUM_WAREHOUSE_URL": warehouse_url, "MOMENTUM_HOME": str(tmp_path)}
     with hold_run_lock(warehouse_url, what="morning"):
-        result = CliRunner().invoke(main, ["run", "--as-of", "2026-12-01"], env=env)
+        result = CliRunner().invoke(main, ["run"], env=env)  # for today: a past day is refused first
 
     assert result.exit_code == EXIT_USER_ERROR
     assert result.output.startswith("momentum: another Momentum run (momentum morning pid")
