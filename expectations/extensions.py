@@ -41,11 +41,14 @@ def build_shorthand(
     )
 
 
-def resolve_relative_dates(kwargs: dict, today: dt.date) -> dict:
-    """`{days_from_today: 3650}` as a bound becomes that date, so plausible ranges do not rot."""
+def resolve_relative_dates(kwargs: dict, load_date: dt.date) -> dict:
+    """`{days_from_load_date: 3650}` as a bound becomes that many days after the load date (the as-of
+    date of the run that extracted the rows), so plausible ranges neither rot as the CRM moves on nor
+    depend on the machine's clock: a CRM whose today runs ahead of it (the demo CRM after `sim advance`,
+    a source in a time zone east of UTC) creates records dated after the machine's today."""
     return {
-        key: (today + dt.timedelta(days=value["days_from_today"])).isoformat()
-        if isinstance(value, dict) and "days_from_today" in value
+        key: (load_date + dt.timedelta(days=value["days_from_load_date"])).isoformat()
+        if isinstance(value, dict) and "days_from_load_date" in value
         else value
         for key, value in kwargs.items()
     }
