@@ -44,6 +44,20 @@ SHARE_FLOOR = 1e-4
 # and where close dates fall against the quarter's end moves with the week of the quarter. Today's
 # values sit in one phase of the quarter by construction; their PSI would only say which one.
 CALENDAR_FEATURES = ("days_left_in_quarter", "days_to_close_quarter_end", "is_close_date_in_current_quarter")
+# Days since a touch follow the working week: the reference holds weekly Monday snapshots (the only past
+# dates fct_deal_snapshots keeps), when a deal touched on Friday is 3 days idle, while the morning job
+# compares every day's deals, when one touched yesterday is 1. Compared in calendar days, Tuesday's
+# pipeline looks far more active than any Monday's, with nothing changed (the demo warned on most
+# mornings). Both sides are compared in working days missed instead (`missed_weekdays`): the weekdays
+# strictly between the touch and the as-of date, a weekend touch counting as the Friday before (a Friday
+# evening call in California is logged on Saturday, UTC). A deal touched on the last working day is 0
+# missed on any morning, Monday or Saturday alike.
+WORKING_DAY_FEATURES = (
+    "days_since_last_activity",
+    "days_since_last_two_way_touch",
+    "days_since_last_meeting",
+)
+MISSED_WEEKDAYS = "missed_weekdays"
 # One value per rep, repeated on each of the rep's deals (50 reps in the demo): a day's distribution of
 # these is 50 draws however many deals there are, and its noise level must say so.
 REP_LEVEL_FEATURES = ("rep_trailing_win_rate", "rep_avg_activities_30d")
@@ -55,11 +69,17 @@ CALIBRATION_WARN_GAP = 0.10
 
 
 def feature_profile(
-    frame: pd.DataFrame, feature_columns: Sequence[str], categories: Mapping[str, Sequence[str]]
+    frame: pd.DataFrame,
+    feature_columns: Sequence[str],
+    categories: Mapping[str, Sequence[str]],
+    as_of: date | None = None,
 ) -> dict[str, dict]:
     """A JSON-ready profile of `frame`'s features: for numbers up to 10 bins at the deciles plus a
-    missing bin, for categoricals the model's levels plus a missing-or-unknown bin."""
+    missing bin, for categoricals the model's levels plus a missing-or-unknown bin. With the rows' as-of
+    dates (an `as_of_date` column, or `as_of` for all), the WORKING_DAY_FEATURES are profiled in working
+    days missed (entry `unit`), so any weekday compares with the Monday snapshots."""
     inputs = model_inputs(frame, feature_columns, categories)
+    as_of_dates = _as_of_dates(frame, as_of)
     profile = {}
     for column in feature_columns:
         if column in CALENDAR_FEATURES:
@@ -72,26 +92,65 @@ def feature_profile(
                 "rows": len(frame),
             }
         else:
-            values = inputs[column].to_numpy(dtype="float64")
+            unit = MISSED_WEEKDAYS if column in WORKING_DAY_FEATURES and as_of_dates is not None else None
+            values = _in_unit(inputs[column].to_numpy(dtype="float64"), unit, as_of_dates)
             present = values[~np.isnan(values)]
             edges = np.unique(np.quantile(present, np.linspace(0.1, 0.9, 9))).tolist() if len(present) else []
             rows = _sample_size(column, inputs[column], len(frame))
             profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": rows}
+            if unit:
+                profile[column]["unit"] = unit
     return profile
 
 
+def missed_weekdays(days_since: np.ndarray, as_of_dates: np.ndarray) -> np.ndarray:
+    """Days since a touch (calendar) as working days missed: the weekdays strictly after the touch's
+    working day (a weekend touch counts as the Friday before) and strictly before the as-of date."""
+    days_since = np.asarray(days_since, dtype="float64")
+    as_of_dates = np.broadcast_to(np.asarray(as_of_dates, dtype="datetime64[D]"), days_since.shape)
+    result = np.full(days_since.shape, np.nan)
+    known = ~np.isnan(days_since)
+    touched = as_of_dates[known] - days_since[known].astype("int64").astype("timedelta64[D]")
+    working_day = np.busday_offset(touched, 0, roll="backward")
+    result[known] = np.busday_count(working_day + np.timedelta64(1, "D"), as_of_dates[known])
+    return np.maximum(result, 0)  # a touch dated on or after the as-of date (not expected) is 0 missed
+
+
+def _in_unit(values: np.ndarray, unit: str | None, as_of_dates: np.ndarray | None) -> np.ndarray:
+    if unit is None:
+        return values
+    if unit != MISSED_WEEKDAYS or as_of_dates is None:
+        raise ValueError(f"cannot express a feature in {unit!r} without the rows' as-of dates")
+    return missed_weekdays(values, as_of_dates)
+
+
+def _as_of_dates(frame: pd.DataFrame, as_of: date | None) -> np.ndarray | None:
+    """Each row's as-of date as datetime64[D]: `as_of` for all, else the frame's as_of_date column."""
+    if as_of is not None:
+        return np.full(len(frame), np.datetime64(as_of, "D"))
+    if "as_of_date" in frame.columns:
+        return pd.to_datetime(frame["as_of_date"]).to_numpy(dtype="datetime64[D]")
+    return None
+
+
 def population_stability(
-    profile: Mapping[str, dict], frame: pd.DataFrame, categories: Mapping[str, Sequence[str]]
+    profile: Mapping[str, dict],
+    frame: pd.DataFrame,
+    categories: Mapping[str, Sequence[str]],
+    as_of: date | None = None,
 ) -> pd.DataFrame:
     """Per profiled feature of `frame`: its `psi` against the profile and the `warn_above` level for these
-    sample sizes; largest PSI first."""
+    sample sizes; largest PSI first. `as_of` (or an `as_of_date` column): the rows' date, needed for the
+    features profiled in working days."""
     inputs = model_inputs(frame, list(profile), categories)
+    as_of_dates = _as_of_dates(frame, as_of)
     rows = {}
     for column, expected in profile.items():
         if "levels" in expected:
             actual = _level_shares(inputs[column], expected["levels"])
         else:
-            actual = _bin_shares(inputs[column].to_numpy(dtype="float64"), expected["edges"])
+            values = _in_unit(inputs[column].to_numpy(dtype="float64"), expected.get("unit"), as_of_dates)
+            actual = _bin_shares(values, expected["edges"])
         expected_shares, actual_shares = np.asarray(expected["shares"]), np.asarray(actual)
         bins = int(np.count_nonzero((expected_shares > 0) | (actual_shares > 0)))
         rows[column] = {

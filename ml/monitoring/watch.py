@@ -49,8 +49,8 @@ def _listed(psi: pd.DataFrame) -> str:
     return ", ".join(f"{name} {value:.2f}" for name, value in psi["psi"].head(TOP_DRIFTING).items())
 
 
-def feature_drift(target: Target, warehouse_url: str, tracking_uri: str) -> FeatureDrift:
-    """PSI of today's open deals against the profile saved with `target`'s champion."""
+def feature_drift(target: Target, warehouse_url: str, tracking_uri: str, *, today: date) -> FeatureDrift:
+    """PSI of today's open deals (as of `today`) against the profile saved with `target`'s champion."""
     champion = load_champion(tracking_uri, model_name=target.model_name)
     if champion is None:
         return FeatureDrift(None, _no_psi(), f"no {target.model_name} champion yet: nothing to compare")
@@ -59,10 +59,12 @@ def feature_drift(target: Target, warehouse_url: str, tracking_uri: str) -> Feat
         return FeatureDrift(
             champion.version, _no_psi(), f"v{champion.version} was trained before feature profiles were saved"
         )
-    today = read_deals_to_score(warehouse_url, champion.predictor.feature_columns)
-    if today.empty:
+    deals = read_deals_to_score(warehouse_url, champion.predictor.feature_columns)
+    if deals.empty:
         return FeatureDrift(champion.version, _no_psi(), "no open deals to compare today")
-    return FeatureDrift(champion.version, population_stability(profile, today, champion.predictor.categories))
+    return FeatureDrift(
+        champion.version, population_stability(profile, deals, champion.predictor.categories, as_of=today)
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Feature drift (PSI against the training profile) and calibration since training, on plain frames."""
 
 import json
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -8,9 +9,11 @@ import pandas as pd
 from ml.monitoring.measures import (
     CALENDAR_FEATURES,
     MIN_RESOLVED_DEALS,
+    MISSED_WEEKDAYS,
     PSI_WARN,
     calibration_since_training,
     feature_profile,
+    missed_weekdays,
     population_stability,
 )
 from orchestration.ml.drift_checks import drift_warnings
@@ -144,3 +147,62 @@ def test_a_rep_level_feature_is_judged_on_its_reps_not_on_its_deals():
     # ... while every rep working far less does
     slower = population_stability(profile, _rep_level(2_000, 50, seed=99, shift=-25), {})
     assert slower.loc["rep_avg_activities_30d", "psi"] > slower.loc["rep_avg_activities_30d", "warn_above"]
+
+
+def _idle_days(rows: int, as_of: date, seed: int) -> pd.DataFrame:
+    """Deals touched on weekdays only, each at its own daily rate: calendar days since the last touch
+    before `as_of` (a month without one: the deal's age, 30)."""
+    rng = np.random.default_rng(seed)
+    rate = rng.uniform(0.05, 0.6, rows)
+    idle = np.full(rows, 30.0)
+    for back in range(30, 0, -1):  # nearest day last, so it wins
+        day = as_of - timedelta(days=back)
+        if day.weekday() < 5:
+            idle[rng.random(rows) < rate] = back
+    return pd.DataFrame({"days_since_last_activity": idle, "as_of_date": as_of})
+
+
+def test_days_since_a_touch_compare_any_weekday_with_the_monday_reference():
+    # GIVEN the reference of 13 Monday snapshots (all fct_deal_snapshots keeps), 400 deals each
+    mondays = [date(2026, 1, 5) + timedelta(weeks=4 * week) for week in range(13)]
+    reference = pd.concat([_idle_days(400, monday, seed) for seed, monday in enumerate(mondays)])
+    columns = ("days_since_last_activity",)
+    profile = json.loads(json.dumps(feature_profile(reference, columns, {})))
+    assert profile["days_since_last_activity"]["unit"] == MISSED_WEEKDAYS
+    # WHEN the same reps work the same way and the check runs on each day of a week
+    for offset in range(7):
+        today = date(2026, 12, 7) + timedelta(days=offset)
+        deals = _idle_days(2_000, today, seed=100 + offset).drop(columns="as_of_date")
+        psi = population_stability(profile, deals, {}, as_of=today).loc["days_since_last_activity"]
+        # THEN no day of the week warns
+        assert psi["psi"] < psi["warn_above"], (today, psi)
+    # AND in calendar days Wednesday to Saturday look like another population (what the demo warned
+    # about): a deal touched yesterday is 1 to 3 days idle then, and never less than 3 on a Monday
+    calendar = feature_profile(reference.drop(columns="as_of_date"), columns, {})
+    thursday = _idle_days(2_000, date(2026, 12, 10), seed=103).drop(columns="as_of_date")
+    assert population_stability(calendar, thursday, {}).loc["days_since_last_activity", "psi"] > PSI_WARN
+
+
+def test_reps_who_stop_working_their_deals_still_warn_in_working_days():
+    mondays = [date(2026, 1, 5) + timedelta(weeks=4 * week) for week in range(13)]
+    reference = pd.concat([_idle_days(400, monday, seed) for seed, monday in enumerate(mondays)])
+    profile = feature_profile(reference, ("days_since_last_activity",), {})
+    # Nothing logged for the last two weeks: every deal's last touch is at least two weeks old.
+    today = date(2026, 12, 9)
+    deals = _idle_days(2_000, today - timedelta(days=14), seed=200).drop(columns="as_of_date")
+    deals["days_since_last_activity"] += 14
+    psi = population_stability(profile, deals, {}, as_of=today).loc["days_since_last_activity"]
+    assert psi["psi"] > psi["warn_above"]
+
+
+def test_missed_weekdays_count_the_working_days_between_a_touch_and_the_morning():
+    monday, tuesday, saturday = (
+        np.datetime64("2026-12-07"),
+        np.datetime64("2026-12-08"),
+        np.datetime64("2026-12-12"),
+    )
+    # Friday's touch (Saturday in UTC too) is 0 missed on Monday; Wednesday's misses Thursday and Friday.
+    assert missed_weekdays(np.array([3, 2, 5, np.nan]), monday)[:3].tolist() == [0, 0, 2]
+    assert np.isnan(missed_weekdays(np.array([np.nan]), monday)[0])
+    assert missed_weekdays(np.array([1, 4]), tuesday).tolist() == [0, 1]
+    assert missed_weekdays(np.array([1, 2]), saturday).tolist() == [0, 1]
