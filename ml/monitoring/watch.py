@@ -15,6 +15,7 @@ from ml.monitoring.measures import (
     CalibrationSinceTraining,
     calibration_since_training,
     load_profile,
+    outcome_due,
     population_stability,
 )
 from ml.registry.client import LoadedModel, load_champion, mlflow_client
@@ -86,7 +87,8 @@ class CalibrationCheck:
 def calibration_check(
     target: Target, warehouse_url: str, tracking_uri: str, *, today: date
 ) -> CalibrationCheck:
-    """`target`'s champion on every snapshot from its training day to `today` whose deal has an outcome now."""
+    """`target`'s champion on every snapshot from its training day to `today` whose deal's outcome was due
+    before `today` and is known (measures.outcome_due says why not every closed deal)."""
     champion = load_champion(tracking_uri, model_name=target.model_name)
     if champion is None:
         return CalibrationCheck(None, None, None)
@@ -94,6 +96,7 @@ def calibration_check(
     rows = read_labelled_snapshots(
         warehouse_url, since=trained_as_of, before=today + timedelta(days=1), label=target.label_column
     )
+    rows = rows[outcome_due(rows, target.label_column, today)]
     labels = rows[target.label_column].to_numpy()
     probabilities = champion.predict_proba(rows) if len(rows) else labels  # nothing to score yet
     return CalibrationCheck(

@@ -14,6 +14,7 @@ from ml.monitoring.measures import (
     calibration_since_training,
     feature_profile,
     missed_weekdays,
+    outcome_due,
     population_stability,
 )
 from orchestration.ml.drift_checks import drift_warnings
@@ -206,3 +207,51 @@ def test_missed_weekdays_count_the_working_days_between_a_touch_and_the_morning(
     assert np.isnan(missed_weekdays(np.array([np.nan]), monday)[0])
     assert missed_weekdays(np.array([1, 4]), tuesday).tolist() == [0, 1]
     assert missed_weekdays(np.array([1, 2]), saturday).tolist() == [0, 1]
+
+
+def _deals_closing_after_training(deals: int, days_since_training: int, seed: int):
+    """Snapshots taken on the training day of deals with true win chance p (the model's calibrated
+    prediction), each due to close 1 to 120 days later. A win lands on its close date; a loss on any day
+    up to it; a fifth of the deals slip a month either way. Returns the rows closed by today, with the
+    label, and their predictions."""
+    rng = np.random.default_rng(seed)
+    trained = date(2026, 11, 30)
+    p = rng.uniform(0.1, 0.7, deals)
+    won = rng.random(deals) < p
+    days_to_close = rng.integers(1, 121, deals)
+    closes_after = np.where(won, days_to_close, rng.integers(0, days_to_close + 1))
+    closes_after = closes_after + np.where(rng.random(deals) < 0.2, 30, 0)
+    rows = pd.DataFrame(
+        {
+            "opportunity_id": [f"d{i}" for i in range(deals)],
+            "as_of_date": trained,
+            "days_to_close": days_to_close.astype(float),
+            "label_won": won.astype(int),
+        }
+    )
+    closed = closes_after < days_since_training
+    return rows[closed], p[closed], trained + timedelta(days=days_since_training)
+
+
+def test_calibration_since_training_is_judged_on_deals_due_not_on_the_quick_losses():
+    # GIVEN a calibrated model, ten days after training: the deals closed since are mostly quick losses
+    rows, p, today = _deals_closing_after_training(20_000, days_since_training=10, seed=3)
+    every_closed = calibration_since_training(rows, rows["label_won"].to_numpy(), p)
+    assert every_closed.breached and every_closed.actual_rate < every_closed.mean_predicted - 0.2
+    # WHEN only the deals whose close date fell before today are judged
+    due = outcome_due(rows, "label_won", today).to_numpy()
+    judged = calibration_since_training(rows[due], rows["label_won"].to_numpy()[due], p[due])
+    # THEN there are enough of them and the calibrated model holds
+    assert judged.judged and not judged.breached, judged
+    # AND a model that overstates every deal still warns on the same deals
+    overstated = calibration_since_training(
+        rows[due], rows["label_won"].to_numpy()[due], np.minimum(p[due] * 1.6, 1)
+    )
+    assert overstated.breached
+
+
+def test_a_slip_is_due_when_the_close_dates_quarter_has_ended():
+    rows = pd.DataFrame(
+        {"as_of_date": [date(2026, 12, 1)] * 3, "days_to_close_quarter_end": [5.0, 40.0, np.nan]}
+    )
+    assert outcome_due(rows, "label_slipped", date(2026, 12, 10)).tolist() == [True, False, False]
