@@ -69,7 +69,14 @@ SLOW_MODULES = frozenset(
 SLOW_FIXTURES = frozenset({"tiny_demo", "demo_crm_url"})
 # Modules that start from the shared tiny demo (tests/integration/conftest.py): one unit of work under
 # xdist, so that one worker builds it once.
-TINY_DEMO_MODULES = frozenset({"test_morning_job.py", "test_quality_gates.py", "test_time_travel.py"})
+TINY_DEMO_MODULES = frozenset(
+    {
+        "test_morning_job.py",
+        "test_quality_gates.py",
+        "test_time_travel.py",
+        "test_mornings_without_false_alarms.py",
+    }
+)
 
 
 def is_slow(item: pytest.Item) -> bool:
