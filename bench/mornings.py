@@ -14,6 +14,7 @@ warned, so the bench can gate a change.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--preset", default="demo", help="Preset of the demo CRM when one is built.")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one bar per model load otherwise
     settings = load_settings()
     url = warehouse_url(settings)
     print(f"MOMENTUM_HOME={settings.home}")
