@@ -59,6 +59,19 @@ WORKING_DAY_FEATURES = (
     "days_since_last_meeting",
 )
 MISSED_WEEKDAYS = "missed_weekdays"
+# Counts over the last 30 days follow it too: 30 days are four weeks and two days, weekend days before a
+# Monday (20 working days) but weekdays before a Wednesday (22), so every deal looks 10% busier midweek.
+# Compared per working day of their window instead. (The 7-day window always holds 5 working days; the
+# 90-day one 64 or 65.)
+WINDOW_COUNT_FEATURES = {
+    "activities_30d": 30,
+    "calls_30d": 30,
+    "emails_30d": 30,
+    "meetings_30d": 30,
+    "connected_calls_30d": 30,
+    "rep_avg_activities_30d": 30,
+}
+PER_WORKING_DAY = "per_working_day"
 # One value per rep, repeated on each of the rep's deals (50 reps in the demo): a day's distribution of
 # these is 50 draws however many deals there are, and its noise level must say so.
 REP_LEVEL_FEATURES = ("rep_trailing_win_rate", "rep_avg_activities_30d")
@@ -104,15 +117,22 @@ def feature_profile(
                 "rows": len(frame),
             }
         else:
-            unit = MISSED_WEEKDAYS if column in WORKING_DAY_FEATURES and as_of_dates is not None else None
+            unit = _working_day_unit(column) if as_of_dates is not None else {}
             values = _in_unit(inputs[column].to_numpy(dtype="float64"), unit, as_of_dates)
             present = values[~np.isnan(values)]
             edges = np.unique(np.quantile(present, np.linspace(0.1, 0.9, 9))).tolist() if len(present) else []
             rows = _sample_size(column, inputs[column], len(frame))
-            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": rows}
-            if unit:
-                profile[column]["unit"] = unit
+            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": rows, **unit}
     return profile
+
+
+def _working_day_unit(column: str) -> dict:
+    """How a feature that follows the working week is profiled and compared (the profile entry's keys)."""
+    if column in WORKING_DAY_FEATURES:
+        return {"unit": MISSED_WEEKDAYS}
+    if column in WINDOW_COUNT_FEATURES:
+        return {"unit": PER_WORKING_DAY, "window_days": WINDOW_COUNT_FEATURES[column]}
+    return {}
 
 
 def missed_weekdays(days_since: np.ndarray, as_of_dates: np.ndarray) -> np.ndarray:
@@ -128,12 +148,25 @@ def missed_weekdays(days_since: np.ndarray, as_of_dates: np.ndarray) -> np.ndarr
     return np.maximum(result, 0)  # a touch dated on or after the as-of date (not expected) is 0 missed
 
 
-def _in_unit(values: np.ndarray, unit: str | None, as_of_dates: np.ndarray | None) -> np.ndarray:
+def per_working_day(counts: np.ndarray, as_of_dates: np.ndarray, window_days: int) -> np.ndarray:
+    """Counts over the `window_days` days before each as-of date, divided by the weekdays among them."""
+    as_of_dates = np.broadcast_to(np.asarray(as_of_dates, dtype="datetime64[D]"), np.shape(counts))
+    working_days = np.busday_count(as_of_dates - np.timedelta64(window_days, "D"), as_of_dates)
+    return np.asarray(counts, dtype="float64") / np.maximum(working_days, 1)
+
+
+def _in_unit(values: np.ndarray, entry: Mapping, as_of_dates: np.ndarray | None) -> np.ndarray:
+    """`values` in the unit a profile entry names (calendar days and plain counts when it names none)."""
+    unit = entry.get("unit")
     if unit is None:
         return values
-    if unit != MISSED_WEEKDAYS or as_of_dates is None:
+    if as_of_dates is None:
         raise ValueError(f"cannot express a feature in {unit!r} without the rows' as-of dates")
-    return missed_weekdays(values, as_of_dates)
+    if unit == MISSED_WEEKDAYS:
+        return missed_weekdays(values, as_of_dates)
+    if unit == PER_WORKING_DAY:
+        return per_working_day(values, as_of_dates, int(entry["window_days"]))
+    raise ValueError(f"unknown profile unit {unit!r}")
 
 
 def _as_of_dates(frame: pd.DataFrame, as_of: date | None) -> np.ndarray | None:
@@ -161,7 +194,7 @@ def population_stability(
         if "levels" in expected:
             actual = _level_shares(inputs[column], expected["levels"])
         else:
-            values = _in_unit(inputs[column].to_numpy(dtype="float64"), expected.get("unit"), as_of_dates)
+            values = _in_unit(inputs[column].to_numpy(dtype="float64"), expected, as_of_dates)
             actual = _bin_shares(values, expected["edges"])
         expected_shares, actual_shares = np.asarray(expected["shares"]), np.asarray(actual)
         bins = int(np.count_nonzero((expected_shares > 0) | (actual_shares > 0)))

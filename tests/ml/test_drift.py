@@ -10,11 +10,13 @@ from ml.monitoring.measures import (
     CALENDAR_FEATURES,
     MIN_RESOLVED_DEALS,
     MISSED_WEEKDAYS,
+    PER_WORKING_DAY,
     PSI_WARN,
     calibration_since_training,
     feature_profile,
     missed_weekdays,
     outcome_due,
+    per_working_day,
     population_stability,
 )
 from orchestration.ml.drift_checks import drift_warnings
@@ -255,3 +257,34 @@ def test_a_slip_is_due_when_the_close_dates_quarter_has_ended():
         {"as_of_date": [date(2026, 12, 1)] * 3, "days_to_close_quarter_end": [5.0, 40.0, np.nan]}
     )
     assert outcome_due(rows, "label_slipped", date(2026, 12, 10)).tolist() == [True, False, False]
+
+
+def test_thirty_day_counts_compare_per_working_day_of_their_window():
+    # 30 days before a Monday hold 20 working days, before a Wednesday 22: the same work, 10% more counted
+    days = np.array(["2026-12-07", "2026-12-09", "2026-12-08"], dtype="datetime64[D]")
+    assert per_working_day(np.array([20.0, 22.0, 21.0]), days, 30).tolist() == [1.0, 1.0, 1.0]
+    # GIVEN reps' 30-day activity on 13 Mondays, and the same reps on a Wednesday
+    rng = np.random.default_rng(5)
+    mondays = [date(2026, 1, 5) + timedelta(weeks=4 * week) for week in range(13)]
+    rates = rng.gamma(6, 0.5, 2_000)
+    reference = pd.DataFrame(
+        {
+            "activities_30d": np.concatenate([rng.poisson(rates * 20) for _ in mondays]),
+            "as_of_date": np.repeat(mondays, len(rates)),
+        }
+    )
+    profile = feature_profile(reference, ("activities_30d",), {})
+    assert profile["activities_30d"] | {"edges": None, "shares": None} == {
+        "edges": None,
+        "shares": None,
+        "rows": len(reference),
+        "unit": PER_WORKING_DAY,
+        "window_days": 30,
+    }
+    wednesday = pd.DataFrame({"activities_30d": rng.poisson(rates * 22)})
+    in_working_days = population_stability(profile, wednesday, {}, as_of=date(2026, 12, 9))
+    calendar = population_stability(
+        feature_profile(reference.drop(columns="as_of_date"), ("activities_30d",), {}), wednesday, {}
+    )
+    # THEN per working day the Wednesday matches the Mondays far more closely than in raw counts
+    assert in_working_days.loc["activities_30d", "psi"] < calendar.loc["activities_30d", "psi"] / 3
