@@ -31,13 +31,26 @@ def is_shorthand(expectation_type: str) -> bool:
 
 
 def build_shorthand(
-    expectation_type: str, kwargs: dict, *, warehouse_url: str, schema: str, table: str, suite: str
+    expectation_type: str,
+    kwargs: dict,
+    *,
+    warehouse_url: str,
+    schema: str,
+    table: str,
+    suite: str,
+    load_date: dt.date | None = None,
 ):
-    """The native expectation for one YAML entry of `suite`, validating `schema.table`."""
+    """The native expectation for one YAML entry of `suite`, validating `schema.table` as loaded for
+    `load_date` (the run's as-of date; default the machine's today)."""
     if expectation_type not in BUILDERS:
         raise ValueError(f"unknown Momentum expectation {expectation_type!r}; known: {', '.join(BUILDERS)}")
     return BUILDERS[expectation_type](
-        dict(kwargs), warehouse_url=warehouse_url, schema=schema, table=table, suite=suite
+        dict(kwargs),
+        warehouse_url=warehouse_url,
+        schema=schema,
+        table=table,
+        suite=suite,
+        load_date=load_date or dt.date.today(),
     )
 
 

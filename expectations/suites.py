@@ -78,6 +78,7 @@ def build_suite(
                     schema=schema,
                     table=table,
                     suite=suite_name,
+                    load_date=load_date,
                 )
             )
             continue

@@ -48,7 +48,7 @@ def test_ordinary_mornings_raise_no_failure_and_no_warning(demo_warehouse):
         # THEN it succeeds with no failed and no warned check
         assert report.success, (report.as_of, report.failed_steps, report.failed_checks)
         assert report.failed_checks == [], report.as_of
-        assert report.warned_checks == [], report.as_of
+        assert report.warned_checks == [], "\n".join([str(report.as_of), *report.warned_checks])
 
 
 def test_reps_who_stop_working_their_deals_raise_the_drift_warning(demo_warehouse, tiny_demo):
