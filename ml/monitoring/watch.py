@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
+import psycopg
+from psycopg import sql
 
-from ml.data.dataset import read_deals_to_score, read_labelled_snapshots
+from ml.data.dataset import SNAPSHOTS_RELATION, read_deals_to_score, read_labelled_snapshots
 from ml.data.targets import Target
 from ml.monitoring.measures import (
+    OUTCOME_DUE_AFTER,
     PSI_WARN,
     CalibrationSinceTraining,
     calibration_since_training,
@@ -99,9 +102,31 @@ def calibration_check(
     rows = rows[outcome_due(rows, target.label_column, today)]
     labels = rows[target.label_column].to_numpy()
     probabilities = champion.predict_proba(rows) if len(rows) else labels  # nothing to score yet
+    due = _count_due_deals(warehouse_url, target.label_column, since=trained_as_of, today=today)
     return CalibrationCheck(
-        champion.version, trained_as_of, calibration_since_training(rows, labels, probabilities)
+        champion.version,
+        trained_as_of,
+        calibration_since_training(
+            rows, labels, probabilities, due_deals=max(due, rows["opportunity_id"].nunique())
+        ),
     )
+
+
+def _count_due_deals(warehouse_url: str, label: str, *, since: date, today: date) -> int:
+    """Deals snapshotted from `since` whose `label` outcome was due before `today`, closed or still open
+    (for label_slipped, lost deals are no slip question and do not count)."""
+    query = sql.SQL(
+        "select count(distinct opportunity_id) from {relation} where as_of_date >= {since}"
+        " and as_of_date + cast({due_after} as integer) < {today}"
+        + (" and coalesce(label_won, 1) = 1" if label == "label_slipped" else "")
+    ).format(
+        relation=sql.Identifier(*SNAPSHOTS_RELATION),
+        due_after=sql.Identifier(OUTCOME_DUE_AFTER[label]),
+        since=sql.Literal(since),
+        today=sql.Literal(today),
+    )
+    with psycopg.connect(warehouse_url) as conn:
+        return int(conn.execute(query).fetchone()[0])
 
 
 def _trained_as_of(tracking_uri: str, champion: LoadedModel) -> date:

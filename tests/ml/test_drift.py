@@ -245,6 +245,12 @@ def test_calibration_since_training_is_judged_on_deals_due_not_on_the_quick_loss
     judged = calibration_since_training(rows[due], rows["label_won"].to_numpy()[due], p[due])
     # THEN there are enough of them and the calibrated model holds
     assert judged.judged and not judged.breached, judged
+    # BUT while most due deals are still open (slipped), the few that closed are not judged either
+    slipped = calibration_since_training(
+        rows[due], rows["label_won"].to_numpy()[due], p[due], due_deals=int(due.sum()) * 3
+    )
+    assert not slipped.judged and not slipped.breached
+    assert f"of {int(due.sum()) * 3} deals due to close" in slipped.describe(date(2026, 11, 30))
     # AND a model that overstates every deal still warns on the same deals
     overstated = calibration_since_training(
         rows[due], rows["label_won"].to_numpy()[due], np.minimum(p[due] * 1.6, 1)
