@@ -31,21 +31,37 @@ def is_shorthand(expectation_type: str) -> bool:
 
 
 def build_shorthand(
-    expectation_type: str, kwargs: dict, *, warehouse_url: str, schema: str, table: str, suite: str
+    expectation_type: str,
+    kwargs: dict,
+    *,
+    warehouse_url: str,
+    schema: str,
+    table: str,
+    suite: str,
+    load_date: dt.date | None = None,
 ):
-    """The native expectation for one YAML entry of `suite`, validating `schema.table`."""
+    """The native expectation for one YAML entry of `suite`, validating `schema.table` as loaded for
+    `load_date` (the run's as-of date; default the machine's today)."""
     if expectation_type not in BUILDERS:
         raise ValueError(f"unknown Momentum expectation {expectation_type!r}; known: {', '.join(BUILDERS)}")
     return BUILDERS[expectation_type](
-        dict(kwargs), warehouse_url=warehouse_url, schema=schema, table=table, suite=suite
+        dict(kwargs),
+        warehouse_url=warehouse_url,
+        schema=schema,
+        table=table,
+        suite=suite,
+        load_date=load_date or dt.date.today(),
     )
 
 
-def resolve_relative_dates(kwargs: dict, today: dt.date) -> dict:
-    """`{days_from_today: 3650}` as a bound becomes that date, so plausible ranges do not rot."""
+def resolve_relative_dates(kwargs: dict, load_date: dt.date) -> dict:
+    """`{days_from_load_date: 3650}` as a bound becomes that many days after the load date (the as-of
+    date of the run that extracted the rows), so plausible ranges neither rot as the CRM moves on nor
+    depend on the machine's clock: a CRM whose today runs ahead of it (the demo CRM after `sim advance`,
+    a source in a time zone east of UTC) creates records dated after the machine's today."""
     return {
-        key: (today + dt.timedelta(days=value["days_from_today"])).isoformat()
-        if isinstance(value, dict) and "days_from_today" in value
+        key: (load_date + dt.timedelta(days=value["days_from_load_date"])).isoformat()
+        if isinstance(value, dict) and "days_from_load_date" in value
         else value
         for key, value in kwargs.items()
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 import great_expectations as gx
 import psycopg
@@ -41,10 +42,11 @@ class ValidationOutcome:
 
 
 def run_validation(
-    warehouse_url: str, validation: Validation, *, dagster_run_id: str = ""
+    warehouse_url: str, validation: Validation, *, dagster_run_id: str = "", load_date: date | None = None
 ) -> ValidationOutcome:
-    """Validate in PostgreSQL and append the results to the warehouse history."""
-    result = _validate(warehouse_url, validation)
+    """Validate in PostgreSQL and append the results to the warehouse history. `load_date`: the as-of
+    date the rows were extracted for, which relative bounds count from (default the machine's today)."""
+    result = _validate(warehouse_url, validation, load_date)
     failures = [
         _describe_failure(r, _offending_rows(warehouse_url, validation, r))
         for r in result.results
@@ -54,7 +56,7 @@ def run_validation(
     return ValidationOutcome(validation, bool(result.success), len(result.results), failures)
 
 
-def _validate(warehouse_url: str, validation: Validation):
+def _validate(warehouse_url: str, validation: Validation, load_date: date | None = None):
     # Ephemeral: nothing on disk, so checks can run in parallel processes. Data Docs are built
     # from the stored results once per run instead (expectations/data_docs.py).
     context = gx.get_context(mode="ephemeral")
@@ -66,7 +68,13 @@ def _validate(warehouse_url: str, validation: Validation):
         asset = source.add_table_asset(validation.name, table_name=table, schema_name=schema)
         batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
         # Built only once a context is active: GX's suite objects need one.
-        suite = build_suite(validation.suite, warehouse_url, schema=validation.schema, table=validation.table)
+        suite = build_suite(
+            validation.suite,
+            warehouse_url,
+            schema=validation.schema,
+            table=validation.table,
+            load_date=load_date,
+        )
         return batch.validate(suite)
 
 

@@ -49,20 +49,26 @@ def load_registry(path: Path = EXPECTATIONS_DIR / "registry.yml") -> list[Valida
 
 
 def build_suite(
-    suite_name: str, warehouse_url: str, *, schema: str = "", table: str = ""
+    suite_name: str,
+    warehouse_url: str,
+    *,
+    schema: str = "",
+    table: str = "",
+    load_date: dt.date | None = None,
 ) -> gx.ExpectationSuite:
     """The suite from expectations/suites/<name>.yml, for the table it validates.
 
     Our extensions: `value_set_query` (a SQL query whose first column becomes the
-    value_set, so allowed values can come from CRM metadata), `{days_from_today: N}`
-    as a bound, and the `momentum_*` shorthands of expectations/extensions.py.
+    value_set, so allowed values can come from CRM metadata), `{days_from_load_date: N}`
+    as a bound, and the `momentum_*` shorthands of expectations/extensions.py. `load_date` is the day
+    the data was extracted for (the run's as-of date), default the machine's today.
     """
     spec = yaml.safe_load((EXPECTATIONS_DIR / "suites" / f"{suite_name}.yml").read_text())
     suite = gx.ExpectationSuite(name=spec["name"])
-    today = dt.date.today()
+    load_date = load_date or dt.date.today()
     for entry in spec["expectations"]:
         ((expectation_type, kwargs),) = entry.items()
-        kwargs = resolve_relative_dates(dict(kwargs or {}), today)
+        kwargs = resolve_relative_dates(dict(kwargs or {}), load_date)
         if is_shorthand(expectation_type):
             suite.add_expectation(
                 build_shorthand(
@@ -72,6 +78,7 @@ def build_suite(
                     schema=schema,
                     table=table,
                     suite=suite_name,
+                    load_date=load_date,
                 )
             )
             continue

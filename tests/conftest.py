@@ -75,6 +75,7 @@ TINY_DEMO_MODULES = frozenset(
         "test_quality_gates.py",
         "test_time_travel.py",
         "test_morning_as_pipeline_role.py",
+        "test_mornings_without_false_alarms.py",
     }
 )
 

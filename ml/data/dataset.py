@@ -87,16 +87,21 @@ def read_reference_pipeline(
 ) -> pd.DataFrame:
     """The open pipeline over the year before `before`: every deal's snapshot on one weekly snapshot date
     in four (13 dates; 4 and 13 share no factor, so every week of the quarter is among them), labelled or
-    not, features only. A year, not all history: a CRM's first months hold only young deals."""
+    not: the features and the as-of date (the drift check compares days since a touch in working days).
+    A year, not all history: a CRM's first months hold only young deals."""
     query = sql.SQL(
         "select {columns} from {relation} where as_of_date < {before} and as_of_date >= {before} - 364"
         " and ({before} - as_of_date) % 28 between 1 and 7"
     ).format(
-        columns=sql.SQL(", ").join(_feature_selects(list(feature_columns))),
+        columns=sql.SQL(", ").join(
+            [sql.SQL("cast(as_of_date as text) as as_of_date"), *_feature_selects(list(feature_columns))]
+        ),
         relation=sql.Identifier(*SNAPSHOTS_RELATION),
         before=sql.Literal(before),
     )
-    return _copy_frame(warehouse_url, query, text_columns=())
+    frame = _copy_frame(warehouse_url, query, text_columns=("as_of_date",))
+    frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date
+    return frame
 
 
 def read_deals_to_score(warehouse_url: str, feature_columns: Sequence[str] = FEATURE_COLUMNS) -> pd.DataFrame:

@@ -6,8 +6,9 @@
   and shares per numeric feature, level shares per categorical), so the check never re-reads it. Not
   all the training rows: the CRM's first months hold only young deals, and labelled rows only deals
   that have closed, so they differ from any day's pipeline even when nothing has changed.
-- Calibration since training: snapshots taken on or after the day the champion was trained whose deals
-  have closed since, scored by the champion: does the mean prediction still match what happened?
+- Calibration since training: snapshots taken on or after the day the champion was trained, scored by
+  the champion, on the deals whose outcome was due by today (`outcome_due`): does the mean prediction
+  still match what happened?
 
 PSI = sum over bins of (actual - expected) x ln(actual / expected). The usual reading: below 0.1 stable,
 0.1 to 0.25 a moderate shift, above 0.25 a different population. On a small pipeline sampling noise alone
@@ -44,6 +45,33 @@ SHARE_FLOOR = 1e-4
 # and where close dates fall against the quarter's end moves with the week of the quarter. Today's
 # values sit in one phase of the quarter by construction; their PSI would only say which one.
 CALENDAR_FEATURES = ("days_left_in_quarter", "days_to_close_quarter_end", "is_close_date_in_current_quarter")
+# Days since a touch follow the working week: the reference holds weekly Monday snapshots (the only past
+# dates fct_deal_snapshots keeps), when a deal touched on Friday is 3 days idle, while the morning job
+# compares every day's deals, when one touched yesterday is 1. Compared in calendar days, Tuesday's
+# pipeline looks far more active than any Monday's, with nothing changed (the demo warned on most
+# mornings). Both sides are compared in working days missed instead (`missed_weekdays`): the weekdays
+# strictly between the touch and the as-of date, a weekend touch counting as the Friday before (a Friday
+# evening call in California is logged on Saturday, UTC). A deal touched on the last working day is 0
+# missed on any morning, Monday or Saturday alike.
+WORKING_DAY_FEATURES = (
+    "days_since_last_activity",
+    "days_since_last_two_way_touch",
+    "days_since_last_meeting",
+)
+MISSED_WEEKDAYS = "missed_weekdays"
+# Counts over the last 30 days follow it too: 30 days are four weeks and two days, weekend days before a
+# Monday (20 working days) but weekdays before a Wednesday (22), so every deal looks 10% busier midweek.
+# Compared per working day of their window instead. (The 7-day window always holds 5 working days; the
+# 90-day one 64 or 65.)
+WINDOW_COUNT_FEATURES = {
+    "activities_30d": 30,
+    "calls_30d": 30,
+    "emails_30d": 30,
+    "meetings_30d": 30,
+    "connected_calls_30d": 30,
+    "rep_avg_activities_30d": 30,
+}
+PER_WORKING_DAY = "per_working_day"
 # One value per rep, repeated on each of the rep's deals (50 reps in the demo): a day's distribution of
 # these is 50 draws however many deals there are, and its noise level must say so.
 REP_LEVEL_FEATURES = ("rep_trailing_win_rate", "rep_avg_activities_30d")
@@ -51,15 +79,35 @@ REP_LEVEL_FEATURES = ("rep_trailing_win_rate", "rep_avg_activities_30d")
 # weekly retrain most weeks have fewer, and the check says so instead of guessing.
 MIN_RESOLVED_DEALS = 100
 CALIBRATION_WARN_GAP = 0.10
+# Which outcomes can be judged without bias. A deal's outcome is known when it closes, but deals do not
+# close at random: a loss can come any day, a win mostly comes at its close date. So the deals that have
+# closed a few days after training are mostly quick losses, and their actual win rate is far below what
+# the model (rightly) predicted for them: a censored sample, not a miscalibrated model (the demo warned
+# on 10 of 10 mornings). Judged instead: only the snapshots whose outcome was due before today, by the
+# snapshot's own dates: for P(win), a close date before today (early losses of later deals are left out
+# with the later wins they would be compared against); for P(slip), a close-date quarter ended before
+# today (a win inside the quarter is known on the day, a slip only after the quarter ends). Due deals can
+# still be open (reps set optimistic close dates: on the demo, 342 of 369 deals due in the first week
+# after training had slipped), and those that closed on time are no fair sample either, so calibration
+# is judged only once most due deals have closed (MIN_RESOLVED_SHARE); until then the check says so.
+OUTCOME_DUE_AFTER = {"label_won": "days_to_close", "label_slipped": "days_to_close_quarter_end"}
+"""Per label, the feature holding the days from a snapshot to the day its outcome is due."""
+MIN_RESOLVED_SHARE = 0.8
 """Warn when |mean predicted - actual rate| or the ECE of the resolved rows exceeds this."""
 
 
 def feature_profile(
-    frame: pd.DataFrame, feature_columns: Sequence[str], categories: Mapping[str, Sequence[str]]
+    frame: pd.DataFrame,
+    feature_columns: Sequence[str],
+    categories: Mapping[str, Sequence[str]],
+    as_of: date | None = None,
 ) -> dict[str, dict]:
     """A JSON-ready profile of `frame`'s features: for numbers up to 10 bins at the deciles plus a
-    missing bin, for categoricals the model's levels plus a missing-or-unknown bin."""
+    missing bin, for categoricals the model's levels plus a missing-or-unknown bin. With the rows' as-of
+    dates (an `as_of_date` column, or `as_of` for all), the WORKING_DAY_FEATURES are profiled in working
+    days missed (entry `unit`), so any weekday compares with the Monday snapshots."""
     inputs = model_inputs(frame, feature_columns, categories)
+    as_of_dates = _as_of_dates(frame, as_of)
     profile = {}
     for column in feature_columns:
         if column in CALENDAR_FEATURES:
@@ -72,26 +120,85 @@ def feature_profile(
                 "rows": len(frame),
             }
         else:
-            values = inputs[column].to_numpy(dtype="float64")
+            unit = _working_day_unit(column) if as_of_dates is not None else {}
+            values = _in_unit(inputs[column].to_numpy(dtype="float64"), unit, as_of_dates)
             present = values[~np.isnan(values)]
             edges = np.unique(np.quantile(present, np.linspace(0.1, 0.9, 9))).tolist() if len(present) else []
             rows = _sample_size(column, inputs[column], len(frame))
-            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": rows}
+            profile[column] = {"edges": edges, "shares": _bin_shares(values, edges), "rows": rows, **unit}
     return profile
 
 
+def _working_day_unit(column: str) -> dict:
+    """How a feature that follows the working week is profiled and compared (the profile entry's keys)."""
+    if column in WORKING_DAY_FEATURES:
+        return {"unit": MISSED_WEEKDAYS}
+    if column in WINDOW_COUNT_FEATURES:
+        return {"unit": PER_WORKING_DAY, "window_days": WINDOW_COUNT_FEATURES[column]}
+    return {}
+
+
+def missed_weekdays(days_since: np.ndarray, as_of_dates: np.ndarray) -> np.ndarray:
+    """Days since a touch (calendar) as working days missed: the weekdays strictly after the touch's
+    working day (a weekend touch counts as the Friday before) and strictly before the as-of date."""
+    days_since = np.asarray(days_since, dtype="float64")
+    as_of_dates = np.broadcast_to(np.asarray(as_of_dates, dtype="datetime64[D]"), days_since.shape)
+    result = np.full(days_since.shape, np.nan)
+    known = ~np.isnan(days_since)
+    touched = as_of_dates[known] - days_since[known].astype("int64").astype("timedelta64[D]")
+    working_day = np.busday_offset(touched, 0, roll="backward")
+    result[known] = np.busday_count(working_day + np.timedelta64(1, "D"), as_of_dates[known])
+    return np.maximum(result, 0)  # a touch dated on or after the as-of date (not expected) is 0 missed
+
+
+def per_working_day(counts: np.ndarray, as_of_dates: np.ndarray, window_days: int) -> np.ndarray:
+    """Counts over the `window_days` days before each as-of date, divided by the weekdays among them."""
+    as_of_dates = np.broadcast_to(np.asarray(as_of_dates, dtype="datetime64[D]"), np.shape(counts))
+    working_days = np.busday_count(as_of_dates - np.timedelta64(window_days, "D"), as_of_dates)
+    return np.asarray(counts, dtype="float64") / np.maximum(working_days, 1)
+
+
+def _in_unit(values: np.ndarray, entry: Mapping, as_of_dates: np.ndarray | None) -> np.ndarray:
+    """`values` in the unit a profile entry names (calendar days and plain counts when it names none)."""
+    unit = entry.get("unit")
+    if unit is None:
+        return values
+    if as_of_dates is None:
+        raise ValueError(f"cannot express a feature in {unit!r} without the rows' as-of dates")
+    if unit == MISSED_WEEKDAYS:
+        return missed_weekdays(values, as_of_dates)
+    if unit == PER_WORKING_DAY:
+        return per_working_day(values, as_of_dates, int(entry["window_days"]))
+    raise ValueError(f"unknown profile unit {unit!r}")
+
+
+def _as_of_dates(frame: pd.DataFrame, as_of: date | None) -> np.ndarray | None:
+    """Each row's as-of date as datetime64[D]: `as_of` for all, else the frame's as_of_date column."""
+    if as_of is not None:
+        return np.full(len(frame), np.datetime64(as_of, "D"))
+    if "as_of_date" in frame.columns:
+        return pd.to_datetime(frame["as_of_date"]).to_numpy(dtype="datetime64[D]")
+    return None
+
+
 def population_stability(
-    profile: Mapping[str, dict], frame: pd.DataFrame, categories: Mapping[str, Sequence[str]]
+    profile: Mapping[str, dict],
+    frame: pd.DataFrame,
+    categories: Mapping[str, Sequence[str]],
+    as_of: date | None = None,
 ) -> pd.DataFrame:
     """Per profiled feature of `frame`: its `psi` against the profile and the `warn_above` level for these
-    sample sizes; largest PSI first."""
+    sample sizes; largest PSI first. `as_of` (or an `as_of_date` column): the rows' date, needed for the
+    features profiled in working days."""
     inputs = model_inputs(frame, list(profile), categories)
+    as_of_dates = _as_of_dates(frame, as_of)
     rows = {}
     for column, expected in profile.items():
         if "levels" in expected:
             actual = _level_shares(inputs[column], expected["levels"])
         else:
-            actual = _bin_shares(inputs[column].to_numpy(dtype="float64"), expected["edges"])
+            values = _in_unit(inputs[column].to_numpy(dtype="float64"), expected, as_of_dates)
+            actual = _bin_shares(values, expected["edges"])
         expected_shares, actual_shares = np.asarray(expected["shares"]), np.asarray(actual)
         bins = int(np.count_nonzero((expected_shares > 0) | (actual_shares > 0)))
         rows[column] = {
@@ -141,10 +248,13 @@ class CalibrationSinceTraining:
     mean_predicted: float | None
     actual_rate: float | None
     ece: float | None
+    due_deals: int | None = None
+    """Deals whose outcome was due, closed or not (None: not counted, every resolved deal counts as due)."""
 
     @property
     def judged(self) -> bool:
-        return self.resolved_deals >= MIN_RESOLVED_DEALS
+        due = self.resolved_deals if self.due_deals is None else self.due_deals
+        return self.resolved_deals >= MIN_RESOLVED_DEALS and self.resolved_deals >= MIN_RESOLVED_SHARE * due
 
     @property
     def breached(self) -> bool:
@@ -157,30 +267,44 @@ class CalibrationSinceTraining:
 
     def describe(self, since: date) -> str:
         if not self.judged:
+            due = "" if self.due_deals is None else f" of {self.due_deals}"
             return (
-                f"{self.resolved_deals} deals snapshotted since {since} have closed; at least"
-                f" {MIN_RESOLVED_DEALS} are needed to judge calibration"
+                f"{self.resolved_deals}{due} deals due to close since {since} have closed; at least"
+                f" {MIN_RESOLVED_DEALS} and {MIN_RESOLVED_SHARE:.0%} of them are needed to judge calibration"
             )
         verdict = "drifted" if self.breached else "holds"
         return (
-            f"calibration {verdict} on {self.resolved_deals} deals closed since {since} ({self.rows} snapshots):"
+            f"calibration {verdict} on {self.resolved_deals} deals due and closed since {since}"
+            f" ({self.rows} snapshots):"
             f" mean predicted {self.mean_predicted:.3f} vs actual {self.actual_rate:.3f}, ECE {self.ece:.3f}"
             f" (warns above {CALIBRATION_WARN_GAP})"
         )
 
 
+def outcome_due(rows: pd.DataFrame, label: str, today: date) -> pd.Series:
+    """Which labelled snapshot `rows` (with as_of_date) had their outcome due before `today`: the rows
+    calibration since training can be judged on without a censoring bias (OUTCOME_DUE_AFTER)."""
+    if rows.empty:
+        return pd.Series(dtype=bool, index=rows.index)
+    due_after = pd.to_numeric(rows[OUTCOME_DUE_AFTER[label]], errors="coerce")
+    due_on = pd.to_datetime(rows["as_of_date"]) + pd.to_timedelta(due_after, unit="D")
+    return due_on < pd.Timestamp(today)  # a missing date (NaT) is never due
+
+
 def calibration_since_training(
-    rows: pd.DataFrame, labels: np.ndarray, probabilities: np.ndarray
+    rows: pd.DataFrame, labels: np.ndarray, probabilities: np.ndarray, *, due_deals: int | None = None
 ) -> CalibrationSinceTraining:
-    """Calibration of `probabilities` on labelled snapshot `rows` (each with an opportunity_id)."""
+    """Calibration of `probabilities` on labelled snapshot `rows` (each with an opportunity_id), out of
+    `due_deals` whose outcome was due."""
     if len(rows) == 0:
-        return CalibrationSinceTraining(0, 0, None, None, None)
+        return CalibrationSinceTraining(0, 0, None, None, None, due_deals)
     return CalibrationSinceTraining(
         resolved_deals=int(rows["opportunity_id"].nunique()),
         rows=len(rows),
         mean_predicted=float(np.mean(probabilities)),
         actual_rate=float(np.mean(labels)),
         ece=expected_calibration_error(labels, probabilities),
+        due_deals=due_deals,
     )
 
 

@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
+import psycopg
+from psycopg import sql
 
-from ml.data.dataset import read_deals_to_score, read_labelled_snapshots
+from ml.data.dataset import SNAPSHOTS_RELATION, read_deals_to_score, read_labelled_snapshots
 from ml.data.targets import Target
 from ml.monitoring.measures import (
+    OUTCOME_DUE_AFTER,
     PSI_WARN,
     CalibrationSinceTraining,
     calibration_since_training,
     load_profile,
+    outcome_due,
     population_stability,
 )
 from ml.registry.client import LoadedModel, load_champion, mlflow_client
@@ -49,8 +53,8 @@ def _listed(psi: pd.DataFrame) -> str:
     return ", ".join(f"{name} {value:.2f}" for name, value in psi["psi"].head(TOP_DRIFTING).items())
 
 
-def feature_drift(target: Target, warehouse_url: str, tracking_uri: str) -> FeatureDrift:
-    """PSI of today's open deals against the profile saved with `target`'s champion."""
+def feature_drift(target: Target, warehouse_url: str, tracking_uri: str, *, today: date) -> FeatureDrift:
+    """PSI of today's open deals (as of `today`) against the profile saved with `target`'s champion."""
     champion = load_champion(tracking_uri, model_name=target.model_name)
     if champion is None:
         return FeatureDrift(None, _no_psi(), f"no {target.model_name} champion yet: nothing to compare")
@@ -59,10 +63,12 @@ def feature_drift(target: Target, warehouse_url: str, tracking_uri: str) -> Feat
         return FeatureDrift(
             champion.version, _no_psi(), f"v{champion.version} was trained before feature profiles were saved"
         )
-    today = read_deals_to_score(warehouse_url, champion.predictor.feature_columns)
-    if today.empty:
+    deals = read_deals_to_score(warehouse_url, champion.predictor.feature_columns)
+    if deals.empty:
         return FeatureDrift(champion.version, _no_psi(), "no open deals to compare today")
-    return FeatureDrift(champion.version, population_stability(profile, today, champion.predictor.categories))
+    return FeatureDrift(
+        champion.version, population_stability(profile, deals, champion.predictor.categories, as_of=today)
+    )
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ class CalibrationCheck:
 def calibration_check(
     target: Target, warehouse_url: str, tracking_uri: str, *, today: date
 ) -> CalibrationCheck:
-    """`target`'s champion on every snapshot from its training day to `today` whose deal has an outcome now."""
+    """`target`'s champion on every snapshot from its training day to `today` whose deal's outcome was due
+    before `today` and is known (measures.outcome_due says why not every closed deal)."""
     champion = load_champion(tracking_uri, model_name=target.model_name)
     if champion is None:
         return CalibrationCheck(None, None, None)
@@ -92,11 +99,34 @@ def calibration_check(
     rows = read_labelled_snapshots(
         warehouse_url, since=trained_as_of, before=today + timedelta(days=1), label=target.label_column
     )
+    rows = rows[outcome_due(rows, target.label_column, today)]
     labels = rows[target.label_column].to_numpy()
     probabilities = champion.predict_proba(rows) if len(rows) else labels  # nothing to score yet
+    due = _count_due_deals(warehouse_url, target.label_column, since=trained_as_of, today=today)
     return CalibrationCheck(
-        champion.version, trained_as_of, calibration_since_training(rows, labels, probabilities)
+        champion.version,
+        trained_as_of,
+        calibration_since_training(
+            rows, labels, probabilities, due_deals=max(due, rows["opportunity_id"].nunique())
+        ),
     )
+
+
+def _count_due_deals(warehouse_url: str, label: str, *, since: date, today: date) -> int:
+    """Deals snapshotted from `since` whose `label` outcome was due before `today`, closed or still open
+    (for label_slipped, lost deals are no slip question and do not count)."""
+    query = sql.SQL(
+        "select count(distinct opportunity_id) from {relation} where as_of_date >= {since}"
+        " and as_of_date + cast({due_after} as integer) < {today}"
+        + (" and coalesce(label_won, 1) = 1" if label == "label_slipped" else "")
+    ).format(
+        relation=sql.Identifier(*SNAPSHOTS_RELATION),
+        due_after=sql.Identifier(OUTCOME_DUE_AFTER[label]),
+        since=sql.Literal(since),
+        today=sql.Literal(today),
+    )
+    with psycopg.connect(warehouse_url) as conn:
+        return int(conn.execute(query).fetchone()[0])
 
 
 def _trained_as_of(tracking_uri: str, champion: LoadedModel) -> date:

@@ -9,7 +9,7 @@ import dagster as dg
 from expectations.runner import run_validation
 from expectations.suites import Validation, load_registry
 from extract.objects import CRM_OBJECTS
-from orchestration.resources import MomentumResource
+from orchestration.resources import MomentumResource, as_of_date
 from warehouse.server import connect
 
 # What the pipeline assumes when an optional CRM object is missing.
@@ -34,7 +34,10 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
                 description=f"{validation.schema}.{validation.table} is absent: the CRM has no "
                 f"{validation.table} object, so Momentum uses its defaults ({OPTIONAL_OBJECTS[validation.table]})",
             )
-        outcome = run_validation(momentum.url(), validation, dagster_run_id=context.run.run_id)
+        # Relative bounds count from the run's as-of date (the day extracted), not the machine's clock.
+        outcome = run_validation(
+            momentum.url(), validation, dagster_run_id=context.run.run_id, load_date=as_of_date(context)
+        )
         return dg.AssetCheckResult(
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR if validation.blocking else dg.AssetCheckSeverity.WARN,

@@ -45,8 +45,10 @@ FEATURE_DRIFT_CHECK = "win_feature_drift"
     "champion was trained on; warns when one exceeds 0.25 and sampling noise.",
 )
 @_warns_when_it_cannot_run
-def win_feature_drift(momentum: MomentumResource) -> dg.AssetCheckResult:
-    drift = feature_drift(WIN, momentum.url(), momentum.tracking_uri())
+def win_feature_drift(
+    context: dg.AssetCheckExecutionContext, momentum: MomentumResource
+) -> dg.AssetCheckResult:
+    drift = feature_drift(WIN, momentum.url(), momentum.tracking_uri(), today=as_of_date(context))
     metadata = {f"psi_{name}": round(float(row.psi), 4) for name, row in drift.psi.head(10).iterrows()}
     return dg.AssetCheckResult(
         passed=drift.drifted.empty,

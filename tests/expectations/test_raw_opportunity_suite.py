@@ -1,3 +1,4 @@
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -84,3 +85,38 @@ def test_stage_values_come_from_the_stage_metadata_not_from_code(raw_opportuniti
     _execute(raw_opportunities, "update raw_crm.opportunity set stage_name = 'Discovery'")
 
     assert run_validation(raw_opportunities, RAW_OPPORTUNITY).success
+
+
+RAW_OPPORTUNITY_WARNINGS = next(v for v in load_registry() if v.name == "raw_opportunity__warnings")
+
+
+def test_date_bounds_count_from_the_load_date_not_the_machines_clock(raw_opportunities):
+    # GIVEN a CRM whose today runs ten days ahead of the machine's (the demo CRM after `sim advance`):
+    # deals created on its today
+    _execute(raw_opportunities, "update raw_crm.opportunity set created_date = current_date + 10")
+    load_date = date.today() + timedelta(days=10)
+
+    # THEN the created_date bound (at most a day after the load date) holds on the day they were loaded
+    outcome = run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS, load_date=load_date)
+    assert "created_date" not in outcome.summary(), outcome.failures
+    # ... and a deal dated after the load date still fails it
+    stale_load = run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS, load_date=date.today())
+    assert "on created_date" in stale_load.summary()
+
+
+def test_freshness_counts_from_the_load_date(raw_opportunities):
+    # GIVEN a run for a day three weeks ago (a backfill; the tiny demo in tests), with that day's data
+    _execute(
+        raw_opportunities,
+        "update raw_crm.opportunity set system_modstamp = now() - interval '21 days',"
+        " created_date = now() - interval '22 days'",
+    )
+    three_weeks_ago = date.today() - timedelta(days=21)
+    # THEN its data is fresh for its day
+    outcome = run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS, load_date=three_weeks_ago)
+    assert "system_modstamp" not in outcome.summary(), outcome.failures
+    # ... and the same rows loaded today are three weeks stale
+    assert (
+        "momentum_fresh on system_modstamp"
+        in run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS).summary()
+    )

@@ -1,6 +1,7 @@
 """Feature drift (PSI against the training profile) and calibration since training, on plain frames."""
 
 import json
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -8,9 +9,14 @@ import pandas as pd
 from ml.monitoring.measures import (
     CALENDAR_FEATURES,
     MIN_RESOLVED_DEALS,
+    MISSED_WEEKDAYS,
+    PER_WORKING_DAY,
     PSI_WARN,
     calibration_since_training,
     feature_profile,
+    missed_weekdays,
+    outcome_due,
+    per_working_day,
     population_stability,
 )
 from orchestration.ml.drift_checks import drift_warnings
@@ -144,3 +150,147 @@ def test_a_rep_level_feature_is_judged_on_its_reps_not_on_its_deals():
     # ... while every rep working far less does
     slower = population_stability(profile, _rep_level(2_000, 50, seed=99, shift=-25), {})
     assert slower.loc["rep_avg_activities_30d", "psi"] > slower.loc["rep_avg_activities_30d", "warn_above"]
+
+
+def _idle_days(rows: int, as_of: date, seed: int) -> pd.DataFrame:
+    """Deals touched on weekdays only, each at its own daily rate: calendar days since the last touch
+    before `as_of` (a month without one: the deal's age, 30)."""
+    rng = np.random.default_rng(seed)
+    rate = rng.uniform(0.05, 0.6, rows)
+    idle = np.full(rows, 30.0)
+    for back in range(30, 0, -1):  # nearest day last, so it wins
+        day = as_of - timedelta(days=back)
+        if day.weekday() < 5:
+            idle[rng.random(rows) < rate] = back
+    return pd.DataFrame({"days_since_last_activity": idle, "as_of_date": as_of})
+
+
+def test_days_since_a_touch_compare_any_weekday_with_the_monday_reference():
+    # GIVEN the reference of 13 Monday snapshots (all fct_deal_snapshots keeps), 400 deals each
+    mondays = [date(2026, 1, 5) + timedelta(weeks=4 * week) for week in range(13)]
+    reference = pd.concat([_idle_days(400, monday, seed) for seed, monday in enumerate(mondays)])
+    columns = ("days_since_last_activity",)
+    profile = json.loads(json.dumps(feature_profile(reference, columns, {})))
+    assert profile["days_since_last_activity"]["unit"] == MISSED_WEEKDAYS
+    # WHEN the same reps work the same way and the check runs on each day of a week
+    for offset in range(7):
+        today = date(2026, 12, 7) + timedelta(days=offset)
+        deals = _idle_days(2_000, today, seed=100 + offset).drop(columns="as_of_date")
+        psi = population_stability(profile, deals, {}, as_of=today).loc["days_since_last_activity"]
+        # THEN no day of the week warns
+        assert psi["psi"] < psi["warn_above"], (today, psi)
+    # AND in calendar days Wednesday to Saturday look like another population (what the demo warned
+    # about): a deal touched yesterday is 1 to 3 days idle then, and never less than 3 on a Monday
+    calendar = feature_profile(reference.drop(columns="as_of_date"), columns, {})
+    thursday = _idle_days(2_000, date(2026, 12, 10), seed=103).drop(columns="as_of_date")
+    assert population_stability(calendar, thursday, {}).loc["days_since_last_activity", "psi"] > PSI_WARN
+
+
+def test_reps_who_stop_working_their_deals_still_warn_in_working_days():
+    mondays = [date(2026, 1, 5) + timedelta(weeks=4 * week) for week in range(13)]
+    reference = pd.concat([_idle_days(400, monday, seed) for seed, monday in enumerate(mondays)])
+    profile = feature_profile(reference, ("days_since_last_activity",), {})
+    # Nothing logged for the last two weeks: every deal's last touch is at least two weeks old.
+    today = date(2026, 12, 9)
+    deals = _idle_days(2_000, today - timedelta(days=14), seed=200).drop(columns="as_of_date")
+    deals["days_since_last_activity"] += 14
+    psi = population_stability(profile, deals, {}, as_of=today).loc["days_since_last_activity"]
+    assert psi["psi"] > psi["warn_above"]
+
+
+def test_missed_weekdays_count_the_working_days_between_a_touch_and_the_morning():
+    monday, tuesday, saturday = (
+        np.datetime64("2026-12-07"),
+        np.datetime64("2026-12-08"),
+        np.datetime64("2026-12-12"),
+    )
+    # Friday's touch (Saturday in UTC too) is 0 missed on Monday; Wednesday's misses Thursday and Friday.
+    assert missed_weekdays(np.array([3, 2, 5, np.nan]), monday)[:3].tolist() == [0, 0, 2]
+    assert np.isnan(missed_weekdays(np.array([np.nan]), monday)[0])
+    assert missed_weekdays(np.array([1, 4]), tuesday).tolist() == [0, 1]
+    assert missed_weekdays(np.array([1, 2]), saturday).tolist() == [0, 1]
+
+
+def _deals_closing_after_training(deals: int, days_since_training: int, seed: int):
+    """Snapshots taken on the training day of deals with true win chance p (the model's calibrated
+    prediction), each due to close 1 to 120 days later. A win lands on its close date; a loss on any day
+    up to it; a fifth of the deals slip a month either way. Returns the rows closed by today, with the
+    label, and their predictions."""
+    rng = np.random.default_rng(seed)
+    trained = date(2026, 11, 30)
+    p = rng.uniform(0.1, 0.7, deals)
+    won = rng.random(deals) < p
+    days_to_close = rng.integers(1, 121, deals)
+    closes_after = np.where(won, days_to_close, rng.integers(0, days_to_close + 1))
+    closes_after = closes_after + np.where(rng.random(deals) < 0.2, 30, 0)
+    rows = pd.DataFrame(
+        {
+            "opportunity_id": [f"d{i}" for i in range(deals)],
+            "as_of_date": trained,
+            "days_to_close": days_to_close.astype(float),
+            "label_won": won.astype(int),
+        }
+    )
+    closed = closes_after < days_since_training
+    return rows[closed], p[closed], trained + timedelta(days=days_since_training)
+
+
+def test_calibration_since_training_is_judged_on_deals_due_not_on_the_quick_losses():
+    # GIVEN a calibrated model, ten days after training: the deals closed since are mostly quick losses
+    rows, p, today = _deals_closing_after_training(20_000, days_since_training=10, seed=3)
+    every_closed = calibration_since_training(rows, rows["label_won"].to_numpy(), p)
+    assert every_closed.breached and every_closed.actual_rate < every_closed.mean_predicted - 0.2
+    # WHEN only the deals whose close date fell before today are judged
+    due = outcome_due(rows, "label_won", today).to_numpy()
+    judged = calibration_since_training(rows[due], rows["label_won"].to_numpy()[due], p[due])
+    # THEN there are enough of them and the calibrated model holds
+    assert judged.judged and not judged.breached, judged
+    # BUT while most due deals are still open (slipped), the few that closed are not judged either
+    slipped = calibration_since_training(
+        rows[due], rows["label_won"].to_numpy()[due], p[due], due_deals=int(due.sum()) * 3
+    )
+    assert not slipped.judged and not slipped.breached
+    assert f"of {int(due.sum()) * 3} deals due to close" in slipped.describe(date(2026, 11, 30))
+    # AND a model that overstates every deal still warns on the same deals
+    overstated = calibration_since_training(
+        rows[due], rows["label_won"].to_numpy()[due], np.minimum(p[due] * 1.6, 1)
+    )
+    assert overstated.breached
+
+
+def test_a_slip_is_due_when_the_close_dates_quarter_has_ended():
+    rows = pd.DataFrame(
+        {"as_of_date": [date(2026, 12, 1)] * 3, "days_to_close_quarter_end": [5.0, 40.0, np.nan]}
+    )
+    assert outcome_due(rows, "label_slipped", date(2026, 12, 10)).tolist() == [True, False, False]
+
+
+def test_thirty_day_counts_compare_per_working_day_of_their_window():
+    # 30 days before a Monday hold 20 working days, before a Wednesday 22: the same work, 10% more counted
+    days = np.array(["2026-12-07", "2026-12-09", "2026-12-08"], dtype="datetime64[D]")
+    assert per_working_day(np.array([20.0, 22.0, 21.0]), days, 30).tolist() == [1.0, 1.0, 1.0]
+    # GIVEN reps' 30-day activity on 13 Mondays, and the same reps on a Wednesday
+    rng = np.random.default_rng(5)
+    mondays = [date(2026, 1, 5) + timedelta(weeks=4 * week) for week in range(13)]
+    rates = rng.gamma(6, 0.5, 2_000)
+    reference = pd.DataFrame(
+        {
+            "activities_30d": np.concatenate([rng.poisson(rates * 20) for _ in mondays]),
+            "as_of_date": np.repeat(mondays, len(rates)),
+        }
+    )
+    profile = feature_profile(reference, ("activities_30d",), {})
+    assert profile["activities_30d"] | {"edges": None, "shares": None} == {
+        "edges": None,
+        "shares": None,
+        "rows": len(reference),
+        "unit": PER_WORKING_DAY,
+        "window_days": 30,
+    }
+    wednesday = pd.DataFrame({"activities_30d": rng.poisson(rates * 22)})
+    in_working_days = population_stability(profile, wednesday, {}, as_of=date(2026, 12, 9))
+    calendar = population_stability(
+        feature_profile(reference.drop(columns="as_of_date"), ("activities_30d",), {}), wednesday, {}
+    )
+    # THEN per working day the Wednesday matches the Mondays far more closely than in raw counts
+    assert in_working_days.loc["activities_30d", "psi"] < calendar.loc["activities_30d", "psi"] / 3

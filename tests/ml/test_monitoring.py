@@ -11,7 +11,7 @@ from tests.ml.synthetic_marts import TODAY
 
 def test_todays_deals_are_compared_with_the_profile_saved_with_the_champion(trained):
     # GIVEN the shared champion, trained on the synthetic history, and today's open deals from that history
-    drift = feature_drift(WIN, trained.warehouse_url, trained.tracking_uri)
+    drift = feature_drift(WIN, trained.warehouse_url, trained.tracking_uri, today=TODAY)
     # THEN every profiled feature has a PSI and its warning level, and the text names the version.
     # (The synthetic history creates no deal in its last week, so today's deals are older than usual and
     # deal age itself may warn: a real difference, which is why only amount is asserted below.)
@@ -27,7 +27,7 @@ def test_drift_reports_a_changed_population(trained, server_url):
     with psycopg.connect(trained.warehouse_url, autocommit=True) as conn:
         conn.execute("update marts.ml_open_deals__features set amount = amount * 10")
         try:
-            drift = feature_drift(WIN, trained.warehouse_url, trained.tracking_uri)
+            drift = feature_drift(WIN, trained.warehouse_url, trained.tracking_uri, today=TODAY)
         finally:
             conn.execute("update marts.ml_open_deals__features set amount = amount / 10")
     # THEN amount is the feature that drifted most, and the description says so
