@@ -7,11 +7,17 @@ from orchestration.extract.assets import extract_crm_objects
 from orchestration.ml.assets import MODEL_KEYS, slip_champion, slip_model, win_champion, win_model
 from orchestration.resources import AS_OF_TAG
 
+# A run executes in one process, whoever launches it (the CLI, the schedule, the UI): its resources, the
+# warehouse's run lock among them (orchestration/resources.py), are set up once and held to the run's end,
+# and a run launched by the schedule behaves as `momentum run` does.
+ONE_PROCESS = dg.in_process_executor
+
 # The morning job never trains: it scores with whatever models are champion.
 morning_job = dg.define_asset_job(
     "morning",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*MODEL_KEYS),
     description="Extract the CRM, build and check the warehouse, score deals, pick TMVAs, sync back to the CRM.",
+    executor_def=ONE_PROCESS,
 )
 
 # Retraining refreshes what the model trains on first, so it never trains on yesterday's snapshots. All
@@ -22,6 +28,7 @@ retrain_job = dg.define_asset_job(
         extract_crm_objects, dbt_warehouse_models, win_model, slip_model, win_champion, slip_champion
     ),
     description="Rebuild the snapshots, train win and slip challengers, promote each when not worse than its champion.",
+    executor_def=ONE_PROCESS,
 )
 
 

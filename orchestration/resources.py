@@ -16,12 +16,17 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
 from extract.org_settings import fiscal_year
-from warehouse.server import dbt_environment, mlflow_database_url, pipeline_warehouse_url
+from warehouse.run_lock import hold_run_lock
+from warehouse.server import dbt_environment, mlflow_database_url, pipeline_warehouse_url, warehouse_url
 from warehouse.settings import Settings, load_settings
 
 AS_OF_TAG = "momentum/as_of_date"
 # "true" on a run that must rebuild from scratch: extract everything again and rebuild incremental models.
 FULL_REFRESH_TAG = "momentum/full_refresh"
+# The process (and host) running a run, set by run_job: a run whose process is gone was killed, and a run in the
+# process that already holds the warehouse's run lock does not take it again.
+PID_TAG = "momentum/pid"
+HOST_TAG = "momentum/host"
 DBT_PROJECT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dbt_project")
 
 # dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
@@ -85,6 +90,22 @@ def dbt_tied_to_this_process() -> str:
     return tied if os.access(tied, os.X_OK) else DBT_EXECUTABLE
 
 
+@dg.resource(description="Holds the warehouse's run lock for the whole run (warehouse/run_lock.py).")
+def run_lock(context: dg.InitResourceContext):
+    """One run at a time, however a run is launched. `momentum run` takes the lock before Dagster starts
+    (orchestration/runner.py) and tags its run with its pid; a run the schedule or the UI launches has no such
+    tag and takes the lock here, for as long as the run's process lives: the jobs run in one process
+    (orchestration/jobs.py), so resources are set up once per run and torn down at its end."""
+    tags = context.dagster_run.tags if context.dagster_run else {}
+    if tags.get(PID_TAG) == str(os.getpid()):
+        yield None  # the CLI in this process already holds it
+        return
+    settings = load_settings()
+    job = context.dagster_run.job_name if context.dagster_run else "run"
+    with hold_run_lock(warehouse_url(settings), what=job, wait_seconds=settings.run_wait_seconds):
+        yield None
+
+
 def build_resources(settings: Settings) -> dict:
     # The URL may hold a password, so it reaches Dagster only as an EnvVar reference, never as a value.
     momentum = (
@@ -94,5 +115,6 @@ def build_resources(settings: Settings) -> dict:
     )
     return {
         "momentum": momentum,
+        "run_lock": run_lock,
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_tied_to_this_process()),
     }

@@ -12,14 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.resources import AS_OF_TAG, FULL_REFRESH_TAG
+from orchestration.resources import AS_OF_TAG, FULL_REFRESH_TAG, HOST_TAG, PID_TAG
 from warehouse.run_lock import hold_run_lock
 from warehouse.server import warehouse_url
 from warehouse.settings import Settings
 
 # Which process on which host runs a run: a run still STARTED whose process is gone was killed.
-PID_TAG = "momentum/pid"
-HOST_TAG = "momentum/host"
 
 
 @dataclass

@@ -19,7 +19,11 @@ RAW_ASSET_KEYS = {crm_object.name: dg.AssetKey(["raw_crm", crm_object.name]) for
     ],
     name="extract_crm",
 )
-def extract_crm_objects(context: dg.AssetExecutionContext, momentum: MomentumResource):
+def extract_crm_objects(
+    context: dg.AssetExecutionContext,
+    momentum: MomentumResource,
+    run_lock: dg.ResourceParam[None],  # every job starts here: the lock is held from here to the run's end
+):
     """Copy new and changed CRM records (system_modstamp at or after the last watermark) into raw_crm."""
     url = momentum.url()
     extracted_objects = extract_crm(

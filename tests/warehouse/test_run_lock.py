@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 from orchestration.cli import main
 from orchestration.failures import EXIT_USER_ERROR
-from orchestration.runner import HOST_TAG, PID_TAG, close_runs_of_dead_processes
+from orchestration.jobs import ONE_PROCESS
+from orchestration.resources import HOST_TAG, PID_TAG, run_lock
+from orchestration.runner import close_runs_of_dead_processes
 from warehouse.run_lock import RunLockBusy, hold_run_lock
 
 
@@ -90,3 +92,42 @@ def test_runs_left_started_by_a_killed_process_are_marked_failed():
     assert closed == [str(uuid.uuid5(uuid.NAMESPACE_URL, "killed"))]
     assert statuses[closed[0]] == dg.DagsterRunStatus.FAILURE
     assert statuses[str(uuid.uuid5(uuid.NAMESPACE_URL, "live"))] == dg.DagsterRunStatus.STARTED
+
+
+def _job_needing_the_run_lock() -> dg.JobDefinition:
+    @dg.op(required_resource_keys={"run_lock"})
+    def step() -> None:
+        pass
+
+    @dg.job(resource_defs={"run_lock": run_lock}, executor_def=ONE_PROCESS)
+    def scheduled_like():
+        step()
+
+    return scheduled_like
+
+
+def test_a_run_the_schedule_launches_takes_the_lock_itself(warehouse_url, monkeypatch):
+    # GIVEN a `momentum run` holding the warehouse, and a run launched without the CLI (no pid tag of ours)
+    monkeypatch.setenv("MOMENTUM_WAREHOUSE_URL", warehouse_url)
+    job = _job_needing_the_run_lock()
+    with hold_run_lock(warehouse_url, what="morning"):
+        # WHEN the launched run starts, THEN it refuses, naming the run that holds the warehouse
+        with pytest.raises(dg.DagsterResourceFunctionError) as refused:
+            job.execute_in_process()
+        assert isinstance(refused.value.__cause__, RunLockBusy)
+        assert "another Momentum run (momentum morning pid" in str(refused.value.__cause__)
+        # AND a run started by the CLI in this process (its pid tag) does not lock itself out
+        assert job.execute_in_process(tags={PID_TAG: str(os.getpid())}).success
+    # AND once the warehouse is free the launched run takes the lock for its length, then frees it
+    assert job.execute_in_process().success
+    with hold_run_lock(warehouse_url, what="next"):
+        pass
+
+
+def test_every_job_runs_in_one_process_so_its_run_lock_lasts_the_whole_run():
+    from orchestration.definitions import defs
+
+    for name in ("morning", "retrain"):
+        assert defs.resolve_job_def(name).executor_def is ONE_PROCESS
+    extract = defs.resolve_assets_def(dg.AssetKey(["raw_crm", "opportunity"]))
+    assert "run_lock" in extract.required_resource_keys
