@@ -45,7 +45,23 @@ def failure_message(error) -> str:
         error = error.cause
     if error is None or not error.message.strip():
         return "failed"
+    for cause, setting in TIMEOUTS.items():
+        if cause in error.message:  # PostgreSQL cancelled a statement: say which setting let it
+            return f"{error.cls_name}: {cause}: {setting}"
     return error.message.strip().splitlines()[-1]
+
+
+# PostgreSQL's words when it cancels a statement at a timeout Momentum sets (warehouse/timeouts.py), and what
+# the user can do about it: the bare "canceling statement due to lock timeout" names neither.
+TIMEOUTS = {
+    "canceling statement due to lock timeout": (
+        "another session held a lock this step needed for longer than MOMENTUM_LOCK_TIMEOUT (pg_locks and "
+        "pg_stat_activity show who holds it); end that session, or raise MOMENTUM_LOCK_TIMEOUT"
+    ),
+    "canceling statement due to statement timeout": (
+        "a statement of this step ran longer than MOMENTUM_STATEMENT_TIMEOUT; raise it for a warehouse this size"
+    ),
+}
 
 
 @dg.logger(description="One console line per step started, finished (with its duration) or failed.")

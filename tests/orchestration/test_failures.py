@@ -150,3 +150,29 @@ def test_the_step_failure_line_keeps_the_users_message_not_the_innermost_cause()
     assert failure_message(wrapped) == (
         "PlaybookError: play 'stalled' in playbook.yml: trigger `(x` is not valid: '(' was never closed"
     )
+
+
+@pytest.mark.parametrize(
+    "postgres_says, setting",
+    [
+        ("canceling statement due to lock timeout", "MOMENTUM_LOCK_TIMEOUT"),
+        ("canceling statement due to statement timeout", "MOMENTUM_STATEMENT_TIMEOUT"),
+    ],
+)
+def test_a_step_cancelled_at_a_timeout_names_the_setting_that_cancelled_it(postgres_says, setting):
+    cancelled = SerializableErrorInfo(
+        f'{postgres_says}\nCONTEXT:  while updating tuple (0,1) in relation "opportunity"\n',
+        [],
+        "LockNotAvailable" if "lock" in postgres_says else "QueryCanceled",
+    )
+    wrapped = SerializableErrorInfo(
+        'Error occurred while executing op "extract_crm":\n',
+        [],
+        "DagsterExecutionStepExecutionError",
+        cancelled,
+    )
+
+    line = failure_message(wrapped)
+
+    assert postgres_says in line and setting in line
+    assert "CONTEXT" not in line
