@@ -4,7 +4,8 @@ import psycopg
 import pytest
 
 from crm.demo.source import DemoCrmSource
-from extract.load import MassDeletionRefused, extract_crm
+from extract.deletions import MassDeletionRefused
+from extract.load import extract_crm
 from extract.objects import OBJECTS_BY_NAME
 
 SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
