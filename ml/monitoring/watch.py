@@ -12,15 +12,13 @@ from psycopg import sql
 
 from ml.data.dataset import SNAPSHOTS_RELATION, read_deals_to_score, read_labelled_snapshots
 from ml.data.targets import Target
-from ml.monitoring.measures import (
+from ml.monitoring.calibration import (
     OUTCOME_DUE_AFTER,
-    PSI_WARN,
     CalibrationSinceTraining,
     calibration_since_training,
-    load_profile,
     outcome_due,
-    population_stability,
 )
+from ml.monitoring.measures import PSI_WARN, load_profile, population_stability
 from ml.registry.client import LoadedModel, load_champion, mlflow_client
 
 TOP_DRIFTING = 5
@@ -91,7 +89,7 @@ def calibration_check(
     target: Target, warehouse_url: str, tracking_uri: str, *, today: date
 ) -> CalibrationCheck:
     """`target`'s champion on every snapshot from its training day to `today` whose deal's outcome was due
-    before `today` and is known (measures.outcome_due says why not every closed deal)."""
+    before `today` and is known (calibration.outcome_due says why not every closed deal)."""
     champion = load_champion(tracking_uri, model_name=target.model_name)
     if champion is None:
         return CalibrationCheck(None, None, None)

@@ -6,16 +6,14 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from ml.monitoring.calibration import MIN_RESOLVED_DEALS, calibration_since_training, outcome_due
 from ml.monitoring.measures import (
     CALENDAR_FEATURES,
-    MIN_RESOLVED_DEALS,
     MISSED_WEEKDAYS,
     PER_WORKING_DAY,
     PSI_WARN,
-    calibration_since_training,
     feature_profile,
     missed_weekdays,
-    outcome_due,
     per_working_day,
     population_stability,
 )
