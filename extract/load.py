@@ -1,13 +1,14 @@
-"""Incremental extract from a CRM source (extract/source.py) into `raw_crm`.
+"""Incremental extract from a CRM source (extract/source.py) into its raw schema (extract/layout.py:
+`raw_crm` for the demo CRM, `raw_salesforce` for Salesforce).
 
 Each object is streamed with COPY from the source into a temporary table in the
-warehouse and merged into `raw_crm.<object>` by primary key, in one transaction
+warehouse and merged into `<raw schema>.<object>` by primary key, in one transaction
 per object, so a failed object leaves its raw table and watermark as they were.
-The watermark is the highest `system_modstamp` loaded. The next run re-reads rows
-stamped *at* the watermark (>=, not >): a CRM commits records stamped in the same
+The watermark is the highest modstamp loaded (`system_modstamp`; Salesforce's `SystemModstamp`).
+The next run re-reads rows stamped *at* the watermark (>=, not >): a CRM commits records stamped in the same
 second in separate transactions, and the merge makes the overlap harmless.
 Rows that cannot be loaded (no id, unparseable value, an older duplicate) are
-quarantined in `raw_crm._rejects` (see extract/quarantine.py), never dropped.
+quarantined in `<raw schema>._rejects` (see extract/quarantine.py), never dropped.
 
 Two bookkeeping columns follow each raw row (docs/ARCHITECTURE.md, "Contracts between stages"):
 - `_deleted_at`: the extract compares the CRM's current ids (CrmSource.copy_ids) with the raw
@@ -27,12 +28,12 @@ import psycopg
 from psycopg import sql
 
 from extract.deletions import DELETED_AT, mark_deletions
-from extract.objects import CRM_OBJECTS, CrmObject
-from extract.quarantine import DUPLICATE_ID, REJECTS_DDL, classify_incoming, quarantine_rejects
+from extract.layout import RawLayout
+from extract.objects import CrmObject
+from extract.quarantine import DUPLICATE_ID, classify_incoming, quarantine_rejects, rejects_ddl
 from extract.source import CrmSource
 from warehouse.schemas import ensure_schema
 
-RAW_SCHEMA = "raw_crm"
 STATE_TABLE = "_extract_state"
 NEWER_VERSION_REJECTED = "_newer_version_rejected"
 # Columns the extract adds to every raw table; the CRM's own fields are the rest.
@@ -62,37 +63,42 @@ def extract_crm(
     source: CrmSource,
     warehouse_url: str,
     *,
-    objects: tuple[CrmObject, ...] = CRM_OBJECTS,
+    objects: tuple[CrmObject, ...] | None = None,
     full_refresh: bool = False,
     run_id: str = "",
 ) -> list[ObjectExtract]:
-    """Copy new and changed records of every object; per object: received = loaded + rejected."""
+    """Copy new and changed records of every object of the source's layout (or of `objects`) into the
+    layout's raw schema; per object: received = loaded + rejected."""
     run_id = run_id or uuid.uuid4().hex
-    with source, psycopg.connect(warehouse_url, autocommit=True) as warehouse:
-        _ensure_state_table(warehouse)
-        _ensure_state_counts(warehouse)
+    layout = source.layout
+    # Timestamps without an offset (a CSV export's "2026-03-02 14:05:00") are the CRM's UTC.
+    with source, psycopg.connect(warehouse_url, autocommit=True, options="-c timezone=UTC") as warehouse:
+        _ensure_state_table(warehouse, layout.schema)
+        _ensure_state_counts(warehouse, layout.schema)
         return [
-            _extract_object(source, warehouse, crm_object, full_refresh, run_id) for crm_object in objects
+            _extract_object(source, warehouse, layout, crm_object, full_refresh, run_id)
+            for crm_object in (objects if objects is not None else layout.objects)
         ]
 
 
 def _extract_object(
-    source: CrmSource, warehouse, crm_object: CrmObject, full_refresh: bool, run_id: str
+    source: CrmSource, warehouse, layout: RawLayout, crm_object: CrmObject, full_refresh: bool, run_id: str
 ) -> ObjectExtract:
+    schema = layout.schema
     columns = source.columns(crm_object.name)
     if not columns:
         if crm_object.optional:
             return ObjectExtract(crm_object.name, 0, 0, None, absent=True)
         raise LookupError(f"CRM object {crm_object.name} not found in {source.name}: nothing to extract")
     source_names = {name for name, _ in columns}
-    for required in (crm_object.primary_key, "system_modstamp"):
+    for required in (crm_object.primary_key, crm_object.modstamp):
         if required not in source_names:
             raise LookupError(
                 f"{crm_object.name} in {source.name} has no field {required}: cannot extract it"
             )
-    raw_table = sql.Identifier(RAW_SCHEMA, crm_object.name)
-    _ensure_raw_table(warehouse, crm_object.name, columns, full_refresh)
-    raw_types = dict(_raw_columns(warehouse, crm_object.name))
+    raw_table = sql.Identifier(schema, crm_object.name)
+    _ensure_raw_table(warehouse, schema, crm_object.name, columns, full_refresh)
+    raw_types = dict(_raw_columns(warehouse, schema, crm_object.name))
     missing = tuple(
         name for name in raw_types if name not in source_names and name not in BOOKKEEPING_COLUMNS
     )
@@ -102,7 +108,7 @@ def _extract_object(
         name: raw_types[name] for name, data_type in columns if data_type != raw_types[name] != "text"
     }
     staged = {name: ("text" if name in typed_checks else data_type) for name, data_type in columns}
-    watermark = None if full_refresh else _watermark(warehouse, crm_object.name)
+    watermark = None if full_refresh else _watermark(warehouse, schema, crm_object.name)
 
     column_list = sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns)
     typed = sql.SQL(", ").join(
@@ -130,11 +136,12 @@ def _extract_object(
         classify_incoming(
             warehouse,
             crm_object.primary_key,
+            crm_object.modstamp,
             typed_checks,
             raw_types={name: raw_types[name] for name, _ in columns},
             money_columns=crm_object.money_columns,
         )
-        rejected = quarantine_rejects(warehouse, crm_object.name, run_id)
+        rejected = quarantine_rejects(warehouse, schema, crm_object.name, run_id)
         key = sql.Identifier(crm_object.primary_key)
         warehouse.execute(
             sql.SQL(
@@ -150,7 +157,9 @@ def _extract_object(
         held = _hold_rows_whose_update_was_rejected(warehouse, raw_table, key)
         deleted, restored = mark_deletions(source, warehouse, crm_object, raw_table)
         new_watermark = warehouse.execute(
-            sql.SQL("select max(system_modstamp) from {raw}").format(raw=raw_table)
+            sql.SQL("select max({modstamp}) from {raw}").format(
+                modstamp=sql.Identifier(crm_object.modstamp), raw=raw_table
+            )
         ).fetchone()[0]
         warehouse.execute(
             sql.SQL(
@@ -162,7 +171,7 @@ def _extract_object(
                 "last_rejected = excluded.last_rejected, missing_columns = excluded.missing_columns, "
                 "last_deleted = excluded.last_deleted, last_restored = excluded.last_restored, "
                 "last_held = excluded.last_held, last_extracted_at = excluded.last_extracted_at"
-            ).format(state=sql.Identifier(RAW_SCHEMA, STATE_TABLE)),
+            ).format(state=sql.Identifier(schema, STATE_TABLE)),
             (
                 crm_object.name,
                 new_watermark,
@@ -231,17 +240,19 @@ def _copy_in(blocks, warehouse, column_list: sql.Composable) -> int:
     return warehouse.execute("select count(*) from incoming").fetchone()[0]
 
 
-def _raw_columns(warehouse, table: str) -> list[tuple[str, str]]:
+def _raw_columns(warehouse, schema: str, table: str) -> list[tuple[str, str]]:
     return warehouse.execute(
         "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
         "where a.attrelid = to_regclass(format('%%I.%%I', %s::text, %s::text)) and a.attnum > 0 "
         "and not a.attisdropped order by a.attnum",
-        (RAW_SCHEMA, table),
+        (schema, table),
     ).fetchall()
 
 
-def _ensure_raw_table(warehouse, name: str, columns: list[tuple[str, str]], full_refresh: bool) -> None:
-    raw_table = sql.Identifier(RAW_SCHEMA, name)
+def _ensure_raw_table(
+    warehouse, schema: str, name: str, columns: list[tuple[str, str]], full_refresh: bool
+) -> None:
+    raw_table = sql.Identifier(schema, name)
     with warehouse.transaction():
         definitions = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(data_type))
@@ -270,39 +281,39 @@ def _ensure_raw_table(warehouse, name: str, columns: list[tuple[str, str]], full
             warehouse.execute(sql.SQL("truncate {}").format(raw_table))
 
 
-def _ensure_state_table(warehouse) -> None:
+def _ensure_state_table(warehouse, schema: str) -> None:
     with warehouse.transaction():
-        ensure_schema(warehouse, RAW_SCHEMA)
+        ensure_schema(warehouse, schema)
         warehouse.execute(
             sql.SQL(
                 "create table if not exists {} (object_name text primary key, high_watermark timestamptz, "
                 "last_received bigint not null, last_extracted_at timestamptz not null)"
-            ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
+            ).format(sql.Identifier(schema, STATE_TABLE))
         )
         # Added later: warehouses extracted before quarantine existed get them on their next run.
         warehouse.execute(
             sql.SQL(
                 "alter table {} add column if not exists last_loaded bigint, "
                 "add column if not exists last_rejected bigint, add column if not exists missing_columns text[]"
-            ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
+            ).format(sql.Identifier(schema, STATE_TABLE))
         )
-        warehouse.execute(REJECTS_DDL)
+        warehouse.execute(rejects_ddl(schema))
 
 
-def _ensure_state_counts(warehouse) -> None:
-    """The deletion and hold counts of raw_crm._extract_state (added after the table existed)."""
+def _ensure_state_counts(warehouse, schema: str) -> None:
+    """The deletion and hold counts of <raw schema>._extract_state (added after the table existed)."""
     warehouse.execute(
         sql.SQL(
             "alter table {} add column if not exists last_deleted bigint, "
             "add column if not exists last_restored bigint, add column if not exists last_held bigint"
-        ).format(sql.Identifier(RAW_SCHEMA, STATE_TABLE))
+        ).format(sql.Identifier(schema, STATE_TABLE))
     )
 
 
-def _watermark(warehouse, object_name: str) -> datetime | None:
+def _watermark(warehouse, schema: str, object_name: str) -> datetime | None:
     row = warehouse.execute(
         sql.SQL("select high_watermark from {} where object_name = %s").format(
-            sql.Identifier(RAW_SCHEMA, STATE_TABLE)
+            sql.Identifier(schema, STATE_TABLE)
         ),
         (object_name,),
     ).fetchone()

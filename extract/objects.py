@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class CrmObject:
     name: str
     primary_key: str
+    # The field the CRM stamps on every change: the incremental extract's watermark.
+    modstamp: str = "system_modstamp"
     # An optional object may be absent from a CRM (a CSV export has no org settings): the extract skips
     # it and the pipeline falls back to defaults, with a warning, instead of failing.
     optional: bool = False

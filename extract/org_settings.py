@@ -1,7 +1,7 @@
 """The org-level settings the pipeline takes from the CRM: today, the fiscal year's first month.
 
 Salesforce keeps it on the Organization object (FiscalYearStartMonth), the demo CRM in crm.organization;
-the extract copies it to raw_crm.organization. A CRM without it (a CSV export) gets calendar quarters
+the extract copies it to the source's raw schema (extract/layout.py, FiscalYearField). A CRM without it (a CSV export) gets calendar quarters
 unless the operator sets MOMENTUM_FISCAL_YEAR_START_MONTH, which also overrides what the CRM says.
 """
 
@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
+
+from extract.layout import DEMO_LAYOUT, RawLayout
 
 DEFAULT_FISCAL_YEAR_START_MONTH = 1
 
@@ -20,20 +23,30 @@ class FiscalYear:
     source: str  # where the value came from, for the run log
 
 
-def fiscal_year(warehouse_url: str, override: int | None = None) -> FiscalYear:
+def fiscal_year(
+    warehouse_url: str, override: int | None = None, layout: RawLayout = DEMO_LAYOUT
+) -> FiscalYear:
     if override is not None:
         return FiscalYear(override, "MOMENTUM_FISCAL_YEAR_START_MONTH")
+    field = layout.fiscal_year
+    table = f"{layout.schema}.{field.table}"
     with psycopg.connect(warehouse_url) as conn:
-        if conn.execute("select to_regclass('raw_crm.organization')").fetchone()[0] is None:
+        found = conn.execute(
+            "select to_regclass(format('%%I.%%I', %s::text, %s::text))", (layout.schema, field.table)
+        ).fetchone()[0]
+        if found is None:
             return FiscalYear(
                 DEFAULT_FISCAL_YEAR_START_MONTH, "default (the CRM has no organization settings)"
             )
         row = conn.execute(
-            "select fiscal_year_start_month from raw_crm.organization where fiscal_year_start_month between 1 and 12"
-            " order by system_modstamp desc limit 1"
+            sql.SQL(
+                "select {month} from {table} where {month} between 1 and 12 order by {stamp} desc limit 1"
+            ).format(
+                month=sql.Identifier(field.month_column),
+                table=sql.Identifier(layout.schema, field.table),
+                stamp=sql.Identifier(field.modstamp_column),
+            )
         ).fetchone()
     if row is None:
-        return FiscalYear(
-            DEFAULT_FISCAL_YEAR_START_MONTH, "default (raw_crm.organization has no valid month)"
-        )
+        return FiscalYear(DEFAULT_FISCAL_YEAR_START_MONTH, f"default ({table} has no valid month)")
     return FiscalYear(int(row[0]), "the CRM's organization settings")

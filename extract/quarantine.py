@@ -1,10 +1,10 @@
 """Split an extract's staged rows into loadable rows and rejects, in SQL.
 
 A row is rejected when its id is missing or has leading or trailing whitespace,
-when it has no system_modstamp (the watermark needs one), when a value does not
+when it has no modstamp (the watermark needs one), when a value does not
 parse as the raw table's type (PostgreSQL 16 `pg_input_is_valid`), when a number
 is NaN or infinite or a money value is out of range, or when a later version of
-the same id arrived in the same extract. Rejected rows go to `raw_crm._rejects` with every
+the same id arrived in the same extract. Rejected rows go to `<raw schema>._rejects` with every
 reason and the source row as jsonb, so nothing is ever silently dropped:
 received = loaded + rejected.
 """
@@ -17,15 +17,13 @@ from extract.objects import MONEY_RANGE
 
 REJECTS_TABLE = "_rejects"
 
-REJECTS_DDL = """
-create table if not exists raw_crm._rejects (
-    object_name     text not null,
-    reason          text not null,
-    source_row      jsonb not null,
-    extracted_at    timestamptz not null,
-    extract_run_id  text not null
-)
-"""
+
+def rejects_ddl(schema: str) -> sql.Composable:
+    return sql.SQL(
+        "create table if not exists {} (object_name text not null, reason text not null, "
+        "source_row jsonb not null, extracted_at timestamptz not null, extract_run_id text not null)"
+    ).format(sql.Identifier(schema, REJECTS_TABLE))
+
 
 # Reason codes (stable: tests, RevOps queries and the run summary use them).
 MISSING_ID = "missing_id"
@@ -43,6 +41,7 @@ ISO_DATE_PREFIX = r"^\s*\d{4}-\d{2}-\d{2}"
 def classify_incoming(
     warehouse,
     primary_key: str,
+    modstamp: str,
     typed_checks: dict[str, str],
     *,
     raw_types: dict[str, str] | None = None,
@@ -58,7 +57,9 @@ def classify_incoming(
         sql.SQL("case when btrim({key}::text) <> '' and {key}::text ~ '^\\s|\\s$' then {reason} end").format(
             key=key, reason=sql.Literal(WHITESPACE_IN_ID)
         ),
-        sql.SQL("case when system_modstamp is null then {} end").format(sql.Literal(MISSING_MODSTAMP)),
+        sql.SQL("case when {} is null then {} end").format(
+            sql.Identifier(modstamp), sql.Literal(MISSING_MODSTAMP)
+        ),
     ]
     numeric_columns = {
         column: data_type
@@ -86,20 +87,16 @@ def classify_incoming(
             sql.SQL(", ").join(reasons)
         )
     )
-    # Among rows that parse, one version per id survives: the latest system_modstamp, and on a tie the
+    # Among rows that parse, one version per id survives: the latest modstamp, and on a tie the
     # row that came later in the extract. The earlier versions are kept as rejects, not dropped.
-    modstamp = (
-        sql.SQL("system_modstamp::timestamptz")
-        if "system_modstamp" in typed_checks
-        else sql.SQL("system_modstamp")
-    )
+    stamp = sql.SQL("{}::timestamptz" if modstamp in typed_checks else "{}").format(sql.Identifier(modstamp))
     warehouse.execute(
         sql.SQL(
             "update incoming i set _reject_reason = {reason} from ("
             " select _source_row, row_number() over (partition by {key} order by {modstamp} desc, _source_row desc)"
             " as version from incoming where _reject_reason is null) v"
             " where v._source_row = i._source_row and v.version > 1"
-        ).format(reason=sql.Literal(DUPLICATE_ID), key=sql.Identifier(primary_key), modstamp=modstamp)
+        ).format(reason=sql.Literal(DUPLICATE_ID), key=sql.Identifier(primary_key), modstamp=stamp)
     )
 
 
@@ -139,11 +136,13 @@ def _number_reasons(column: str, raw_type: str, staged_as_text: bool, is_money: 
     return reasons
 
 
-def quarantine_rejects(warehouse, object_name: str, run_id: str) -> int:
-    """Move the rows classified as rejects to raw_crm._rejects; returns how many."""
+def quarantine_rejects(warehouse, schema: str, object_name: str, run_id: str) -> int:
+    """Move the rows classified as rejects to <raw schema>._rejects; returns how many."""
     return warehouse.execute(
-        "insert into raw_crm._rejects (object_name, reason, source_row, extracted_at, extract_run_id) "
-        "select %s, _reject_reason, to_jsonb(i) - '_source_row' - '_reject_reason', now(), %s "
-        "from incoming i where _reject_reason is not null",
+        sql.SQL(
+            "insert into {} (object_name, reason, source_row, extracted_at, extract_run_id) "
+            "select %s, _reject_reason, to_jsonb(i) - '_source_row' - '_reject_reason', now(), %s "
+            "from incoming i where _reject_reason is not null"
+        ).format(sql.Identifier(schema, REJECTS_TABLE)),
         (object_name, run_id),
     ).rowcount

@@ -11,10 +11,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Protocol, Self
 
+from extract.layout import RawLayout
+
 
 class CrmSource(Protocol):
     # Names the source in messages, for example "the demo CRM (schema crm)".
     name: str
+    # Where its objects land (raw schema, objects and their keys and stamps, dbt staging folder).
+    layout: RawLayout
 
     def __enter__(self) -> Self: ...
 
@@ -30,8 +34,8 @@ class CrmSource(Protocol):
         ...
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
-        """COPY text blocks of the object's records, these fields in this order, with system_modstamp at
-        or after `since` (every record when None), and every record without a system_modstamp: the extract
+        """COPY text blocks of the object's records, these fields in this order, with the object's modstamp
+        at or after `since` (every record when None), and every record without a modstamp: the extract
         quarantines those, so none is silently never read."""
         ...
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+# Every MOMENTUM_<CRM>_* variable is handed to that CRM's connector, prefix dropped and lower-cased
+# (MOMENTUM_SALESFORCE_ACCESS_TOKEN -> salesforce["access_token"]); the README lists each CRM's.
+CRM_CREDENTIAL_PREFIXES = ("SALESFORCE", "HUBSPOT")
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,12 @@ class Settings:
     fiscal_year_start_month: int | None = None
     """Overrides the CRM's own fiscal year (extract/org_settings.py); None: take it from the CRM."""
     crm: str = "demo"
-    """Which CRM is read and written (crm/connectors.py); `demo`: schema `crm` of the warehouse."""
+    """Which CRM is read and written (crm/connectors.py): demo (schema `crm` of the warehouse), salesforce,
+    or files (a folder of export files, MOMENTUM_CRM_PATH)."""
+    crm_path: Path | None = None
+    """The folder of CRM export files MOMENTUM_CRM=files reads."""
+    crm_credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+    """Per CRM ("salesforce", "hubspot"): its MOMENTUM_<CRM>_* settings, secrets included: never printed."""
     lock_timeout_seconds: float = 60
     """How long a pipeline statement waits for a lock (e.g. on a CRM table) before it fails; 0: forever."""
     statement_timeout_seconds: float = 1800
@@ -64,11 +73,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         min_closed_deals_per_class=int(env.get("MOMENTUM_MIN_CLOSED_DEALS", "200")),
         fiscal_year_start_month=_month(env.get("MOMENTUM_FISCAL_YEAR_START_MONTH")),
         crm=env.get("MOMENTUM_CRM") or "demo",
+        crm_path=Path(env["MOMENTUM_CRM_PATH"]).expanduser().resolve()
+        if env.get("MOMENTUM_CRM_PATH")
+        else None,
+        crm_credentials=_crm_credentials(env),
         lock_timeout_seconds=_seconds(env, "MOMENTUM_LOCK_TIMEOUT", 60),
         statement_timeout_seconds=_seconds(env, "MOMENTUM_STATEMENT_TIMEOUT", 1800),
         run_wait_seconds=_seconds(env, "MOMENTUM_RUN_WAIT", 0),
         promotion_floor=_promotion_floor(env.get("MOMENTUM_PROMOTION_FLOOR") or "stage"),
     )
+
+
+def _crm_credentials(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    credentials: dict[str, dict[str, str]] = {}
+    for crm in CRM_CREDENTIAL_PREFIXES:
+        prefix = f"MOMENTUM_{crm}_"
+        values = {
+            name.removeprefix(prefix).lower(): value for name, value in env.items() if name.startswith(prefix)
+        }
+        credentials[crm.lower()] = values
+    return credentials
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

@@ -9,8 +9,12 @@ from typing import Self
 import psycopg
 from psycopg import sql
 
+from extract.layout import DEMO_LAYOUT
+
 
 class DemoCrmSource:
+    layout = DEMO_LAYOUT
+
     def __init__(self, url: str, schema: str = "crm"):
         self.url = url
         self.schema = schema

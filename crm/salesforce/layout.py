@@ -1,0 +1,14 @@
+"""Where Salesforce lands: schema `raw_salesforce`, one table per object (crm/salesforce/fields.py), read
+by dbt_project/models/staging/salesforce/. The API source and the data-export source land alike."""
+
+from __future__ import annotations
+
+from crm.salesforce.fields import SALESFORCE_OBJECTS
+from extract.layout import FiscalYearField, RawLayout
+
+SALESFORCE_LAYOUT = RawLayout(
+    schema="raw_salesforce",
+    objects=tuple(sf_object.crm_object() for sf_object in SALESFORCE_OBJECTS),
+    dbt_staging="salesforce",
+    fiscal_year=FiscalYearField("organization", "fiscalyearstartmonth", "systemmodstamp"),
+)
