@@ -1,45 +1,103 @@
 """The CRM Momentum reads and writes, chosen by MOMENTUM_CRM (Settings.crm).
 
-The orchestration layer asks here for a source and a destination and hands them to the extract and to
-reverse ETL, which only know their interfaces.
+The orchestration layer asks here for a source, its raw layout and a destination, and hands them to the
+extract and to reverse ETL, which only know their interfaces.
+
+- `demo`: the simulated CRM in the warehouse's schema `crm`.
+- `salesforce`: a Salesforce org through its REST and Bulk 2.0 APIs (MOMENTUM_SALESFORCE_* credentials).
+- `files`: a folder of CRM export files (MOMENTUM_CRM_PATH); today Salesforce's data export.
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from crm.demo.destination import DemoCrmDestination
 from crm.demo.grants import grant_demo_crm
 from crm.demo.source import DemoCrmSource
+from crm.salesforce.layout import SALESFORCE_LAYOUT
+from extract.layout import DEMO_LAYOUT, RawLayout
 from extract.source import CrmSource
 from reverse_etl.destination import DestinationFactory
 from warehouse.roles import CrmGrants
+from warehouse.settings import Settings
 
-KINDS = ("demo",)
+KINDS = ("demo", "salesforce", "files")
 DEMO_SCHEMA = "crm"
+# A Salesforce data export holds one CSV per object, named by its API name.
+SALESFORCE_EXPORT_MARKER = "Opportunity.csv"
 
 
-def crm_source(kind: str, warehouse_url: str) -> CrmSource:
+class CrmNotConfigured(ValueError):
+    """MOMENTUM_CRM names no CRM this version reads, or its settings are incomplete."""
+
+
+def crm_layout(settings: Settings) -> RawLayout:
+    """Where the configured CRM lands (raw schema, objects, dbt staging folder); needs no connection."""
+    _check(settings.crm)
+    if settings.crm == "demo":
+        return DEMO_LAYOUT
+    if settings.crm == "files":
+        _export_folder(settings)
+    return SALESFORCE_LAYOUT
+
+
+def crm_source(settings: Settings, warehouse_url: str) -> CrmSource:
     """The source to extract from; the demo CRM lives in the warehouse database, schema `crm`."""
-    _check(kind)
-    return DemoCrmSource(warehouse_url, DEMO_SCHEMA)
+    _check(settings.crm)
+    if settings.crm == "demo":
+        return DemoCrmSource(warehouse_url, DEMO_SCHEMA)
+    if settings.crm == "files":
+        from crm.salesforce.export_source import SalesforceExportSource
+
+        return SalesforceExportSource(_export_folder(settings))
+    from crm.salesforce.api_source import SalesforceApiSource
+
+    return SalesforceApiSource.from_settings(settings.crm_credentials.get("salesforce", {}))
 
 
-def crm_destination(kind: str) -> DestinationFactory:
-    """What reverse ETL writes into: a factory of one mapping's destination over an open connection."""
-    _check(kind)
-    return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
+def crm_destination(settings: Settings) -> DestinationFactory | None:
+    """What reverse ETL writes into: a factory of one mapping's destination over an open connection, or None
+    when this version writes nothing back to that CRM (the payloads stay in `reverse_etl.sync_crm__*`)."""
+    _check(settings.crm)
+    if settings.crm == "demo" or _demo_behind_api(settings):
+        return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
+    return None
 
 
-def crm_grants(kind: str) -> CrmGrants:
+def crm_grants(settings: Settings) -> CrmGrants | None:
     """What the pipeline role may do on the CRM's tables, granted by the warehouse admin
-    (warehouse/roles.py): the demo CRM grants reading, and writing only the allow-listed fields."""
-    _check(kind)
-    return grant_demo_crm
+    (warehouse/roles.py): the demo CRM grants reading, and writing only the allow-listed fields. A CRM
+    outside the warehouse needs no grant."""
+    _check(settings.crm)
+    return grant_demo_crm if settings.crm == "demo" or _demo_behind_api(settings) else None
+
+
+def _demo_behind_api(settings: Settings) -> bool:
+    """`momentum demo --crm salesforce`: the demo CRM served through the local Salesforce API. Until
+    write-back through the Salesforce API exists, Momentum writes into the demo CRM behind it."""
+    return settings.crm_credentials.get("salesforce", {}).get("demo_server") == "1"
+
+
+def _export_folder(settings: Settings) -> Path:
+    folder = settings.crm_path
+    if folder is None:
+        raise CrmNotConfigured(
+            "MOMENTUM_CRM=files needs MOMENTUM_CRM_PATH, the folder holding the export files"
+        )
+    if not folder.is_dir():
+        raise CrmNotConfigured(f"MOMENTUM_CRM_PATH={folder} is not a folder: point it at the export's folder")
+    if not (folder / SALESFORCE_EXPORT_MARKER).is_file():
+        raise CrmNotConfigured(
+            f"MOMENTUM_CRM_PATH={folder} holds no {SALESFORCE_EXPORT_MARKER}: Momentum reads a Salesforce data "
+            "export (one CSV per object, named by its API name, e.g. Opportunity.csv, OpportunityHistory.csv)"
+        )
+    return folder
 
 
 def _check(kind: str) -> None:
     if kind not in KINDS:
-        raise ValueError(
+        raise CrmNotConfigured(
             f"MOMENTUM_CRM={kind!r} is not a CRM this version reads: use one of {', '.join(KINDS)}"
         )

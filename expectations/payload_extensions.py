@@ -2,8 +2,9 @@
 
 Each names its sync (`reverse_etl/mappings/<sync>.yml`), so the match key, the compared fields
 and the CRM object come from the mapping instead of being repeated here. The CRM's current
-values are read from `raw_crm.<object>`: this morning's extract of the CRM, Momentum's own
-fields included, so the checks work the same for every destination.
+values are read from the staging contract's model of the object: this morning's extract of the CRM,
+Momentum's own fields included, under the same names whichever CRM it came from (raw_crm or
+raw_salesforce), so the checks work the same for every source and destination.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import psycopg
 from expectations.shorthand import passing, unexpected_rows
 from reverse_etl.mapping import Mapping, load_allow_list, load_mappings
 
-RAW_SCHEMA = "raw_crm"
+# The CRM object a mapping writes -> the staging model holding its current state (Momentum's fields keep
+# their payload names there: ai_win_probability, ai_model_version, ...).
+CRM_STATE = {"opportunity": "staging.stg_crm__opportunities", "task": "staging.stg_crm__tasks"}
 
 
 def payload_columns_allowed(kwargs: dict, *, schema: str, table: str, **_) -> gx.expectations.Expectation:
@@ -46,7 +49,7 @@ def no_null_over_crm_value(kwargs: dict, **_) -> gx.expectations.Expectation:
     a task text that vanished since yesterday means scoring or the TMVAs lost rows."""
     mapping, column = _mapping(kwargs["sync"]), kwargs["column"]
     max_share = float(kwargs.get("max_share", 0))
-    key, crm = mapping.match_key, f"{RAW_SCHEMA}.{mapping.object}"
+    key, crm = mapping.match_key, CRM_STATE[mapping.object]
     query = (
         f"with batch as (select * from {{batch}}), blanked as (select b.{key} from batch b "
         f"join {crm} c on c.{key} = b.{key} where b.{column} is null and c.{column} is not null) "
@@ -82,7 +85,7 @@ def change_share(kwargs: dict, *, warehouse_url: str, **_) -> gx.expectations.Ex
     same_model = ""
     if model:
         same_model = (
-            f"join {RAW_SCHEMA}.{mapping.object} c on c.{key} = b.{key} "
+            f"join {CRM_STATE[mapping.object]} c on c.{key} = b.{key} "
             f"where b.{model} is not distinct from c.{model}"
         )
     query = (

@@ -225,7 +225,7 @@ def _refuse_what_the_morning_cannot_do(settings, as_of: date) -> None:
     from extract.as_of import check_as_of_servable
 
     load_playbook()
-    with crm_source(settings.crm, warehouse_url(settings)) as source:
+    with crm_source(settings, warehouse_url(settings)) as source:
         check_as_of_servable(source, as_of)
 
 

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
+from crm.connectors import crm_layout
+from extract.layout import RawLayout
 from extract.org_settings import fiscal_year
 from warehouse.run_lock import hold_run_lock
 from warehouse.server import dbt_environment, mlflow_database_url, pipeline_warehouse_url, warehouse_url
@@ -27,6 +29,8 @@ FULL_REFRESH_TAG = "momentum/full_refresh"
 # process that already holds the warehouse's run lock does not take it again.
 PID_TAG = "momentum/pid"
 HOST_TAG = "momentum/host"
+# dbt_project.yml enables the staging folder this names (extract/layout.py RawLayout.dbt_staging).
+DBT_STAGING_VARIABLE = "MOMENTUM_DBT_STAGING"
 DBT_PROJECT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dbt_project")
 
 # dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
@@ -57,6 +61,11 @@ class MomentumResource(dg.ConfigurableResource):
     def export_dbt_environment(self) -> None:
         """dbt runs as a subprocess and reads its connection from these variables (profiles.yml)."""
         os.environ.update(dbt_environment(self.url()))
+        os.environ[DBT_STAGING_VARIABLE] = self.layout().dbt_staging
+
+    def layout(self) -> RawLayout:
+        """Where the configured CRM lands (MOMENTUM_CRM): raw schema, objects, dbt staging folder."""
+        return crm_layout(self.settings())
 
 
 def as_of_date(context) -> date:
@@ -75,7 +84,7 @@ def dbt_build_args(context, momentum: MomentumResource) -> list[str]:
 
 def dbt_vars(context, momentum: MomentumResource) -> str:
     """The run's as-of date and the CRM's fiscal year (quarters and label_slipped depend on it)."""
-    year = fiscal_year(momentum.url(), momentum.settings().fiscal_year_start_month)
+    year = fiscal_year(momentum.url(), momentum.settings().fiscal_year_start_month, momentum.layout())
     context.log.info(f"fiscal year starts in month {year.start_month} ({year.source})")
     return json.dumps(
         {"as_of_date": as_of_date(context).isoformat(), "fiscal_year_start_month": year.start_month}

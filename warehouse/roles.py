@@ -32,6 +32,7 @@ CRM_SCHEMA = "crm"
 # The schemas the pipeline writes, each created by the admin and granted to the role.
 OWN_SCHEMAS = (
     "raw_crm",
+    "raw_salesforce",
     "staging",
     "intermediate",
     "marts",

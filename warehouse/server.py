@@ -38,7 +38,7 @@ def pipeline_warehouse_url(settings: Settings) -> str:
     `MOMENTUM_WAREHOUSE_URL` is used as given: its role is the operator's choice. Either way every session
     gets MOMENTUM_LOCK_TIMEOUT and MOMENTUM_STATEMENT_TIMEOUT (warehouse/timeouts.py).
     """
-    url = settings.warehouse_url or _pipeline_role_url(warehouse_url(settings), settings.crm)
+    url = settings.warehouse_url or _pipeline_role_url(warehouse_url(settings), _crm_grants(settings))
     return with_session_timeouts(url, settings)
 
 
@@ -46,24 +46,24 @@ def refresh_pipeline_grants(settings: Settings) -> None:
     """Grant the pipeline role the CRM again after the demo CRM was recreated (a dropped schema loses its
     grants). A no-op on an external warehouse."""
     if not settings.warehouse_url:
-        ensure_pipeline_role(warehouse_url(settings), crm_grants=_crm_grants(settings.crm))
+        ensure_pipeline_role(warehouse_url(settings), crm_grants=_crm_grants(settings))
 
 
 @functools.cache
-def _pipeline_role_url(admin_url: str, crm: str) -> str:
+def _pipeline_role_url(admin_url: str, crm_grants) -> str:
     # Once per process: the grants are idempotent but take a few dozen statements.
-    url = ensure_pipeline_role(admin_url, crm_grants=_crm_grants(crm))
+    url = ensure_pipeline_role(admin_url, crm_grants=crm_grants)
     adopt_pipeline_objects(admin_url)
     return url
 
 
-def _crm_grants(crm: str):
+def _crm_grants(settings: Settings):
     """The CRM's own grants for the pipeline role. Imported here, when the role is made: the CRM's grants
     follow its allow-list (crm/connectors.py chooses them by MOMENTUM_CRM), and nothing in warehouse/ needs
     the CRM until then."""
     from crm.connectors import crm_grants
 
-    return crm_grants(crm)
+    return crm_grants(settings)
 
 
 def mlflow_database_url(settings: Settings) -> str:

@@ -33,7 +33,7 @@ def tmva_daily(context: dg.AssetExecutionContext, momentum: MomentumResource) ->
         predict=champion.predict_proba if champion else None,
         model_version=f"{champion.name} v{champion.version}" if champion else "playbook-priors",
         fiscal_year_start_month=fiscal_year(
-            momentum.url(), momentum.settings().fiscal_year_start_month
+            momentum.url(), momentum.settings().fiscal_year_start_month, momentum.layout()
         ).start_month,
     )
     context.log.info(f"TMVAs: {summary}")

@@ -1,26 +1,33 @@
 """The dbt manifest the Dagster definitions are built from: made before the definitions load, never by them.
 
-`prepare_manifest` parses the project when the manifest is missing or older than any model, test, macro
-or YAML file; every `momentum` command that loads the definitions calls it first (as do the tests). The
+`prepare_manifest` parses the project when the manifest is missing, older than any model, test, macro
+or YAML file, or parsed for another CRM's staging folder (MOMENTUM_CRM chooses it); every `momentum` command that loads the definitions calls it first (as do the tests). The
 definitions themselves only check (`require_manifest`), so importing them never starts a dbt process.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.resources import DBT_EXECUTABLE, dbt_project
+from crm.connectors import crm_layout
+from orchestration.resources import DBT_EXECUTABLE, DBT_STAGING_VARIABLE, dbt_project
+from warehouse.settings import load_settings
+
+# A staging model every source folder implements: its file path tells which folder a manifest was parsed with.
+CONTRACT_PROBE = "model.momentum.stg_crm__opportunities"
 
 
 class ManifestMissing(RuntimeError):
     pass
 
 
-def _stale() -> bool:
+def _stale(staging: str) -> bool:
     manifest = Path(dbt_project.manifest_path)
-    if not manifest.exists():
+    if not manifest.exists() or _parsed_staging(manifest) != staging:
         return True
     project_dir = Path(dbt_project.project_dir)
     sources = [
@@ -32,9 +39,23 @@ def _stale() -> bool:
     return max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime
 
 
+def _parsed_staging(manifest: Path) -> str | None:
+    """The staging folder (demo, salesforce) the manifest was parsed with."""
+    with manifest.open() as file:
+        node = json.load(file).get("nodes", {}).get(CONTRACT_PROBE, {})
+    parts = Path(node.get("original_file_path", "")).parts
+    return parts[2] if len(parts) > 3 and parts[:2] == ("models", "staging") else None
+
+
+def _configured_staging() -> str:
+    return crm_layout(load_settings()).dbt_staging
+
+
 def prepare_manifest() -> None:
     """`dbt parse` when the manifest is missing or stale (a few seconds); nothing otherwise."""
-    if _stale():
+    staging = _configured_staging()
+    os.environ[DBT_STAGING_VARIABLE] = staging
+    if _stale(staging):
         # Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make`
         # runs from .venv/bin without activating it.
         DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
@@ -43,7 +64,7 @@ def prepare_manifest() -> None:
 
 
 def require_manifest() -> Path:
-    if _stale():
+    if _stale(_configured_staging()):
         raise ManifestMissing(
             f"the dbt manifest {dbt_project.manifest_path} is missing or older than the dbt project: "
             "load the definitions through the `momentum` command (demo, run, retrain or ui), which parses "

@@ -6,17 +6,22 @@ Raw CRM objects, features, scores and CRM payloads alike: the registry names the
 
 import dagster as dg
 
+from crm.connectors import crm_layout
 from expectations.runner import run_validation
 from expectations.suites import Validation, load_registry
-from extract.objects import CRM_OBJECTS
 from orchestration.resources import MomentumResource, as_of_date
 from warehouse.server import connect
+from warehouse.settings import load_settings
+
+# Raw suites are per source (raw_crm.* for the demo CRM, raw_salesforce.* for Salesforce): only the
+# configured CRM's apply. Every other suite reads what staging made of it, the same for every source.
+LAYOUT = crm_layout(load_settings())
 
 # What the pipeline assumes when an optional CRM object is missing.
 OPTIONAL_DEFAULTS = {
     "organization": "fiscal year starting in January, unless MOMENTUM_FISCAL_YEAR_START_MONTH"
 }
-OPTIONAL_OBJECTS = {o.name: OPTIONAL_DEFAULTS.get(o.name, "none") for o in CRM_OBJECTS if o.optional}
+OPTIONAL_OBJECTS = {o.name: OPTIONAL_DEFAULTS.get(o.name, "none") for o in LAYOUT.objects if o.optional}
 
 
 def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
@@ -55,4 +60,8 @@ def _table_exists(url: str, validation: Validation) -> bool:
         return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
 
 
-expectation_checks = [_build_check(validation) for validation in load_registry()]
+def _applies(validation: Validation) -> bool:
+    return not validation.schema.startswith("raw_") or validation.schema == LAYOUT.schema
+
+
+expectation_checks = [_build_check(validation) for validation in load_registry() if _applies(validation)]

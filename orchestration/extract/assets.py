@@ -1,13 +1,20 @@
-"""`raw_crm/<object>`: the CRM copied into the warehouse, incrementally (asset group `extract`)."""
+"""`<raw schema>/<object>`: the CRM copied into the warehouse, incrementally (asset group `extract`).
+
+The keys follow the configured CRM's layout (MOMENTUM_CRM: `raw_crm/opportunity` for the demo CRM,
+`raw_salesforce/opportunity` for Salesforce), so dbt's sources in that staging folder attach to them.
+"""
 
 import dagster as dg
 
-from crm.connectors import crm_source
+from crm.connectors import crm_layout, crm_source
 from extract.load import extract_crm
-from extract.objects import CRM_OBJECTS
 from orchestration.resources import MomentumResource, is_full_refresh
+from warehouse.settings import load_settings
 
-RAW_ASSET_KEYS = {crm_object.name: dg.AssetKey(["raw_crm", crm_object.name]) for crm_object in CRM_OBJECTS}
+LAYOUT = crm_layout(load_settings())
+RAW_ASSET_KEYS = {
+    crm_object.name: dg.AssetKey([LAYOUT.schema, crm_object.name]) for crm_object in LAYOUT.objects
+}
 
 
 @dg.multi_asset(
@@ -24,10 +31,10 @@ def extract_crm_objects(
     momentum: MomentumResource,
     run_lock: dg.ResourceParam[None],  # every job starts here: the lock is held from here to the run's end
 ):
-    """Copy new and changed CRM records (system_modstamp at or after the last watermark) into raw_crm."""
+    """Copy new and changed CRM records (modstamp at or after the last watermark) into the raw schema."""
     url = momentum.url()
     extracted_objects = extract_crm(
-        crm_source(momentum.settings().crm, url),
+        crm_source(momentum.settings(), url),
         url,
         run_id=context.run.run_id,
         full_refresh=is_full_refresh(context),
@@ -41,7 +48,7 @@ def extract_crm_objects(
             continue
         context.log.info(
             f"{extracted.object_name}: received {extracted.received}, loaded {extracted.loaded}, "
-            f"quarantined {extracted.rejected} (raw_crm._rejects), deleted in the CRM {extracted.deleted}, "
+            f"quarantined {extracted.rejected} ({LAYOUT.schema}._rejects), deleted in the CRM {extracted.deleted}, "
             f"restored {extracted.restored}, held by a quarantined update {extracted.held}"
         )
         yield dg.MaterializeResult(

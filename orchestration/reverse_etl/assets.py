@@ -27,6 +27,14 @@ def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.A
     def _sync(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
         # Blocking checks upstream already stop this asset from running, so upstream_ok holds here.
         url = momentum.url()
+        destination = crm_destination(momentum.settings())
+        if destination is None:
+            message = (
+                f"no write-back to MOMENTUM_CRM={momentum.settings().crm} in this version: today's "
+                f"{mapping.object} payload is in reverse_etl.{mapping.source}, nothing was sent"
+            )
+            context.log.warning(message)
+            return dg.MaterializeResult(metadata={"status": "no_destination", "note": message})
         versions = _payload_model_versions(url, mapping)
         last_versions = _last_synced_model_versions(context)
         # A new champion rescored every deal: a mass change is expected today, not a sign of bad data.
@@ -39,7 +47,7 @@ def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.A
             url,
             url,
             mapping,
-            open_destination=crm_destination(momentum.settings().crm),
+            open_destination=destination,
             run_id=context.run_id,
             force=new_model,
         )

@@ -112,6 +112,14 @@ def create_synced_crm(url: str) -> None:
         objects=(OBJECTS_BY_NAME["opportunity"], OBJECTS_BY_NAME["task"]),
         run_id="today",
     )
+    # The payload checks read the CRM's current state from the staging contract, which dbt builds from this
+    # extract before the payloads; here a view of the raw table stands in (same column names).
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create schema if not exists staging")
+        conn.execute(
+            "create or replace view staging.stg_crm__opportunities as select * from raw_crm.opportunity"
+        )
+        conn.execute("create or replace view staging.stg_crm__tasks as select * from raw_crm.task")
 
 
 def execute(url: str, statements: str) -> None:

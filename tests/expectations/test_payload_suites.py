@@ -60,7 +60,7 @@ def test_scores_vanishing_from_more_than_five_percent_of_deals_block(outputs):
 
     assert outcome.failures == [
         "momentum_no_null_over_crm_value on ai_win_probability failed (a null ai_win_probability where "
-        "raw_crm.opportunity holds a value on at most 5% of records) (observed: 3, e.g. opp1; opp2; opp3)"
+        "staging.stg_crm__opportunities holds a value on at most 5% of records) (observed: 3, e.g. opp1; opp2; opp3)"
     ]
 
 
@@ -123,7 +123,7 @@ def test_a_new_model_moving_every_number_passes(outputs):
         ),
         (
             "update reverse_etl.sync_crm__tasks set ai_script = null where ai_external_id in ('tmva-1', 'tmva-2')",
-            "momentum_no_null_over_crm_value on ai_script failed (a null ai_script where raw_crm.task holds a "
+            "momentum_no_null_over_crm_value on ai_script failed (a null ai_script where staging.stg_crm__tasks holds a "
             "value on at most 5% of records) (observed: 2, e.g. tmva-1; tmva-2)",
         ),
     ],

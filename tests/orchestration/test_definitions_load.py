@@ -30,6 +30,6 @@ def test_importing_the_definitions_starts_no_dbt_process():
 
 
 def test_a_stale_manifest_is_named_with_what_to_do(monkeypatch):
-    monkeypatch.setattr(manifest, "_stale", lambda: True)
+    monkeypatch.setattr(manifest, "_stale", lambda staging: True)
     with pytest.raises(manifest.ManifestMissing, match="through the `momentum` command"):
         manifest.require_manifest()

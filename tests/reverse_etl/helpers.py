@@ -14,10 +14,11 @@ import psycopg
 from psycopg.rows import dict_row
 
 from crm.connectors import crm_destination
+from warehouse.settings import load_settings
 
 CRM_SCHEMA = Path(__file__).parents[2] / "simulator" / "schema.sql"
 # The demo CRM in schema `crm`, as the morning job writes it (crm/connectors.py).
-DEMO_DESTINATION = crm_destination("demo")
+DEMO_DESTINATION = crm_destination(load_settings({}))
 SEEDED_AT = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 OPPORTUNITY_IDS = [f"006{n:015d}" for n in range(1, 11)]
 
