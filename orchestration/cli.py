@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 import warnings
-from datetime import UTC, date, datetime
+from datetime import date
 
 import click
 import psycopg
 
+from orchestration.crm_cli import crm
 from orchestration.evaluate_cli import evaluate, model
 from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
@@ -89,7 +90,12 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
 
 
 @main.command()
-@click.option("--as-of", "as_of", default=None, help="The day to run for (YYYY-MM-DD); default today (UTC).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The day to run for (YYYY-MM-DD); default the CRM's today (an export's own date).",
+)
 @click.option(
     "--full-refresh",
     is_flag=True,
@@ -98,7 +104,7 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
 def run(as_of: str | None, full_refresh: bool) -> None:
     """Run the morning job: extract, dbt, checks, scores, TMVAs, CRM sync."""
     settings = load_settings()
-    day = _parse_day(as_of)
+    day = _parse_day(as_of) if as_of else _crm_today(settings)
     started = time.monotonic()
     report = _run_or_exit(settings, "morning", day, full_refresh=full_refresh)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
@@ -106,7 +112,7 @@ def run(as_of: str | None, full_refresh: bool) -> None:
 
 @main.command()
 @click.option(
-    "--as-of", "as_of", default=None, help="Train on snapshots before this day; default today (UTC)."
+    "--as-of", "as_of", default=None, help="Train on snapshots before this day; default the CRM's today."
 )
 @click.option(
     "--full-refresh",
@@ -118,7 +124,8 @@ def retrain(as_of: str | None, full_refresh: bool) -> None:
     one."""
     settings = load_settings()
     started = time.monotonic()
-    report = _run_or_exit(settings, "retrain", _parse_day(as_of), full_refresh=full_refresh)
+    day = _parse_day(as_of) if as_of else _crm_today(settings)
+    report = _run_or_exit(settings, "retrain", day, full_refresh=full_refresh)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
@@ -148,6 +155,7 @@ def ui(port: int) -> None:
 main.add_command(evaluate)
 main.add_command(model)
 main.add_command(sim)
+main.add_command(crm)
 
 
 UI_STOP_SECONDS = 10
@@ -229,9 +237,16 @@ def _refuse_what_the_morning_cannot_do(settings, as_of: date) -> None:
         check_as_of_servable(source, as_of)
 
 
-def _parse_day(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
+def _crm_today(settings) -> date:
+    """The CRM's own today: a live CRM's server date, the demo CRM's clock, an export's latest change. A run
+    on the wall clock's date would age every deal of an export taken days ago."""
+    from crm.connectors import crm_source
+
+    with crm_source(settings, warehouse_url(settings)) as source:
+        return source.today()
+
+
+def _parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
