@@ -20,7 +20,13 @@ from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
-from warehouse.server import mlflow_database_url, redact, refresh_pipeline_grants, warehouse_url
+from warehouse.server import (
+    mlflow_database_url,
+    pipeline_warehouse_url,
+    redact,
+    refresh_pipeline_grants,
+    warehouse_url,
+)
 from warehouse.settings import load_settings
 
 
@@ -216,7 +222,7 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     with psycopg.connect(warehouse_url(settings), connect_timeout=10):
         pass
     if job_name == "morning":
-        _refuse_what_the_morning_cannot_do(settings, as_of)
+        _refuse_what_the_morning_cannot_do(settings, as_of, full_refresh=full_refresh)
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
     report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
     if not report.success:
@@ -225,16 +231,21 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     return report
 
 
-def _refuse_what_the_morning_cannot_do(settings, as_of: date) -> None:
+def _refuse_what_the_morning_cannot_do(settings, as_of: date, *, full_refresh: bool) -> None:
     """Before Dagster starts, so each ends in one line naming what to fix (orchestration/failures.py): a
-    playbook that does not load, and an as-of date the live CRM has lived past (extract/as_of.py)."""
+    playbook that does not load, an as-of date the live CRM has lived past (extract/as_of.py), and a switch to
+    another CRM without a full refresh (extract/source_switch.py)."""
     from actions.playbook import load_playbook
-    from crm.connectors import crm_source
+    from crm.connectors import crm_layout, crm_source
     from extract.as_of import check_as_of_servable
+    from extract.source_switch import check_source_switch
 
     load_playbook()
     with crm_source(settings, warehouse_url(settings)) as source:
         check_as_of_servable(source, as_of)
+    check_source_switch(
+        pipeline_warehouse_url(settings), crm_layout(settings), full_refresh=full_refresh, record=False
+    )
 
 
 def _crm_today(settings) -> date:

@@ -15,6 +15,7 @@ import psycopg
 from actions.playbook import PlaybookError
 from crm.connectors import CrmNotConfigured
 from extract.as_of import AsOfNotServable
+from extract.source_switch import CrmSourceSwitched
 from warehouse.run_lock import RunLockBusy
 from warehouse.server import redact
 from warehouse.settings import load_settings
@@ -28,7 +29,7 @@ def explain(error: BaseException) -> str | None:
     """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
     if isinstance(error, RunLockBusy):
         return str(error)
-    if isinstance(error, PlaybookError | AsOfNotServable | CrmNotConfigured):
+    if isinstance(error, PlaybookError | AsOfNotServable | CrmNotConfigured | CrmSourceSwitched):
         return str(error)  # they name the play and file, the as-of date, or the CRM setting to change
     if isinstance(error, psycopg.OperationalError):
         return _warehouse_unreachable(error)
