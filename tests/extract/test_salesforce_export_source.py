@@ -334,3 +334,14 @@ def test_two_files_for_one_object_are_named(tmp_path):
 
     with pytest.raises(ExportFileError, match=r"holds OPPORTUNITY.CSV and Opportunity.csv: keep one$"):
         SalesforceExportSource(folder).__enter__()
+
+
+def test_text_with_line_breaks_tabs_and_backslashes_lands_as_written(tmp_path, warehouse_url):
+    # GIVEN a next step as a rep types it: two lines, a tab, a Windows path
+    next_step = 'Call Ana\r\nthen send\tthe "quote" from C:\\deals\\q3'
+    rows = [_opportunity("006000000000001", NextStep=next_step.replace('"', '""'))]
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv(rows)})
+
+    _extract(folder, warehouse_url)
+
+    assert _query(warehouse_url, "select nextstep from raw_salesforce.opportunity") == [(next_step,)]
