@@ -27,6 +27,8 @@ from crm.salesforce.layout import SALESFORCE_LAYOUT
 # Rows per COPY block: large enough that the per-write cost vanishes, small enough to stay a few MB.
 ROWS_PER_BLOCK = 5000
 MODSTAMP = "systemmodstamp"
+IS_DELETED = "isdeleted"
+TRUE_VALUES = {"1", "true"}  # Salesforce's export writes 1/0; the API and Data Loader true/false
 # What the extract accepts as a timestamp (extract/quarantine.py ISO_DATE_PREFIX): anything else is not
 # read here either, so a row whose stamp does not parse travels and is quarantined with its reason.
 _ISO_DATE = re.compile(r"\s*\d{4}-\d{2}-\d{2}")
@@ -86,11 +88,15 @@ class SalesforceExportSource:
 
     def copy_ids(self, object_name: str, primary_key: str) -> Iterator[bytes]:
         """Every id in the file: a full export lists every live record, so one missing since the last
-        export was deleted."""
+        export was deleted. A row the export marks IsDeleted (an export that includes the recycle bin)
+        is not live."""
         export_file = self.files[object_name]
         key_at = export_file.columns.index(primary_key)
+        deleted_at = export_file.columns.index(IS_DELETED) if IS_DELETED in export_file.columns else None
         lines: list[str] = []
         for row in export_file.rows():
+            if deleted_at is not None and row[deleted_at].strip().lower() in TRUE_VALUES:
+                continue
             lines.append(_copy_value(row[key_at]))
             if len(lines) == ROWS_PER_BLOCK:
                 yield _block(lines)

@@ -345,3 +345,23 @@ def test_text_with_line_breaks_tabs_and_backslashes_lands_as_written(tmp_path, w
     _extract(folder, warehouse_url)
 
     assert _query(warehouse_url, "select nextstep from raw_salesforce.opportunity") == [(next_step,)]
+
+
+def test_a_record_the_export_marks_is_deleted_is_marked_deleted(tmp_path, warehouse_url):
+    # GIVEN an export that includes the recycle bin: deal 2 is there with IsDeleted = 1
+    first = [_opportunity("006000000000001", IsDeleted="0"), _opportunity("006000000000002", IsDeleted="0")]
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv(first)})
+    _extract(folder, warehouse_url)
+    second = [
+        _opportunity("006000000000001", IsDeleted="0"),
+        _opportunity("006000000000002", IsDeleted="1", stamp="2026-03-05 10:00:00"),
+    ]
+    write_export(folder, {"Opportunity.csv": opportunities_csv(second)})
+
+    result = _extract(folder, warehouse_url)
+
+    assert result.deleted == 1
+    assert _query(
+        warehouse_url,
+        "select id, isdeleted, _deleted_at is not null from raw_salesforce.opportunity order by id",
+    ) == [("006000000000001", "0", False), ("006000000000002", "1", True)]
