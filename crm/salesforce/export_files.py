@@ -59,35 +59,39 @@ class ExportFile:
                 raise _not_utf8(self.path, error) from None
 
 
-def read_export(folder: Path) -> dict[str, ExportFile]:
-    """Every object's file in the export, by raw object name (`opportunity`); an optional object without a
-    file is left out. Raises one ExportFileError naming every missing required file and column."""
+@dataclass(frozen=True)
+class Export:
+    """What a folder holds: each readable object's file by raw object name (`opportunity`), and why each
+    object that cannot be read cannot (a required file missing, a header without a required column)."""
+
+    files: dict[str, ExportFile]
+    problems: dict[str, str]
+
+
+def read_export(folder: Path) -> Export:
+    """Every object's file and header in the export; an optional object without a file is in neither."""
     files_by_name: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         if path.is_file():
             files_by_name.setdefault(path.name.lower(), []).append(path)
-    found: dict[str, ExportFile] = {}
-    problems: list[str] = []
+    files: dict[str, ExportFile] = {}
+    problems: dict[str, str] = {}
     for sf_object in SALESFORCE_OBJECTS:
         paths = files_by_name.get(f"{sf_object.api_name.lower()}.csv", [])
         if len(paths) > 1:  # file names are matched whatever their case
-            problems.append(f"{folder} holds {' and '.join(p.name for p in paths)}: keep one")
-            continue
-        path = paths[0] if paths else None
-        if path is None:
+            problems[sf_object.raw_name] = f"{folder} holds {' and '.join(p.name for p in paths)}: keep one"
+        elif not paths:
             if not sf_object.optional:
-                problems.append(
+                problems[sf_object.raw_name] = (
                     f"{folder} has no {sf_object.api_name}.csv (required): include {sf_object.api_name} "
                     "in the data export"
                 )
-            continue
-        try:
-            found[sf_object.raw_name] = _read_header(sf_object, path)
-        except ExportFileError as error:
-            problems.append(str(error))
-    if problems:
-        raise ExportFileError("; ".join(problems))
-    return found
+        else:
+            try:
+                files[sf_object.raw_name] = _read_header(sf_object, paths[0])
+            except ExportFileError as error:
+                problems[sf_object.raw_name] = str(error)
+    return Export(files, problems)
 
 
 def _read_header(sf_object: SalesforceObject, path: Path) -> ExportFile:

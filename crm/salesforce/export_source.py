@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Self
 
-from crm.salesforce.export_files import ExportFile, read_export
+from crm.salesforce.export_files import Export, ExportFile, ExportFileError, read_export
 from crm.salesforce.layout import SALESFORCE_LAYOUT
 
 # Rows per COPY block: large enough that the per-write cost vanishes, small enough to stay a few MB.
@@ -43,33 +43,48 @@ class SalesforceExportSource:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.name = f"the Salesforce data export in {self.folder}"
-        self._files: dict[str, ExportFile] | None = None
+        self._export: Export | None = None
         self._today: date | None = None
 
     def __enter__(self) -> Self:
-        # Every file's name and header is checked before anything loads: one error naming file and column.
-        self._files = read_export(self.folder)
+        self._export = read_export(self.folder)  # every file's name and header, read once
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         pass  # no file stays open between calls
 
     @property
+    def export(self) -> Export:
+        if self._export is None:
+            self._export = read_export(self.folder)
+        return self._export
+
+    @property
     def files(self) -> dict[str, ExportFile]:
-        if self._files is None:
-            self._files = read_export(self.folder)
-        return self._files
+        return self.export.files
+
+    def raise_problems(self) -> None:
+        """One ExportFileError naming every file and column that stops an object from being read."""
+        if self.export.problems:
+            raise ExportFileError("; ".join(self.export.problems.values()))
 
     def columns(self, object_name: str) -> list[tuple[str, str]]:
-        export_file = self.files.get(object_name)
+        export_file = self._file(object_name)
         if export_file is None:
-            return []  # an optional object the export does not hold (a missing required one raised already)
+            return []  # an optional object the export does not hold
         types = {field.name.lower(): field.pg_type for field in export_file.sf_object.fields}
         # A column with an empty name (a trailing delimiter) holds nothing to keep.
         return [(name, types.get(name, "text")) for name in export_file.columns if name]
 
+    def _file(self, object_name: str) -> ExportFile | None:
+        """The object's file; its problem raised when it cannot be read (`momentum crm check` reports it
+        against the object and goes on with the others)."""
+        if object_name in self.export.problems:
+            raise ExportFileError(self.export.problems[object_name])
+        return self.files.get(object_name)
+
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
-        export_file = self.files[object_name]
+        export_file = self._file(object_name)
         positions = [export_file.columns.index(name) for name in fields]
         stamp_at = export_file.columns.index(MODSTAMP)
         lines: list[str] = []
@@ -90,7 +105,7 @@ class SalesforceExportSource:
         """Every id in the file: a full export lists every live record, so one missing since the last
         export was deleted. A row the export marks IsDeleted (an export that includes the recycle bin)
         is not live."""
-        export_file = self.files[object_name]
+        export_file = self._file(object_name)
         key_at = export_file.columns.index(primary_key)
         deleted_at = export_file.columns.index(IS_DELETED) if IS_DELETED in export_file.columns else None
         lines: list[str] = []
@@ -105,7 +120,11 @@ class SalesforceExportSource:
             yield _block(lines)
 
     def today(self) -> date:
-        """The export's date: its latest SystemModstamp (the wall clock's today if no stamp parses)."""
+        """The export's date: its latest SystemModstamp (the wall clock's today if no stamp parses).
+
+        The CLI asks for it before a run starts, so an export that cannot be read stops there, in one line
+        naming every missing file and column, before any object is loaded."""
+        self.raise_problems()
         if self._today is None:
             latest = max(
                 (

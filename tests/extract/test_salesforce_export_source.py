@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from crm.check import check_crm
 from crm.salesforce.export_files import ExportFileError
 from crm.salesforce.export_source import SalesforceExportSource
 from crm.salesforce.fields import SALESFORCE_OBJECTS
@@ -206,9 +207,9 @@ def test_a_missing_required_column_is_one_line_naming_the_file_and_the_column(tm
     rows = [{k: v for k, v in _opportunity("006000000000001").items() if k != "StageName"}]
     folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv(rows)})
 
-    # WHEN the source is opened (the CLI opens it before any run starts)
-    with pytest.raises(ExportFileError) as raised:
-        SalesforceExportSource(folder).__enter__()
+    # WHEN the CLI asks the export's date before a run starts
+    with SalesforceExportSource(folder) as source, pytest.raises(ExportFileError) as raised:
+        source.today()
 
     # THEN one line names the file and the column, and `momentum` prints it as it is
     message = str(raised.value)
@@ -217,6 +218,11 @@ def test_a_missing_required_column_is_one_line_naming_the_file_and_the_column(tm
         "with that field"
     )
     assert explain(raised.value) == message
+    # ...and `momentum crm check` reports it against the object, the others read as usual
+    report = check_crm(SalesforceExportSource(folder))
+    objects = {obj.name: obj for obj in report.objects}
+    assert objects["opportunity"].error == message
+    assert objects["account"].present and objects["account"].error is None
 
 
 def test_a_missing_required_file_is_named_and_a_missing_optional_one_is_absent(tmp_path):
@@ -226,7 +232,7 @@ def test_a_missing_required_file_is_named_and_a_missing_optional_one_is_absent(t
     with pytest.raises(
         ExportFileError, match=r"has no Task.csv \(required\): include Task in the data export$"
     ):
-        SalesforceExportSource(folder).__enter__()
+        SalesforceExportSource(folder).today()
 
     write_export(folder, {})
     with SalesforceExportSource(folder) as source:
@@ -333,7 +339,7 @@ def test_two_files_for_one_object_are_named(tmp_path):
     (folder / "OPPORTUNITY.CSV").write_text(opportunities_csv([]))
 
     with pytest.raises(ExportFileError, match=r"holds OPPORTUNITY.CSV and Opportunity.csv: keep one$"):
-        SalesforceExportSource(folder).__enter__()
+        SalesforceExportSource(folder).columns("opportunity")
 
 
 def test_text_with_line_breaks_tabs_and_backslashes_lands_as_written(tmp_path, warehouse_url):
