@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from crm.check import check_crm
 from crm.salesforce.export_source import SalesforceExportSource
 from crm.salesforce.fields import OBJECTS_BY_API_NAME
 from extract.load import extract_crm
@@ -47,6 +48,9 @@ def test_the_tiny_demo_as_an_export_extracts_with_counts_reconciled_per_object(t
     assert set(written) == {f"{api_name}.csv" for api_name in SALESFORCE_SELECTS}
     for api_name, select in SALESFORCE_SELECTS.items():
         assert written[f"{api_name}.csv"] == _count(tiny_crm, f"select count(*) from ({select}) o"), api_name
+
+    # ...and `momentum crm check` finds everything Momentum needs in it
+    assert check_crm(SalesforceExportSource(folder)).problems == []
 
     # WHEN the export is extracted into raw_salesforce
     with SalesforceExportSource(folder) as source:
