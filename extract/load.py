@@ -103,9 +103,14 @@ def _extract_object(
         name for name in raw_types if name not in source_names and name not in BOOKKEEPING_COLUMNS
     )
     # A column whose source type differs from the raw table's (the raw table is the contract once it
-    # exists) is staged as text and parsed row by row; identical types travel as they are.
+    # exists) is staged as text and parsed row by row; identical types travel as they are. A source whose
+    # values arrive as text (export files: `values_as_text`) has every typed column parsed row by row, so a
+    # value that does not parse is quarantined with its reason instead of failing the object's COPY.
+    values_as_text = getattr(source, "values_as_text", False)
     typed_checks = {
-        name: raw_types[name] for name, data_type in columns if data_type != raw_types[name] != "text"
+        name: raw_types[name]
+        for name, data_type in columns
+        if raw_types[name] != "text" and (values_as_text or data_type != raw_types[name])
     }
     staged = {name: ("text" if name in typed_checks else data_type) for name, data_type in columns}
     watermark = None if full_refresh else _watermark(warehouse, schema, crm_object.name)

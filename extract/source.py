@@ -19,6 +19,10 @@ class CrmSource(Protocol):
     name: str
     # Where its objects land (raw schema, objects and their keys and stamps, dbt staging folder).
     layout: RawLayout
+    # Optional (read with getattr, default False): True when the source's values are text as a file gave
+    # them (a CSV export), not values of the types columns() names. The extract then parses every typed
+    # column row by row, and quarantines a value that does not parse (03/04/2026 in a date column).
+    # values_as_text: bool
 
     def __enter__(self) -> Self: ...
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 
 import click
 
@@ -119,3 +120,24 @@ def oracle(as_json: bool, window_start: dt.datetime | None, window_end: dt.datet
         f"win oracle: AUC {win['auc']}, log loss {win['log_loss']}, Brier {win['brier']}, n {win['n']}"
     )
     click.echo(f"({time.perf_counter() - started:.1f} s)")
+
+
+@sim.command("export-salesforce")
+@click.argument("folder", type=click.Path(file_okay=False, writable=True))
+@click.option(
+    "--placeholder-history/--no-placeholder-history",
+    default=True,
+    show_default=True,
+    help="Give each deal's first OpportunityHistory row a 2013 close date, as Salesforce's export does.",
+)
+def export_salesforce(folder: str, placeholder_history: bool) -> None:
+    """Write the demo CRM as a Salesforce data export (one CSV per object), for MOMENTUM_CRM=files."""
+    from simulator.salesforce_export import write_salesforce_export
+
+    written = write_salesforce_export(
+        warehouse_url(load_settings()), Path(folder), placeholder_history=placeholder_history
+    )
+    click.echo(f"Salesforce data export of the demo CRM in {folder}:")
+    for name, rows in written.items():
+        click.echo(f"  {name:<28} {rows:>9,} rows")
+    click.echo(f"Read it with MOMENTUM_CRM=files MOMENTUM_CRM_PATH={folder} momentum run")
