@@ -249,7 +249,7 @@ def _refuse_what_the_morning_cannot_do(settings, as_of: date, *, full_refresh: b
 
 
 def _crm_today(settings) -> date:
-    """The CRM's own today: a live CRM's server date, the demo CRM's clock, an export's latest change. A run
+    """The CRM's own today: a live CRM's server date, the demo CRM's clock, the day after an export's latest change. A run
     on the wall clock's date would age every deal of an export taken days ago."""
     from crm.connectors import crm_source
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Self
 
@@ -120,7 +120,9 @@ class SalesforceExportSource:
             yield _block(lines)
 
     def today(self) -> date:
-        """The export's date: its latest SystemModstamp (the wall clock's today if no stamp parses).
+        """The export's today: the day after its latest SystemModstamp (the wall clock's today if no stamp
+        parses). An as-of date D is the CRM as it stood at the start of D, so the day after the last change is
+        the first as-of date that sees everything the export holds, as the demo CRM's today follows its data.
 
         The CLI asks for it before a run starts, so an export that cannot be read stops there, in one line
         naming every missing file and column, before any object is loaded."""
@@ -135,7 +137,9 @@ class SalesforceExportSource:
                 ),
                 default=None,
             )
-            self._today = latest.date() if latest is not None else datetime.now(UTC).date()
+            self._today = (
+                latest.date() + timedelta(days=1) if latest is not None else datetime.now(UTC).date()
+            )
         return self._today
 
 

@@ -307,7 +307,7 @@ def test_a_second_export_brings_changes_and_marks_records_it_no_longer_holds_del
     ]
 
 
-def test_the_exports_today_is_its_latest_system_modstamp_not_the_wall_clock(tmp_path):
+def test_the_exports_today_is_the_day_after_its_latest_system_modstamp_not_the_wall_clock(tmp_path):
     rows = [
         _opportunity("006000000000001", stamp="2026-03-02 23:59:00"),
         _opportunity("006000000000002", stamp="not a date"),
@@ -317,8 +317,9 @@ def test_the_exports_today_is_its_latest_system_modstamp_not_the_wall_clock(tmp_
         "Id,Name,IsActive,CreatedDate,SystemModstamp\n005000000000001,Ana,1,2025-01-01,2026-03-04T08:00:00.000Z\n"
     )
 
+    # The start of 2026-03-05 is the first as-of date that sees the 2026-03-04 change.
     with SalesforceExportSource(folder) as source:
-        assert source.today() == dt.date(2026, 3, 4)
+        assert source.today() == dt.date(2026, 3, 5)
 
 
 def test_a_file_that_is_not_utf8_is_named(tmp_path):

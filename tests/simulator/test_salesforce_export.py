@@ -69,8 +69,9 @@ def test_the_tiny_demo_as_an_export_extracts_with_counts_reconciled_per_object(t
     latest = " union all ".join(
         f'select max("SystemModstamp") s from ({select}) o' for select in SALESFORCE_SELECTS.values()
     )
+    # The day after the export's last change: the first as-of date that sees all of it.
     assert export_today == _count(
-        tiny_crm, f"select (max(s) at time zone 'UTC')::date from ({latest}) stamps"
+        tiny_crm, f"select (max(s) at time zone 'UTC')::date + 1 from ({latest}) stamps"
     )
     assert export_today <= TODAY
 
