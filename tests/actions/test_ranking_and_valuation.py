@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from actions.coverage import NO_AMOUNT, NO_PLAY_TRIGGERED, gap_lines, tmva_gaps
 from actions.playbook import load_playbook
 from actions.ranking import is_holdout, select_top_actions
 from actions.valuation import fiscal_quarter_end, value_candidates, value_candidates_or_priors
@@ -181,3 +182,33 @@ def test_a_trigger_that_asks_for_nulls_gets_them(tmp_path):
     candidates = value_candidates(_deals_as_read_with_nulls(), load_playbook(playbook), None, AS_OF)
 
     assert list(candidates["opportunity_id"]) == ["opp0"]
+
+
+def test_deals_without_an_amount_are_valued_at_zero_and_the_reps_left_without_a_tmva_are_told_why():
+    # Regression: a CRM whose open deals carry no amounts gave "TMVAs chosen: 0 for 0 reps" and no reason.
+    deals = _deals(6, owners=3)
+    deals.loc[deals["owner_id"] == "rep0", "amount"] = np.nan  # rep0: no amounts at all
+    deals.loc[deals["owner_id"] == "rep1", "days_in_stage"] = 1  # rep1: deals with amounts that
+    deals.loc[deals["owner_id"] == "rep1", "days_since_last_activity"] = 1  # trigger nothing but
+    deals.loc[deals["owner_id"] == "rep1", "contacts_engaged_90d"] = (
+        3  # (nothing stalled, quiet, single-threaded,
+    )
+    deals.loc[deals["owner_id"] == "rep1", "has_economic_buyer"] = True  # or missing its buyer)
+    playbook = load_playbook()
+    candidates = value_candidates(deals, playbook, None, AS_OF)
+    top = select_top_actions(candidates, per_rep=3, holdout_share=0.0)
+
+    gaps = tmva_gaps(deals, candidates, top, holdout_share=0.0)
+
+    # No amount is invented: the deals are valued at zero and never chosen.
+    no_amount = deals.loc[deals["amount"].isna(), "opportunity_id"]
+    assert candidates[candidates["opportunity_id"].isin(no_amount)]["expected_impact_amount"].eq(0).all()
+    assert set(top["owner_id"]) == {"rep2"}
+    assert gaps.deals_without_amount == 2
+    assert gaps.reps_without_tmva == {NO_AMOUNT: 1, NO_PLAY_TRIGGERED: 1}
+    assert gap_lines(gaps.deals_without_amount, gaps.reps_without_tmva) == [
+        "TMVAs: 2 open deals have no amount: no TMVA can be valued for them (a TMVA is worth amount x uplift); "
+        "set Amount on them in the CRM",
+        "TMVAs: 2 reps with open deals got none: 1 with only deals without an amount, 1 with no deal that "
+        "triggers a play",
+    ]
