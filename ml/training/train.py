@@ -15,7 +15,8 @@ from ml.data.dataset import count_closed_deals, read_labelled_snapshots, read_re
 from ml.data.features import FEATURE_COLUMNS
 from ml.data.splits import TimeSplit, split_by_last_snapshot
 from ml.data.targets import SLIP, WIN, Target
-from ml.evaluation.baselines import STAGE_BASELINE, baseline_probabilities
+from ml.evaluation.baselines import baseline_probabilities
+from ml.evaluation.leakage import TopFeature, top_feature
 from ml.evaluation.metrics import probability_metrics
 from ml.monitoring.measures import feature_profile
 from ml.registry.champion import PromotionDecision, promote_if_not_worse
@@ -39,6 +40,8 @@ class TrainingResult:
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     """Holdout metrics by scorer: "model", "stage_probability", "forecast_category"."""
     seconds: float = 0.0
+    top_feature: TopFeature | None = None
+    """The feature carrying the largest share of the trees' gain (ml/evaluation/leakage.py)."""
 
 
 def train_win_model(warehouse_url: str, tracking_uri: str, artifact_root: str, **options) -> TrainingResult:
@@ -106,13 +109,16 @@ def train_model(
     training_side = _training_side(split)
     metrics = _holdout_metrics(predictor, split, training_side)
     window = _data_window(split, as_of_date)
+    leading = top_feature(predictor.booster)
     run_id = log_training_run(
         client,
         ensure_experiment(client, artifact_root, target.experiment_name),
         run_name=f"{target.kind}-{as_of_date.isoformat()}",
-        tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}},
+        tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}}
+        | ({"top_feature": leading.name} if leading else {}),
         params=_params(predictor, split, as_of_date),
-        metrics=_flat_metrics(metrics, predictor, split),
+        metrics=_flat_metrics(metrics, predictor, split)
+        | ({"top_feature_gain_share": leading.gain_share} if leading else {}),
         predictor=predictor,
         calibration_curves=_curves(predictor, split, training_side),
         model_card=render_model_card(
@@ -146,11 +152,7 @@ def train_model(
             model_name=target.model_name,
             registry_uri=registry_uri,
             label=label,
-            stage_baseline=(
-                baseline_probabilities(training_side, split.holdout, label)[STAGE_BASELINE]
-                if stage_floor
-                else None
-            ),
+            baselines=baseline_probabilities(training_side, split.holdout, label) if stage_floor else None,
         )
     model, stage = metrics["model"], metrics["stage_probability"]
     outcome = (
@@ -172,6 +174,7 @@ def train_model(
         decision,
         metrics,
         time.perf_counter() - started,
+        leading,
     )
 
 
