@@ -13,6 +13,7 @@ import pandas as pd
 
 from ml.data.dataset import count_closed_deals, read_labelled_snapshots, read_reference_pipeline
 from ml.data.features import FEATURE_COLUMNS
+from ml.data.readiness import crm_inventory, what_is_missing
 from ml.data.splits import TimeSplit, split_by_last_snapshot
 from ml.data.targets import SLIP, WIN, Target
 from ml.evaluation.baselines import baseline_probabilities
@@ -91,8 +92,11 @@ def train_model(
             if target is WIN
             else f"{target.output_column} stays empty"
         )
+        # Name what the CRM lacks (stage history, activities), not only what the snapshots lack.
+        missing = what_is_missing(crm_inventory(warehouse_url, before=as_of_date))
         seconds = time.perf_counter() - started
-        return TrainingResult(False, f"{why}; {fallback}", counts.won, counts.lost, seconds=seconds)
+        message = "; ".join([why, *missing, fallback])
+        return TrainingResult(False, message, counts.won, counts.lost, seconds=seconds)
 
     if min(counts.won, counts.lost) < min_closed_per_class:
         return not_trained(
