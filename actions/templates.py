@@ -1,4 +1,9 @@
-"""Fill a play's title, context and script with the facts of one deal."""
+"""Fill a play's title, context and script with the facts of one deal.
+
+The title and context are read by the rep, the script is said to the buyer: a fact the CRM lacks (no
+contact, no account, no amount, no close date) gets a neutral phrase that reads well where it stands, in
+the rep's words ("the main contact", "no account on the deal") or in the buyer's ("Hi there", "your company").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,19 @@ from datetime import date
 import pandas as pd
 
 from actions.playbook import Play
+
+# What the rep reads when the deal lacks the fact.
+FOR_THE_REP = {
+    "contact_name": "the main contact",
+    "account_name": "the account (none on the deal)",
+    "close_date": "no close date",
+}
+# What the rep says to the buyer when the deal lacks the fact (the buyer knows their own name and company).
+TO_THE_BUYER = {
+    "contact_first_name": "there",
+    "account_name": "your company",
+    "close_date": "what we discussed",
+}
 
 
 class _Facts(dict):
@@ -18,9 +36,9 @@ class _Facts(dict):
 
 def deal_facts(deal: pd.Series, as_of: date) -> _Facts:
     facts = _Facts({key: value for key, value in deal.items() if _present(value)})
-    contact_name = facts.get("contact_name") or "your main contact"
-    facts["contact_name"] = contact_name
-    facts["contact_first_name"] = str(contact_name).split(" ")[0] if facts.get("contact_name") else "there"
+    contact_name = str(facts.get("contact_name", "")).strip()
+    if contact_name:
+        facts["contact_first_name"] = contact_name.split()[0]
     facts["owner_first_name"] = str(facts.get("owner_name", "")).split(" ")[0] or "your account executive"
     facts["amount_text"] = (
         f"${float(deal['amount']):,.0f}" if _present(deal.get("amount")) else "amount not set"
@@ -38,7 +56,13 @@ def deal_facts(deal: pd.Series, as_of: date) -> _Facts:
 
 
 def render(play: Play, facts: _Facts) -> dict[str, str]:
-    return {field: getattr(play, field).format_map(facts).strip() for field in ("title", "context", "script")}
+    for_the_rep = _Facts({**TO_THE_BUYER, **FOR_THE_REP, **facts})
+    to_the_buyer = _Facts({**FOR_THE_REP, **TO_THE_BUYER, **facts})
+    return {
+        "title": play.title.format_map(for_the_rep).strip(),
+        "context": play.context.format_map(for_the_rep).strip(),
+        "script": play.script.format_map(to_the_buyer).strip(),
+    }
 
 
 def _last_activity(deal: pd.Series, as_of: date) -> str:
@@ -53,6 +77,8 @@ def _last_activity(deal: pd.Series, as_of: date) -> str:
 
 def _present(value) -> bool:
     if value is None:
+        return False
+    if isinstance(value, str) and not value.strip():
         return False
     try:
         return not pd.isna(value)

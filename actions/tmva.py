@@ -13,6 +13,7 @@ from datetime import date
 import psycopg
 
 from actions.acted_on import read_closed_tasks, without_advice_acted_on
+from actions.coverage import TmvaGaps, tmva_gaps
 from actions.owners import REPS_COLUMNS, REPS_RELATION, OwnerRouting, route_to_active_owners
 from actions.playbook import Playbook, load_playbook
 from actions.ranking import select_top_actions
@@ -46,6 +47,7 @@ class TmvaSummary:
     written: int
     reps: int
     owners: OwnerRouting = OwnerRouting()  # deals advised to the owner's manager, or held (actions/owners.py)
+    gaps: TmvaGaps = TmvaGaps()  # deals without an amount, and why reps got no TMVA (actions/coverage.py)
 
 
 def build_tmvas(
@@ -111,7 +113,12 @@ def build_tmvas(
         )
     _write(warehouse_url, as_of_date, rows)
     return TmvaSummary(
-        deals_considered, len(candidates), len(rows), top["owner_id"].nunique() if len(top) else 0, owners
+        deals_considered,
+        len(candidates),
+        len(rows),
+        top["owner_id"].nunique() if len(top) else 0,
+        owners,
+        tmva_gaps(deals, candidates, top, holdout_share=playbook.holdout_share),
     )
 
 

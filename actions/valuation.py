@@ -29,7 +29,7 @@ def value_candidates(
     """One row per (deal, triggered play) with uplift and expected_impact_amount."""
     frames = []
     for play in playbook.plays:
-        triggered = deals[_evaluate(deals, play.trigger, play.id).to_numpy()]
+        triggered = deals[is_triggered(deals, play)]
         if triggered.empty:
             continue
         uplift = _uplift(triggered, play, predict)
@@ -85,6 +85,29 @@ def _uplift(triggered: pd.DataFrame, play: Play, predict: Predict | None) -> np.
     return np.clip(predict(counterfactual) - predict(triggered), 0.0, None)
 
 
+def is_triggered(deals: pd.DataFrame, play: Play) -> np.ndarray:
+    """Which deals trigger `play`, as a boolean array. A null in a trigger column means "not triggered": a
+    deal with no close date has not passed it, one with no contact roles recorded is not known to lack an
+    economic buyer. A trigger that asks for nulls says so (`close_date.isna()`) and gets them."""
+    result = _evaluate(_with_nullable_booleans(deals), play.trigger, play.id)
+    if np.isscalar(result):  # a trigger that names no column (`True`) holds for every deal
+        return np.full(len(deals), bool(result))
+    return pd.Series(result).astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _with_nullable_booleans(deals: pd.DataFrame) -> pd.DataFrame:
+    """Boolean columns read with nulls arrive as objects (True, None, False), on which `not` and `&` fail;
+    as pandas' nullable boolean they follow three-valued logic (not null = null, null and False = False)."""
+    converted = deals.copy()
+    for column in deals.columns:
+        values = deals[column]
+        if values.dtype == object and values.notna().any() and values.isna().any():
+            present = values.dropna()
+            if present.map(lambda value: isinstance(value, bool | np.bool_)).all():
+                converted[column] = values.astype("boolean")
+    return converted
+
+
 def _evaluate(deals: pd.DataFrame, expression: str, play_id: str) -> pd.Series:
     try:
         return deals.eval(expression, engine="python")
@@ -104,5 +127,7 @@ def _closes_this_quarter_soon(deals: pd.DataFrame, as_of: date, days: int, start
     quarter_end = fiscal_quarter_end(as_of, start_month)
     if (quarter_end - as_of).days > days:
         return np.zeros(len(deals), dtype=bool)
-    close_dates = pd.to_datetime(deals["close_date"]).dt.date
-    return ((close_dates >= as_of) & (close_dates <= quarter_end)).to_numpy()
+    # As timestamps, not dates: a deal without a close date (NaT) then compares False instead of failing.
+    close_dates = pd.to_datetime(deals["close_date"])
+    in_quarter = (close_dates >= pd.Timestamp(as_of)) & (close_dates <= pd.Timestamp(quarter_end))
+    return in_quarter.to_numpy(dtype=bool)

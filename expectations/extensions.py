@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from expectations import mart_extensions, payload_extensions, raw_extensions
+from expectations.as_of import warehouse_as_of_date
 
 BUILDERS = {
     "momentum_references": raw_extensions.references,
@@ -41,7 +42,7 @@ def build_shorthand(
     load_date: dt.date | None = None,
 ):
     """The native expectation for one YAML entry of `suite`, validating `schema.table` as loaded for
-    `load_date` (the run's as-of date; default the machine's today)."""
+    `load_date` (the run's as-of date; default the warehouse's, expectations/as_of.py)."""
     if expectation_type not in BUILDERS:
         raise ValueError(f"unknown Momentum expectation {expectation_type!r}; known: {', '.join(BUILDERS)}")
     return BUILDERS[expectation_type](
@@ -50,7 +51,7 @@ def build_shorthand(
         schema=schema,
         table=table,
         suite=suite,
-        load_date=load_date or dt.date.today(),
+        load_date=load_date or warehouse_as_of_date(warehouse_url),
     )
 
 

@@ -45,7 +45,8 @@ def run_validation(
     warehouse_url: str, validation: Validation, *, dagster_run_id: str = "", load_date: date | None = None
 ) -> ValidationOutcome:
     """Validate in PostgreSQL and append the results to the warehouse history. `load_date`: the as-of
-    date the rows were extracted for, which relative bounds count from (default the machine's today)."""
+    date the rows were extracted for, which relative bounds count from (default the as-of date the warehouse
+    was last built for: expectations/as_of.py)."""
     result = _validate(warehouse_url, validation, load_date)
     failures = [
         _describe_failure(r, _offending_rows(warehouse_url, validation, r))

@@ -10,6 +10,7 @@ import great_expectations as gx
 import psycopg
 import yaml
 
+from expectations.as_of import warehouse_as_of_date
 from expectations.extensions import build_shorthand, is_shorthand, resolve_relative_dates
 
 EXPECTATIONS_DIR = Path(__file__).parent
@@ -61,11 +62,12 @@ def build_suite(
     Our extensions: `value_set_query` (a SQL query whose first column becomes the
     value_set, so allowed values can come from CRM metadata), `{days_from_load_date: N}`
     as a bound, and the `momentum_*` shorthands of expectations/extensions.py. `load_date` is the day
-    the data was extracted for (the run's as-of date), default the machine's today.
+    the data was extracted for (the run's as-of date), default the as-of date the warehouse was last built
+    for (expectations/as_of.py), never the machine's today.
     """
     spec = yaml.safe_load((EXPECTATIONS_DIR / "suites" / f"{suite_name}.yml").read_text())
     suite = gx.ExpectationSuite(name=spec["name"])
-    load_date = load_date or dt.date.today()
+    load_date = load_date or warehouse_as_of_date(warehouse_url)
     for entry in spec["expectations"]:
         ((expectation_type, kwargs),) = entry.items()
         kwargs = resolve_relative_dates(dict(kwargs or {}), load_date)

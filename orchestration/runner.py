@@ -38,6 +38,10 @@ class JobReport:
     """Where the extract landed them (the configured CRM's layout, extract/layout.py)."""
     owner_routing: dict[str, int] = field(default_factory=dict)
     """TMVA deals advised to the owner's manager, or held for want of an active owner (actions/owners.py)."""
+    deals_without_amount: int = 0
+    """Open deals no TMVA could be valued for: no amount (actions/coverage.py)."""
+    reps_without_tmva: dict[str, int] = field(default_factory=dict)
+    """Reps with open deals but no TMVA, by reason (actions/coverage.py)."""
     log_path: Path | None = None
     data_docs: Path | None = None
     data_docs_error: str | None = None
@@ -153,6 +157,9 @@ def _alive(pid: int) -> bool:
 
 EXTRACT_COUNTS = ("rejected", "deleted", "restored", "held")
 OWNER_ROUTING_COUNTS = ("deals_rerouted_to_manager", "deals_held_no_active_owner")
+REPS_WITHOUT_TMVA_PREFIX = (
+    "reps without TMVA: "  # + the reason (actions/coverage.py): the TMVA asset's metadata
+)
 
 
 def _collect_data_counts(report: JobReport, materialization: dg.AssetMaterialization) -> None:
@@ -166,6 +173,14 @@ def _collect_data_counts(report: JobReport, materialization: dg.AssetMaterializa
     elif OWNER_ROUTING_COUNTS[0] in metadata:
         report.owner_routing = {
             name: int(metadata[name].value) for name in OWNER_ROUTING_COUNTS if name in metadata
+        }
+        report.deals_without_amount = (
+            int(metadata["deals_without_amount"].value) if "deals_without_amount" in metadata else 0
+        )
+        report.reps_without_tmva = {
+            name.removeprefix(REPS_WITHOUT_TMVA_PREFIX): int(entry.value)
+            for name, entry in metadata.items()
+            if name.startswith(REPS_WITHOUT_TMVA_PREFIX)
         }
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
+from actions.coverage import gap_lines
+from ml.data.targets import WIN
+from ml.registry.client import CHAMPION, alias_version, mlflow_client
 from orchestration.runner import JobReport
 from warehouse.frames import read_frame, relation_exists
-from warehouse.server import mlflow_url_beside, redact, warehouse_url
+from warehouse.server import mlflow_database_url, mlflow_url_beside, redact, warehouse_url
 from warehouse.settings import Settings
 
 # Twenty data-check steps of a tenth of a second each would bury the ones that matter.
@@ -59,8 +62,28 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
         "      select * from expectations.validation_results where not success; -- every failed expectation\n"
         f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_url_beside(url))}'\n"
-        f"      MLflow: experiment momentum-win, registered model momentum_win@champion"
+        f"      {champion_hint(_win_champion_version(settings))}"
     )
+
+
+def champion_hint(champion_version: str | None) -> str:
+    """Where to look in MLflow: the champion when there is one, else why scores come from the stage."""
+    if champion_version is None:
+        return (
+            f"MLflow: experiment momentum-win; no champion yet ({WIN.model_name} has no @champion): scores "
+            "come from the stage probability until a retrain promotes a model (momentum retrain)"
+        )
+    return (
+        f"MLflow: experiment momentum-win, registered model {WIN.model_name}@champion (v{champion_version})"
+    )
+
+
+def _win_champion_version(settings: Settings) -> str | None:
+    try:
+        client = mlflow_client(mlflow_database_url(settings))
+        return alias_version(client, WIN.model_name, CHAMPION)
+    except Exception:  # the summary's pointer is not worth failing a finished run over; say "no champion"
+        return None
 
 
 def data_count_lines(report: JobReport) -> list[str]:
@@ -94,7 +117,7 @@ def data_count_lines(report: JobReport) -> list[str]:
             f"TMVAs: {rerouted} deals advised to the owner's manager (owner inactive), {held_for_owner} held "
             "(owner not an active CRM user and no active manager)"
         )
-    return lines
+    return lines + gap_lines(report.deals_without_amount, report.reps_without_tmva)
 
 
 def _crm_records_written(url: str, run_id: str) -> int:

@@ -42,8 +42,9 @@ class Settings:
     run_wait_seconds: float = 0
     """How long a run waits for another Momentum run on the same warehouse to finish; 0: refuse at once."""
     promotion_floor: bool = True
-    """A first champion must beat the stage baseline's holdout AUC (MOMENTUM_PROMOTION_FLOOR=stage, the
-    default); `none` lifts the floor, for tests on CRMs too small to learn from."""
+    """A first champion must beat the best baseline's holdout AUC (stage probability, CRM probability, forecast
+    category: MOMENTUM_PROMOTION_FLOOR=stage, the default); `none` lifts the floor, for tests on CRMs too small
+    to learn from."""
 
     @property
     def pgdata_dir(self) -> Path:

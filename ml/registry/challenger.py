@@ -17,7 +17,7 @@ import pandas as pd
 from ml.data.dataset import read_labelled_snapshots
 from ml.data.splits import split_by_last_snapshot
 from ml.data.targets import Target
-from ml.evaluation.baselines import STAGE_BASELINE, baseline_probabilities
+from ml.evaluation.baselines import baseline_probabilities
 from ml.registry.champion import PromotionDecision, apply_decision, compare_with_champion, recorded_decision
 from ml.registry.client import CHALLENGER, CHAMPION, alias_version, mlflow_client
 
@@ -46,14 +46,15 @@ def compare_challenger(
     stage_floor: bool = True,
 ) -> PromotionDecision:
     """Challenger `version` against the champion on the holdout the challenger was trained against. With
-    `stage_floor` (MOMENTUM_PROMOTION_FLOOR, default on), a first champion must beat the stage baseline."""
+    `stage_floor` (MOMENTUM_PROMOTION_FLOOR, default on), a first champion must beat the best baseline (the
+    stage probability, the CRM's probability, the forecast category: ml/evaluation/baselines.py)."""
     client = mlflow_client(tracking_uri, registry_uri)
     run = client.get_run(client.get_model_version(target.model_name, version).run_id)
     trained_as_of = date.fromisoformat(run.data.tags["data_window.trained_as_of"])
     snapshots = read_labelled_snapshots(warehouse_url, before=trained_as_of, label=target.label_column)
     split = split_by_last_snapshot(snapshots, target.label_column)
     training_side = pd.concat([split.fit, split.early_stopping, split.calibration], ignore_index=True)
-    stage = baseline_probabilities(training_side, split.holdout, target.label_column)[STAGE_BASELINE]
+    baselines = baseline_probabilities(training_side, split.holdout, target.label_column)
     return compare_with_champion(
         tracking_uri,
         version,
@@ -61,7 +62,7 @@ def compare_challenger(
         model_name=target.model_name,
         registry_uri=registry_uri,
         label=target.label_column,
-        stage_baseline=stage if stage_floor else None,
+        baselines=baselines if stage_floor else None,
     )
 
 
@@ -70,6 +71,8 @@ class ChampionOutcome:
     champion_version: str | None
     moved: bool
     message: str
+    suspect_feature: str | None = None
+    """The feature a leak-suspect challenger leans on (ml/evaluation/leakage.py), when it was refused for it."""
 
 
 def promote_this_runs_challenger(
@@ -98,4 +101,6 @@ def promote_this_runs_challenger(
         verdict = f"v{version} promoted to champion"
     else:  # with no champion, the reason says what scores fall back to
         verdict = f"v{version} not promoted" + (f"; champion v{current} stays" if current else "")
-    return ChampionOutcome(current, moved, f"{target.model_name}: {verdict} ({decision.reason})")
+    return ChampionOutcome(
+        current, moved, f"{target.model_name}: {verdict} ({decision.reason})", decision.suspect_feature
+    )

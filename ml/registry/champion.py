@@ -9,6 +9,7 @@ knows where to go.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
+from ml.evaluation.leakage import leak_suspicion, top_feature
 from ml.evaluation.metrics import probability_metrics
 from ml.registry.client import CHAMPION, alias_version, load_version, mlflow_client
 
@@ -23,9 +25,6 @@ from ml.registry.client import CHAMPION, alias_version, load_version, mlflow_cli
 # thousand snapshots, differences that small are noise (about 1% of a typical 0.5 log loss), and a
 # fresher model trained on newer deals is preferred when the two are otherwise equal.
 LOG_LOSS_TOLERANCE = 0.005
-# A holdout AUC this high on deals is not skill but a leak: a feature that knows the outcome (a stage set at
-# close, an activity logged after the win). Such a model is never promoted, whatever it is compared with.
-TOO_GOOD_AUC = 0.99
 _logger = logging.getLogger(__name__)
 HISTORY_TAG = "champion_history"
 HISTORY_LIMIT = 100  # ~2 years of weekly retrains; keeps the tag far below MLflow's 5000-character limit
@@ -39,6 +38,8 @@ class PromotionDecision:
     challenger_log_loss: float
     champion_log_loss: float | None
     reason: str
+    suspect_feature: str | None = None
+    """The feature a leak-suspect challenger leans on most (ml/evaluation/leakage.py), named to the user."""
 
 
 def promote_if_not_worse(
@@ -50,7 +51,7 @@ def promote_if_not_worse(
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
     label: str,
-    stage_baseline: np.ndarray | None = None,
+    baselines: Mapping[str, np.ndarray] | None = None,
 ) -> PromotionDecision:
     """`compare_with_champion`, then `apply_decision`: in one step, for callers outside Dagster."""
     decision = compare_with_champion(
@@ -61,7 +62,7 @@ def promote_if_not_worse(
         registry_uri=registry_uri,
         tolerance=tolerance,
         label=label,
-        stage_baseline=stage_baseline,
+        baselines=baselines,
     )
     apply_decision(tracking_uri, decision, model_name=model_name, registry_uri=registry_uri)
     return decision
@@ -76,14 +77,16 @@ def compare_with_champion(
     registry_uri: str | None = None,
     tolerance: float = LOG_LOSS_TOLERANCE,
     label: str,
-    stage_baseline: np.ndarray | None = None,
+    baselines: Mapping[str, np.ndarray] | None = None,
 ) -> PromotionDecision:
     """Score `holdout` (feature columns + `label`) with the challenger and the current champion: promote
     when the challenger's log loss is not higher than the champion's by > tolerance. With no champion to
-    compare with (none yet, or one that cannot score), the challenger must instead beat `stage_baseline` (the
-    stage probabilities of the holdout rows; None skips this floor) on holdout AUC, or scores stay on the
-    stage probability. A holdout AUC of TOO_GOOD_AUC or more is refused as a likely leak. The decision is
-    written as tags on the challenger's version; the alias does not move (see `apply_decision`)."""
+    compare with (none yet, or one that cannot score), the challenger must instead beat the best of
+    `baselines` (the stage probability, the CRM's probability, the forecast category's win rate, for the
+    holdout rows; None skips this floor) on holdout AUC, or scores stay on the stage probability. A challenger
+    that looks leaked (ml/evaluation/leakage.py: holdout AUC of 0.98 or more, or one feature carrying most of
+    the gain) is refused, naming the suspect feature. The decision is written as tags on the challenger's
+    version and its run; the alias does not move (see `apply_decision`)."""
     client = mlflow_client(tracking_uri, registry_uri)
     labels = holdout[label].to_numpy()
     challenger = load_version(client, model_name, challenger_version)
@@ -91,23 +94,20 @@ def compare_with_champion(
     challenger_loss = challenger_metrics["log_loss"]
     champion_version = alias_version(client, model_name, CHAMPION)
     champion_loss = None
+    suspicion = leak_suspicion(challenger_metrics["auc"], challenger.predictor.booster)
     if champion_version == str(challenger_version):
         promoted, reason = True, "already champion"
-    elif challenger_metrics["auc"] >= TOO_GOOD_AUC:
-        promoted = False
-        reason = (
-            f"holdout AUC {challenger_metrics['auc']:.3f} is too good to be true (>= {TOO_GOOD_AUC}): a feature "
-            "likely leaks the outcome; check the features before promoting"
-        )
+    elif suspicion is not None:
+        promoted, reason = False, suspicion
     elif champion_version is None:
-        promoted, reason = _beats_stage_baseline(
-            labels, challenger_metrics["auc"], stage_baseline, "no champion yet"
+        promoted, reason = _beats_best_baseline(
+            labels, challenger_metrics["auc"], baselines, "no champion yet"
         )
     elif (champion_loss := _champion_log_loss(client, model_name, champion_version, holdout, label)) is None:
-        promoted, reason = _beats_stage_baseline(
+        promoted, reason = _beats_best_baseline(
             labels,
             challenger_metrics["auc"],
-            stage_baseline,
+            baselines,
             f"champion v{champion_version} cannot score the current holdout",
         )
     else:
@@ -118,25 +118,46 @@ def compare_with_champion(
             f" (tolerance {tolerance}) on the same {len(holdout)}-row holdout"
         )
     decision = PromotionDecision(
-        promoted, str(challenger_version), champion_version, challenger_loss, champion_loss, reason
+        promoted,
+        str(challenger_version),
+        champion_version,
+        challenger_loss,
+        champion_loss,
+        reason,
+        suspect_feature=_suspect_feature(suspicion, challenger.predictor.booster),
     )
-    _tag_decision(client, model_name, decision)
+    _tag_decision(client, model_name, decision, run_id=challenger.run_id)
     return decision
 
 
-def _beats_stage_baseline(
-    labels: np.ndarray, auc: float, stage_baseline: np.ndarray | None, why_no_champion: str
+def _suspect_feature(suspicion: str | None, booster) -> str | None:
+    if suspicion is None:
+        return None
+    feature = top_feature(booster)
+    return feature.name if feature else None
+
+
+def _beats_best_baseline(
+    labels: np.ndarray, auc: float, baselines: Mapping[str, np.ndarray] | None, why_no_champion: str
 ) -> tuple[bool, str]:
-    """The floor for a model with no champion to beat: a better ranking of the holdout than the stage's own
-    probability, or the CRM's stage probability serves reps better than the model would."""
-    if stage_baseline is None:
+    """The floor for a model with no champion to beat: a better ranking of the holdout than the best of what
+    the CRM already offers (the stage's probability, the rep's typed probability, the forecast category), or
+    the stage probability serves reps as well as the model would."""
+    if not baselines:
         return True, why_no_champion
-    baseline_auc = probability_metrics(labels, stage_baseline)["auc"]
-    if auc > baseline_auc:  # NaN (a one-outcome holdout) compares false: nothing shows the model is better
-        return True, f"{why_no_champion}; holdout AUC {auc:.3f} beats the stage baseline {baseline_auc:.3f}"
+    aucs = {
+        name: probability_metrics(labels, probabilities)["auc"] for name, probabilities in baselines.items()
+    }
+    # A NaN AUC (a one-outcome holdout) shows nothing: it is never the best, and never beaten.
+    best_name, best_auc = max(aucs.items(), key=lambda item: -np.inf if np.isnan(item[1]) else item[1])
+    if auc > best_auc:
+        return (
+            True,
+            f"{why_no_champion}; holdout AUC {auc:.3f} beats the best baseline ({best_name} {best_auc:.3f})",
+        )
     return False, (
-        f"{why_no_champion}, and holdout AUC {auc:.3f} is not above the stage baseline {baseline_auc:.3f}; "
-        "scores stay on the stage probability"
+        f"{why_no_champion}, and holdout AUC {auc:.3f} is not above the best baseline ({best_name} "
+        f"{best_auc:.3f}); scores stay on the stage probability"
     )
 
 
@@ -179,6 +200,7 @@ def recorded_decision(
         challenger_log_loss=float(tags["promotion.challenger_log_loss"]),
         champion_log_loss=None if champion_loss is None else float(champion_loss),
         reason=tags.get("promotion.reason", ""),
+        suspect_feature=tags.get("promotion.suspect_feature"),
     )
 
 
@@ -234,7 +256,9 @@ def _history(client: MlflowClient, model_name: str) -> list[str]:
     return [version for version in raw.split(",") if version]
 
 
-def _tag_decision(client: MlflowClient, model_name: str, decision: PromotionDecision) -> None:
+def _tag_decision(
+    client: MlflowClient, model_name: str, decision: PromotionDecision, *, run_id: str | None = None
+) -> None:
     tags = {
         "promotion.decision": "promoted" if decision.promoted else "rejected",
         "promotion.reason": decision.reason,
@@ -244,8 +268,14 @@ def _tag_decision(client: MlflowClient, model_name: str, decision: PromotionDeci
     }
     if decision.champion_log_loss is not None:
         tags["promotion.champion_log_loss"] = f"{decision.champion_log_loss:.6f}"
+    if decision.suspect_feature is not None:
+        tags["promotion.suspect_feature"] = decision.suspect_feature
     for key, value in tags.items():
         client.set_model_version_tag(model_name, decision.challenger_version, key, value)
+    if run_id is not None and decision.suspect_feature is not None:
+        # On the training run too: whoever opens the run in MLflow sees which field to check.
+        client.set_tag(run_id, "suspect_feature", decision.suspect_feature)
+        client.set_tag(run_id, "promotion.reason", decision.reason)
 
 
 def _now() -> str:

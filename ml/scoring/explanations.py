@@ -151,6 +151,7 @@ WHEN_MISSING = {
     "days_to_close": "no close date",
     "days_since_last_meeting": "no meeting yet",
     "account_employee_count": "account size not known",
+    "account_prior_won_deals": "no account on the deal",
 }
 
 

@@ -13,9 +13,11 @@ import pandas as pd
 
 from ml.data.dataset import count_closed_deals, read_labelled_snapshots, read_reference_pipeline
 from ml.data.features import FEATURE_COLUMNS
+from ml.data.readiness import crm_inventory, what_is_missing
 from ml.data.splits import TimeSplit, split_by_last_snapshot
 from ml.data.targets import SLIP, WIN, Target
-from ml.evaluation.baselines import STAGE_BASELINE, baseline_probabilities
+from ml.evaluation.baselines import baseline_probabilities
+from ml.evaluation.leakage import TopFeature, top_feature
 from ml.evaluation.metrics import probability_metrics
 from ml.monitoring.measures import feature_profile
 from ml.registry.champion import PromotionDecision, promote_if_not_worse
@@ -39,6 +41,8 @@ class TrainingResult:
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     """Holdout metrics by scorer: "model", "stage_probability", "forecast_category"."""
     seconds: float = 0.0
+    top_feature: TopFeature | None = None
+    """The feature carrying the largest share of the trees' gain (ml/evaluation/leakage.py)."""
 
 
 def train_win_model(warehouse_url: str, tracking_uri: str, artifact_root: str, **options) -> TrainingResult:
@@ -88,8 +92,11 @@ def train_model(
             if target is WIN
             else f"{target.output_column} stays empty"
         )
+        # Name what the CRM lacks (stage history, activities), not only what the snapshots lack.
+        missing = what_is_missing(crm_inventory(warehouse_url, before=as_of_date))
         seconds = time.perf_counter() - started
-        return TrainingResult(False, f"{why}; {fallback}", counts.won, counts.lost, seconds=seconds)
+        message = "; ".join([why, *missing, fallback])
+        return TrainingResult(False, message, counts.won, counts.lost, seconds=seconds)
 
     if min(counts.won, counts.lost) < min_closed_per_class:
         return not_trained(
@@ -106,13 +113,16 @@ def train_model(
     training_side = _training_side(split)
     metrics = _holdout_metrics(predictor, split, training_side)
     window = _data_window(split, as_of_date)
+    leading = top_feature(predictor.booster)
     run_id = log_training_run(
         client,
         ensure_experiment(client, artifact_root, target.experiment_name),
         run_name=f"{target.kind}-{as_of_date.isoformat()}",
-        tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}},
+        tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}}
+        | ({"top_feature": leading.name} if leading else {}),
         params=_params(predictor, split, as_of_date),
-        metrics=_flat_metrics(metrics, predictor, split),
+        metrics=_flat_metrics(metrics, predictor, split)
+        | ({"top_feature_gain_share": leading.gain_share} if leading else {}),
         predictor=predictor,
         calibration_curves=_curves(predictor, split, training_side),
         model_card=render_model_card(
@@ -146,11 +156,7 @@ def train_model(
             model_name=target.model_name,
             registry_uri=registry_uri,
             label=label,
-            stage_baseline=(
-                baseline_probabilities(training_side, split.holdout, label)[STAGE_BASELINE]
-                if stage_floor
-                else None
-            ),
+            baselines=baseline_probabilities(training_side, split.holdout, label) if stage_floor else None,
         )
     model, stage = metrics["model"], metrics["stage_probability"]
     outcome = (
@@ -172,6 +178,7 @@ def train_model(
         decision,
         metrics,
         time.perf_counter() - started,
+        leading,
     )
 
 

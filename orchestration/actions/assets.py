@@ -8,6 +8,7 @@ from ml.data.targets import WIN
 from ml.registry.client import load_champion
 from orchestration.dbt_project.assets import dbt_model_key
 from orchestration.resources import MomentumResource, as_of_date
+from orchestration.runner import REPS_WITHOUT_TMVA_PREFIX
 
 TMVA_KEY = dg.AssetKey(["actions", "tmva_daily"])
 
@@ -45,5 +46,11 @@ def tmva_daily(context: dg.AssetExecutionContext, momentum: MomentumResource) ->
             "reps": summary.reps,
             "deals_rerouted_to_manager": summary.owners.rerouted,
             "deals_held_no_active_owner": summary.owners.held,
+            # Why reps got no TMVA (actions/coverage.py), for the run summary.
+            "deals_without_amount": summary.gaps.deals_without_amount,
+            **{
+                f"{REPS_WITHOUT_TMVA_PREFIX}{reason}": count
+                for reason, count in summary.gaps.reps_without_tmva.items()
+            },
         }
     )

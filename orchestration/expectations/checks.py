@@ -9,6 +9,7 @@ import dagster as dg
 from crm.connectors import crm_layout
 from expectations.runner import run_validation
 from expectations.suites import Validation, load_registry
+from orchestration.expectations.data_as_of import crm_today_of_run, data_as_of_date
 from orchestration.resources import MomentumResource, as_of_date
 from warehouse.server import connect
 from warehouse.settings import load_settings
@@ -39,9 +40,14 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
                 description=f"{validation.schema}.{validation.table} is absent: the CRM has no "
                 f"{validation.table} object, so Momentum uses its defaults ({OPTIONAL_OBJECTS[validation.table]})",
             )
-        # Relative bounds count from the run's as-of date (the day extracted), not the machine's clock.
+        # Freshness and relative bounds count from the data's own day (the run's as-of date, or the CRM's today
+        # when earlier: an export), never from the machine's clock (orchestration/expectations/data_as_of.py).
+        crm_today = crm_today_of_run(context.run.run_id, momentum.settings(), momentum.url())
         outcome = run_validation(
-            momentum.url(), validation, dagster_run_id=context.run.run_id, load_date=as_of_date(context)
+            momentum.url(),
+            validation,
+            dagster_run_id=context.run.run_id,
+            load_date=data_as_of_date(as_of_date(context), crm_today),
         )
         return dg.AssetCheckResult(
             passed=outcome.success,

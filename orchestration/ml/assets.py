@@ -55,6 +55,11 @@ def _build_model_asset(key: dg.AssetKey, target: Target, description: str) -> dg
                 "holdout_brier": model.get("brier"),
                 "stage_baseline_brier": baseline.get("brier"),
             }
+            if result.top_feature is not None:  # a leak shows as one feature carrying most of the gain
+                metadata |= {
+                    "top_feature": result.top_feature.name,
+                    "top_feature_gain_share": round(result.top_feature.gain_share, 3),
+                }
         return dg.MaterializeResult(
             metadata={name: value for name, value in metadata.items() if value is not None}
         )
@@ -96,6 +101,8 @@ def _build_champion_asset(key: dg.AssetKey, model_key: dg.AssetKey, target: Targ
         metadata = {"outcome": outcome.message}
         if outcome.champion_version:
             metadata["champion_version"] = f"{target.model_name} v{outcome.champion_version}"
+        if outcome.suspect_feature:
+            metadata["suspect_feature"] = outcome.suspect_feature
         return dg.MaterializeResult(metadata=metadata)
 
     return _champion

@@ -15,8 +15,9 @@ def _build_promotion_check(model_key: dg.AssetKey, target: Target) -> dg.AssetCh
         name="challenger_not_worse",
         blocking=True,
         description=f"This run's {target.model_name} challenger has a log loss not worse than the champion's "
-        "(tolerance 0.005) on the holdout it was trained against; a first champion must beat the stage baseline's "
-        "holdout AUC, and a holdout AUC of 0.99 or more is refused as a likely leak.",
+        "(tolerance 0.005) on the holdout it was trained against; a first champion must beat the best baseline's "
+        "holdout AUC (stage probability, CRM probability, forecast category), and a holdout AUC of 0.98 or more, "
+        "or one feature carrying 60% or more of the gain, is refused as a likely leak naming the feature.",
     )
     def _check(context: dg.AssetCheckExecutionContext, momentum: MomentumResource) -> dg.AssetCheckResult:
         version = challenger_of_run(momentum.tracking_uri(), target, context.run.run_id)
@@ -30,6 +31,8 @@ def _build_promotion_check(model_key: dg.AssetKey, target: Target) -> dg.AssetCh
             stage_floor=momentum.settings().promotion_floor,
         )
         metadata = {"challenger_version": version, "challenger_log_loss": decision.challenger_log_loss}
+        if decision.suspect_feature is not None:
+            metadata["suspect_feature"] = decision.suspect_feature
         if decision.champion_log_loss is not None:
             metadata |= {
                 "champion_version": decision.previous_champion_version,

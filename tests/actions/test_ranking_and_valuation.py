@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from actions.coverage import NO_AMOUNT, NO_PLAY_TRIGGERED, gap_lines, tmva_gaps
 from actions.playbook import load_playbook
 from actions.ranking import is_holdout, select_top_actions
 from actions.valuation import fiscal_quarter_end, value_candidates, value_candidates_or_priors
@@ -137,3 +138,77 @@ def test_a_model_that_values_no_play_above_zero_hands_the_valuation_to_the_playb
     assert recency_valued and by_recency.equals(
         value_candidates(_deals(3), load_playbook(), _recency_model, AS_OF)
     )
+
+
+def _deals_as_read_with_nulls() -> pd.DataFrame:
+    """Three open deals as read_frame returns them from a real CRM: a boolean column with a null is an object
+    column (True, None, False) and an integer column with a null is a float column with NaN."""
+    deals = _deals(3)
+    deals["close_date"] = [None, date(2026, 12, 20), date(2027, 3, 1)]
+    deals["is_close_date_past"] = [None, False, False]
+    deals["days_to_close"] = [np.nan, 5.0, 76.0]
+    deals["has_economic_buyer"] = [None, False, True]
+    deals["days_since_last_activity"] = [np.nan, 20.0, 20.0]
+    return deals
+
+
+def test_open_deals_without_a_close_date_are_valued_instead_of_crashing_the_run():
+    # Regression: a real CRM's open deals without a close date crashed the TMVA step with "Cannot mask with
+    # non-boolean array containing NA / NaN values" (the trigger `is_close_date_past`), then in the
+    # quarter-end urgency (dates compared with NaT).
+    as_of_near_quarter_end = date(2026, 12, 15)
+
+    candidates = value_candidates(_deals_as_read_with_nulls(), load_playbook(), None, as_of_near_quarter_end)
+
+    plays_by_deal = candidates.groupby("opportunity_id")["play_id"].apply(set)
+    # A null means "not triggered": no close date has not passed, an unknown buyer is not a missing one.
+    assert "confirm_past_close_date" not in plays_by_deal["opp0"]
+    assert "reach_economic_buyer" not in plays_by_deal["opp0"]
+    assert "re_engage_quiet_deal" not in plays_by_deal["opp0"]
+    assert "reach_economic_buyer" in plays_by_deal["opp1"]
+    # Only the deal closing this quarter gets the quarter-end urgency; the one without a close date does not.
+    stalled = candidates[candidates["play_id"] == "revive_stalled_deal"].set_index("opportunity_id")
+    assert stalled.loc["opp0", "expected_impact_amount"] == pytest.approx(10_000 * 0.04)
+    assert stalled.loc["opp1", "expected_impact_amount"] == pytest.approx(20_000 * 0.04 * 1.25)
+
+
+def test_a_trigger_that_asks_for_nulls_gets_them(tmp_path):
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(
+        "plays:\n  - {id: set_close_date, trigger: 'close_date.isna()', action_type: call, counterfactual: {}, "
+        "prior_uplift: 0.1, title: t, context: c, script: s}\n"
+    )
+
+    candidates = value_candidates(_deals_as_read_with_nulls(), load_playbook(playbook), None, AS_OF)
+
+    assert list(candidates["opportunity_id"]) == ["opp0"]
+
+
+def test_deals_without_an_amount_are_valued_at_zero_and_the_reps_left_without_a_tmva_are_told_why():
+    # Regression: a CRM whose open deals carry no amounts gave "TMVAs chosen: 0 for 0 reps" and no reason.
+    deals = _deals(6, owners=3)
+    deals.loc[deals["owner_id"] == "rep0", "amount"] = np.nan  # rep0: no amounts at all
+    deals.loc[deals["owner_id"] == "rep1", "days_in_stage"] = 1  # rep1: deals with amounts that
+    deals.loc[deals["owner_id"] == "rep1", "days_since_last_activity"] = 1  # trigger nothing but
+    deals.loc[deals["owner_id"] == "rep1", "contacts_engaged_90d"] = (
+        3  # (nothing stalled, quiet, single-threaded,
+    )
+    deals.loc[deals["owner_id"] == "rep1", "has_economic_buyer"] = True  # or missing its buyer)
+    playbook = load_playbook()
+    candidates = value_candidates(deals, playbook, None, AS_OF)
+    top = select_top_actions(candidates, per_rep=3, holdout_share=0.0)
+
+    gaps = tmva_gaps(deals, candidates, top, holdout_share=0.0)
+
+    # No amount is invented: the deals are valued at zero and never chosen.
+    no_amount = deals.loc[deals["amount"].isna(), "opportunity_id"]
+    assert candidates[candidates["opportunity_id"].isin(no_amount)]["expected_impact_amount"].eq(0).all()
+    assert set(top["owner_id"]) == {"rep2"}
+    assert gaps.deals_without_amount == 2
+    assert gaps.reps_without_tmva == {NO_AMOUNT: 1, NO_PLAY_TRIGGERED: 1}
+    assert gap_lines(gaps.deals_without_amount, gaps.reps_without_tmva) == [
+        "TMVAs: 2 open deals have no amount: no TMVA can be valued for them (a TMVA is worth amount x uplift); "
+        "set Amount on them in the CRM",
+        "TMVAs: 2 reps with open deals got none: 1 with only deals without an amount, 1 with no deal that "
+        "triggers a play",
+    ]

@@ -63,4 +63,40 @@ def test_a_missing_fact_renders_as_unknown_instead_of_failing():
     text = render(load_playbook().plays[0], facts)
 
     assert "amount not set" in text["context"]
-    assert "your main contact" in text["title"]
+    assert "the main contact" in text["title"]
+
+
+def test_every_play_reads_well_when_the_contact_account_amount_and_close_date_are_missing():
+    # Regression: the contact fallback "your main contact" fed the first-name field, so a script read
+    # "your, to make sure the proposal fits how (unknown) approves spend".
+    deal = pd.Series(
+        {"opportunity_name": "Big deal", "stage_name": "Proposal", "owner_name": "Fox Mulder", "contact_name": None,
+         "account_name": None, "amount": None, "close_date": None, "days_in_stage": 30,
+         "days_since_last_activity": 12, "contacts_engaged_90d": 0}
+    )  # fmt: skip
+
+    # confirm_past_close_date needs a close date to trigger (actions/valuation.py), so it never renders here.
+    plays = [play for play in load_playbook().plays if play.id != "confirm_past_close_date"]
+    rendered = {play.id: render(play, deal_facts(deal, AS_OF)) for play in plays}
+
+    for play_id, text in rendered.items():
+        for field, sentence in text.items():
+            assert "(unknown)" not in sentence and "your," not in sentence, (play_id, field, sentence)
+    assert rendered["reach_economic_buyer"]["script"].startswith(
+        "Hi there, to make sure the proposal fits how your company"
+    )
+    assert rendered["re_engage_quiet_deal"]["script"].endswith("is the timeline still what we discussed?")
+    assert rendered["multi_thread"]["context"].startswith(
+        "Only 0 contact engaged at the account (none on the deal)"
+    )
+    assert "(amount not set" in rendered["revive_stalled_deal"]["context"]
+    assert rendered["revive_stalled_deal"]["title"] == "Call the main contact to get Big deal moving again"
+
+
+def test_a_contact_present_still_fills_the_script_in_the_buyers_own_words():
+    deal = pd.Series({"opportunity_name": "X", "contact_name": "Dana Scully", "account_name": "Globex"})
+    script = render(
+        {play.id: play for play in load_playbook().plays}["reach_economic_buyer"], deal_facts(deal, AS_OF)
+    )["script"]
+
+    assert script.startswith("Hi Dana, to make sure the proposal fits how Globex approves spend")

@@ -6,6 +6,7 @@ import pytest
 
 from expectations.runner import run_validation
 from expectations.suites import load_registry
+from orchestration.expectations import data_as_of
 
 SCHEMA_SQL = (Path(__file__).parents[2] / "simulator" / "schema.sql").read_text()
 RAW_OPPORTUNITY = next(v for v in load_registry() if v.name == "raw_opportunity")
@@ -120,3 +121,59 @@ def test_freshness_counts_from_the_load_date(raw_opportunities):
         "momentum_fresh on system_modstamp"
         in run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS).summary()
     )
+
+
+def test_outside_a_run_freshness_counts_from_the_day_the_warehouse_was_built_for(raw_opportunities):
+    # Regression: without a run's as-of date, freshness compared the data with the machine's clock, so a
+    # demo CRM (or an export) whose day is not the machine's was stale in `expectations.validate_all`.
+    _execute(
+        raw_opportunities,
+        "update raw_crm.opportunity set system_modstamp = now() - interval '21 days',"
+        " created_date = now() - interval '22 days'",
+    )
+    _execute(
+        raw_opportunities,
+        "create schema marts; create table marts.fct_deal_snapshots (as_of_date date);"
+        " insert into marts.fct_deal_snapshots values (current_date - 27), (current_date - 20)",
+    )
+
+    outcome = run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS)
+
+    assert "system_modstamp" not in outcome.summary(), outcome.failures
+
+
+def test_in_a_run_an_export_is_judged_by_the_crms_today_not_the_run_date(raw_opportunities, monkeypatch):
+    # Regression: a run for today over an export taken 200 days ago found every object stale.
+    _execute(
+        raw_opportunities,
+        "update raw_crm.opportunity set system_modstamp = now() - interval '200 days',"
+        " created_date = now() - interval '400 days'",
+    )
+    exported_on = date.today() - timedelta(days=199)
+
+    class ExportSource:  # a CrmSource whose today is the export's day
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def today(self):
+            return exported_on
+
+    monkeypatch.setattr(data_as_of, "crm_source", lambda settings, url: ExportSource())
+    crm_today = data_as_of.crm_today_of_run("run-export", None, raw_opportunities)
+
+    judged = run_validation(
+        raw_opportunities,
+        RAW_OPPORTUNITY_WARNINGS,
+        load_date=data_as_of.data_as_of_date(date.today(), crm_today),
+    )
+    by_wall_clock = run_validation(raw_opportunities, RAW_OPPORTUNITY_WARNINGS, load_date=date.today())
+
+    assert crm_today == exported_on
+    assert "system_modstamp" not in judged.summary(), judged.failures
+    assert "momentum_fresh on system_modstamp" in by_wall_clock.summary()
+    # A live CRM's today is the run's: nothing changes; a CRM that cannot tell leaves the run's date.
+    assert data_as_of.data_as_of_date(date(2026, 12, 6), date(2026, 12, 6)) == date(2026, 12, 6)
+    assert data_as_of.data_as_of_date(date(2026, 12, 6), None) == date(2026, 12, 6)

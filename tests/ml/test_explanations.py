@@ -73,3 +73,10 @@ def test_stage_and_close_date_are_each_one_factor_even_though_two_features_descr
     raised, lowered = top_factors(contributions, deals)
     assert raised == ["at the Proposal stage"]
     assert lowered == ["close date passed 9 days ago"]
+
+
+def test_a_deal_without_an_account_is_not_called_a_new_logo():
+    # Regression: with no account on the deal the mart counted 0 prior wins, and the factor read "new logo:
+    # the account never bought". The mart now leaves it null (fct_deal_snapshots) and the phrase says why.
+    assert phrase("account_prior_won_deals", None, {}) == "no account on the deal"
+    assert phrase("account_prior_won_deals", 0, {}) == "new logo: the account never bought"

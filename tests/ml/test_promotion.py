@@ -171,7 +171,7 @@ def test_a_first_champion_must_beat_the_stage_baseline_and_the_outcome_says_why(
     # THEN nothing is promoted, scores stay on the stage probability, and the outcome gives both AUCs
     assert not outcome.moved and outcome.champion_version is None
     assert alias_version(client, WIN.model_name, CHAMPION) is None
-    assert "not above the stage baseline" in outcome.message
+    assert "not above the best baseline" in outcome.message
     assert "scores stay on the stage probability" in outcome.message
     assert recorded_decision(tracking_uri, WIN.model_name, version).promoted is False
     # AND without the floor (MOMENTUM_PROMOTION_FLOOR=none) the same model would have been promoted
@@ -186,7 +186,7 @@ def test_a_first_champion_that_beats_the_stage_baseline_is_promoted(
     result = _train(warehouse_url, tracking_uri, artifact_root)
 
     assert result.promotion.promoted
-    assert "beats the stage baseline" in result.promotion.reason
+    assert "beats the best baseline" in result.promotion.reason
 
 
 def test_a_model_that_looks_too_good_to_be_true_is_not_promoted(warehouse_url, tracking_uri, artifact_root):

@@ -1,10 +1,13 @@
+from datetime import date
+
+import psycopg
 from mlflow import MlflowClient
 
 from ml.data.targets import WIN
 from ml.registry.client import CHALLENGER, CHAMPION
 from ml.training.fitting import TREE_SHAPES
 from ml.training.train import train_win_model
-from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
+from tests.ml.synthetic_marts import SNAPSHOT_DDL, TODAY, build_synthetic_marts
 
 
 def test_training_logs_params_metrics_and_artifacts_and_registers_challenger_and_champion(trained):
@@ -62,3 +65,59 @@ def test_too_few_closed_deals_trains_nothing_and_says_why_in_one_line(
     )
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     assert client.search_registered_models() == []
+
+
+def _closed_deals_without_stage_history(warehouse_url: str, *, won: int, lost: int, history: bool) -> None:
+    """The shape of a real CRM import with no OpportunityHistory: closed deals in marts.fct_win_loss, each
+    with only the history-less version int_opportunity_history_versioned gives such a deal, no activities,
+    and no labelled snapshot (a deal without history appears only in today's snapshot, open deals only)."""
+    ids = [(f"006{n:06d}", n < won) for n in range(won + lost)]
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(SNAPSHOT_DDL)
+        conn.execute(
+            "create table marts.fct_win_loss (opportunity_id text, is_won boolean, closed_date date);"
+            "create schema intermediate;"
+            "create table intermediate.int_opportunity_history_versioned (opportunity_id text, is_from_history boolean);"
+            "create table intermediate.int_activities_unioned (activity_id text)"
+        )
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "insert into marts.fct_win_loss values (%s, %s, %s)",
+                [(i, w, date(2026, 6, 1)) for i, w in ids],
+            )
+            cursor.executemany(
+                "insert into intermediate.int_opportunity_history_versioned values (%s, %s)",
+                [(i, history) for i, _ in ids],
+            )
+
+
+def test_closed_deals_without_stage_history_are_named_as_missing_history_not_missing_deals(
+    warehouse_url, tracking_uri, artifact_root
+):
+    # Regression: with 4,238 won and 2,473 lost deals but no stage history, retrain said only "not enough
+    # closed deals to train: 0 won, 0 lost": true of the snapshots, wrong for the user.
+    _closed_deals_without_stage_history(warehouse_url, won=60, lost=40, history=False)
+
+    result = train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30, tags={}
+    )
+
+    assert not result.trained
+    assert result.message == (
+        "not enough closed deals to train: 0 won, 0 lost, need 30 of each; stage history is missing: the CRM "
+        "has 60 won and 40 lost deals, but opportunity_history is empty (training needs each deal's stage as it "
+        "stood week by week; import OpportunityHistory or the deal stage history); no activities (tasks, events) "
+        "either: activity features will all be zero; scores fall back to stage probability"
+    )
+
+
+def test_closed_deals_with_stage_history_are_not_called_missing_history(
+    warehouse_url, tracking_uri, artifact_root
+):
+    _closed_deals_without_stage_history(warehouse_url, won=60, lost=40, history=True)
+
+    result = train_win_model(
+        warehouse_url, tracking_uri, artifact_root, as_of_date=TODAY, min_closed_per_class=30, tags={}
+    )
+
+    assert "stage history" not in result.message and "no activities" in result.message

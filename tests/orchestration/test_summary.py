@@ -3,7 +3,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.runner import JobReport, _collect_data_counts
-from orchestration.summary import data_count_lines
+from orchestration.summary import champion_hint, data_count_lines
 
 
 def _report_after(*materializations: dg.AssetMaterialization) -> JobReport:
@@ -51,3 +51,28 @@ def test_the_summary_says_how_many_deals_were_advised_to_a_manager_or_held_for_w
 
 def test_a_clean_run_adds_no_line():
     assert data_count_lines(_report_after(_extracted("opportunity"), _extracted("user"))) == []
+
+
+def test_the_summary_says_why_reps_got_no_tmva():
+    # Regression: open deals without amounts gave "TMVAs chosen: 0 for 0 reps" with no reason.
+    report = _report_after(
+        dg.AssetMaterialization(
+            asset_key=["actions", "tmva_daily"],
+            metadata={"tmvas": 0, "deals_rerouted_to_manager": 0, "deals_held_no_active_owner": 0,
+                      "deals_without_amount": 40, "reps without TMVA: only deals without an amount": 7}
+        )
+    )  # fmt: skip
+
+    assert data_count_lines(report) == [
+        "TMVAs: 40 open deals have no amount: no TMVA can be valued for them (a TMVA is worth amount x uplift); "
+        "set Amount on them in the CRM",
+        "TMVAs: 7 reps with open deals got none: 7 with only deals without an amount",
+    ]
+
+
+def test_without_a_champion_the_summary_says_scores_come_from_the_stage_probability():
+    # Regression: the summary pointed at momentum_win@champion when no champion existed.
+    assert "momentum_win@champion" not in champion_hint(None)
+    assert "no champion yet" in champion_hint(None)
+    assert "scores come from the stage probability" in champion_hint(None)
+    assert champion_hint("3").endswith("registered model momentum_win@champion (v3)")

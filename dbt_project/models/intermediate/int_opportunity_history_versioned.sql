@@ -9,6 +9,12 @@
     date was pushed, the furthest open stage reached) are computed here, over history rows only, so they never see a
     change after the day.
 
+    Placeholder close dates are flagged and ignored: an export can carry a made-up close date on a deal's
+    first history row (Salesforce's data export: a 2013 date on every deal), which read literally is a
+    close-date push of years on every deal. A history close date more than a year before the deal was
+    created, or before 2000, is not a date anyone planned to close on: it counts as no close date (so
+    setting the real one is not a push), and placeholder_close_date_count says how many a deal had.
+
     Incremental by deal: a deal's versions depend on all of its history rows (the windows run over
     the whole deal), so a run rebuilds every deal with a history row extracted since the newest
     extracted_at here (a few thousand a day at the large preset, against 1.5M history rows: 32 s as a
@@ -52,15 +58,29 @@ opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
+checked_history as (
+    select
+        history.*,
+        coalesce(
+            history.close_date < {{ dbt.dateadd('day', -365, utc_date('opportunities.created_at')) }}
+            or history.close_date < cast('2000-01-01' as date),
+            false
+        ) as is_placeholder_close_date
+    from history
+    left join opportunities on history.opportunity_id = opportunities.opportunity_id
+),
+
 ordered_changes as (
     select
         history.*,
+        case when not history.is_placeholder_close_date then history.close_date end as checked_close_date,
         {{ utc_date('history.created_at') }} as changed_date,
         case when not stages.is_closed then stages.sort_order end as open_stage_sort_order,
         lag(history.stage_name) over by_time as previous_stage_name,
-        lag(history.close_date) over by_time as previous_close_date,
+        lag(case when not history.is_placeholder_close_date then history.close_date end) over by_time
+            as previous_close_date,
         row_number() over by_time as change_number
-    from history
+    from checked_history as history
     left join stages on history.stage_name = stages.stage_name
     window by_time as (partition by history.opportunity_id order by history.created_at, history.history_id)
 ),
@@ -70,12 +90,14 @@ running_facts as (
         *,
         -- A push moves the close date later than the row before; setting or clearing a close
         -- date is not a push.
-        sum(case when close_date > previous_close_date then 1 else 0 end) over running
+        sum(case when checked_close_date > previous_close_date then 1 else 0 end) over running
             as close_date_push_count,
         sum(
-            case when close_date > previous_close_date
-                then {{ dbt.datediff('previous_close_date', 'close_date', 'day') }} else 0 end
+            case when checked_close_date > previous_close_date
+                then {{ dbt.datediff('previous_close_date', 'checked_close_date', 'day') }} else 0 end
         ) over running as close_date_days_pushed,
+        sum(case when is_placeholder_close_date then 1 else 0 end) over running
+            as placeholder_close_date_count,
         max(
             case when change_number = 1 or stage_name <> previous_stage_name then created_at end
         ) over running as stage_entered_at,
@@ -115,7 +137,7 @@ versions as (
         ) as valid_to_date,
         states.stage_name,
         states.amount,
-        states.close_date,
+        states.checked_close_date as close_date,
         states.forecast_category,
         -- The CRM's probability field: the stage's default unless the rep typed their own.
         states.probability,
@@ -123,6 +145,7 @@ versions as (
         states.close_date_push_count,
         states.close_date_days_pushed,
         states.furthest_open_stage_sort_order,
+        states.placeholder_close_date_count,
         true as is_from_history,
         states.deal_history_extracted_at as extracted_at
     from end_of_day_states as states
@@ -145,6 +168,7 @@ deals_without_history as (
         0 as close_date_push_count,
         0 as close_date_days_pushed,
         cast(null as {{ dbt.type_int() }}) as furthest_open_stage_sort_order,
+        0 as placeholder_close_date_count,
         false as is_from_history,
         cast(null as timestamp with time zone) as extracted_at
     from opportunities

@@ -194,7 +194,10 @@ final as (
             as rep_tenure_days,
         -- The account's size today (the CRM keeps no history of it).
         accounts.employee_count as account_employee_count,
-        coalesce(account_prior_wins.account_prior_won_deals, 0) as account_prior_won_deals,
+        -- Null for a deal without an account: it is not a new logo, the CRM does not say whose it is.
+        case
+            when snapshots.account_id is not null then coalesce(account_prior_wins.account_prior_won_deals, 0)
+        end as account_prior_won_deals,
         labels.label_won,
         labels.label_slipped
     from snapshots
