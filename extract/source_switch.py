@@ -21,6 +21,15 @@ class CrmSourceSwitched(RuntimeError):
     """The warehouse was built from another CRM source; only a full refresh may switch it."""
 
 
+def built_for(warehouse_url: str) -> str | None:
+    """The staging folder (demo, salesforce) the warehouse was last built for, None before any extract."""
+    with psycopg.connect(warehouse_url) as conn:
+        if conn.execute("select to_regclass(%s)", (MARKER_TABLE,)).fetchone()[0] is None:
+            return None
+        row = conn.execute(f"select dbt_staging from {MARKER_TABLE}").fetchone()
+    return row[0] if row else None
+
+
 def check_source_switch(
     warehouse_url: str, layout: RawLayout, *, full_refresh: bool, record: bool = True
 ) -> None:

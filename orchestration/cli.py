@@ -15,6 +15,7 @@ import click
 import psycopg
 
 from orchestration.crm_cli import crm
+from orchestration.demo_crm_api import DEMO_CRM_KINDS, demo_crm_served
 from orchestration.evaluate_cli import evaluate, model
 from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
@@ -60,8 +61,18 @@ def warehouse_url_command(show_password: bool) -> None:
 @click.option("--preset", default="demo", show_default=True, help="Size of the demo CRM to create.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed of the demo CRM.")
 @click.option("--rebuild", is_flag=True, help="Recreate the demo CRM even if it exists.")
-def demo(preset: str, seed: int, rebuild: bool) -> None:
+@click.option(
+    "--crm",
+    "crm_kind",
+    type=click.Choice(DEMO_CRM_KINDS),
+    default="demo",
+    show_default=True,
+    help="Read the demo CRM directly, or through a local Salesforce-compatible API with the real client.",
+)
+def demo(preset: str, seed: int, rebuild: bool, crm_kind: str) -> None:
     """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
+    from crm.connectors import crm_layout
+    from extract.source_switch import built_for
     from ml.data.targets import WIN
     from ml.registry.client import CHAMPION, alias_version, mlflow_client
     from reverse_etl.sync_state import reset_sync_state
@@ -83,16 +94,24 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
             f"({summary.build_seconds:.1f}s)"
         )
     as_of = demo_today(url)
-    reports: list[JobReport] = []
-    # A new CRM may hold records older than the extract's watermark: start the warehouse over too.
-    full_refresh = created
-    if alias_version(mlflow_client(mlflow_database_url(settings)), WIN.model_name, CHAMPION) is None:
-        click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
-        reports.append(_run_or_exit(settings, "retrain", as_of, full_refresh=full_refresh))
-        full_refresh = False  # the retrain job just reloaded the warehouse
-    click.echo(f"Running the morning job as of {as_of} (the demo CRM's today) ...")
-    reports.append(_run_or_exit(settings, "morning", as_of, full_refresh=full_refresh))
-    print_run_summary(settings, reports, total_seconds=time.monotonic() - started)
+    with demo_crm_served(crm_kind, url) as api_url:
+        settings = load_settings()
+        if api_url:
+            click.echo(
+                f"Serving the demo CRM as a Salesforce org at {api_url} (read with simple-salesforce) ..."
+            )
+        reports: list[JobReport] = []
+        # A new CRM may hold records older than the extract's watermark, and a warehouse built from the other
+        # way of reading the demo CRM must be rebuilt from this one: start the warehouse over in both cases.
+        previous = built_for(pipeline_warehouse_url(settings))
+        full_refresh = created or (previous is not None and previous != crm_layout(settings).dbt_staging)
+        if alias_version(mlflow_client(mlflow_database_url(settings)), WIN.model_name, CHAMPION) is None:
+            click.echo(f"No champion model yet: running the retrain job first (as of {as_of}) ...")
+            reports.append(_run_or_exit(settings, "retrain", as_of, full_refresh=full_refresh))
+            full_refresh = False  # the retrain job just reloaded the warehouse
+        click.echo(f"Running the morning job as of {as_of} (the demo CRM's today) ...")
+        reports.append(_run_or_exit(settings, "morning", as_of, full_refresh=full_refresh))
+        print_run_summary(settings, reports, total_seconds=time.monotonic() - started)
 
 
 @main.command()

@@ -1,0 +1,45 @@
+"""`momentum demo --crm salesforce`: the demo CRM read the way a real org is, through its API.
+
+The simulator's CRM is served by the local Salesforce-compatible API (simulator/salesforce_api/: HTTPS with a
+certificate made at start, the documented REST and Bulk 2.0 contract), and the run reads it with the real
+client (`simple-salesforce`) as MOMENTUM_CRM=salesforce would read an org: raw_salesforce, the Salesforce
+staging folder, the same marts. Write-back still goes to the demo CRM behind the API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+DEMO_CRM_KINDS = ("demo", "salesforce")
+
+
+@contextmanager
+def demo_crm_served(kind: str, warehouse_url: str) -> Iterator[str | None]:
+    """Within the block, the settings (the environment) read the demo CRM as `kind`; yields the API's
+    address, or None when the pipeline reads the demo CRM's tables directly."""
+    if kind == "demo":
+        yield None
+        return
+    from simulator.salesforce_api.server import serve_demo_crm
+
+    with (
+        serve_demo_crm(warehouse_url) as server,
+        _environment({"MOMENTUM_CRM": kind, **server.environment()}),
+    ):
+        yield server.instance_url
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
