@@ -55,6 +55,22 @@ def _rename_stages(url: str) -> None:
                 conn.execute(f"update crm.{table} set stage_name = %s where stage_name = %s", (new, old))
 
 
+def _relabel_stages_and_add_an_older_export_of_a_deal(url: str) -> None:
+    """What an org gives beyond the demo: an admin relabels the stages (MasterLabel; the ApiName deals hold
+    stays), and an older export left a deal under its 15-character id beside the API's 18-character row."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "update raw_salesforce.opportunitystage set masterlabel = masterlabel || ' (relabelled)'"
+        )
+        conn.execute("""
+            create temp table older_export as
+                select * from raw_salesforce.opportunity order by id limit 1;
+            update older_export set id = left(id, 15), name = 'An older name',
+                systemmodstamp = systemmodstamp - interval '1 day';
+            insert into raw_salesforce.opportunity select * from older_export;
+        """)  # fmt: skip
+
+
 def _name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
@@ -73,7 +89,11 @@ def paths(module_database: str, server_url: str, tmp_path_factory) -> dict[str, 
     ):
         extract_crm(DemoCrmSource(direct), direct)
         extract_crm(DemoOrgAsSalesforce(salesforce), salesforce)
-        extract_crm(DemoOrgAsSalesforce(bare_org, without=CUSTOM_FIELDS | OPTIONAL_OBJECTS), bare_org)
+        _relabel_stages_and_add_an_older_export_of_a_deal(salesforce)
+        # An org without Momentum's suggestions, whose stages carry no ApiName (as an export may).
+        extract_crm(
+            DemoOrgAsSalesforce(bare_org, without=CUSTOM_FIELDS | OPTIONAL_OBJECTS | {"ApiName"}), bare_org
+        )
         for url, command, staging in (
             (direct, "run", "demo"),
             (salesforce, "build", "salesforce"),
@@ -149,7 +169,7 @@ def test_every_staging_test_passes_on_the_salesforce_path(paths):
 def test_salesforce_ids_are_keyed_by_their_15_characters_and_the_null_key_is_null(paths):
     url = paths["salesforce"]
     # The org gives 18-character ids and the null key for an empty reference ...
-    assert query(url, "select min(length(id)), max(length(id)) from raw_salesforce.opportunity") == [(18, 18)]
+    assert query(url, "select min(length(id)), max(length(id)) from raw_salesforce.user") == [(18, 18)]
     top_managers = query(
         url, "select count(*) from raw_salesforce.user where managerid = '000000000000000AAA'"
     )
@@ -157,6 +177,11 @@ def test_salesforce_ids_are_keyed_by_their_15_characters_and_the_null_key_is_nul
     # ... staging keys by the 15 and reads the null key as no manager.
     assert query(url, "select min(length(opportunity_id)), max(length(opportunity_id)) from staging.stg_crm__opportunities") == [(15, 15)]  # fmt: skip
     assert query(url, "select count(*) from staging.stg_crm__users where manager_id is null") == top_managers
+    # A deal an older export left under its 15-character id is one deal, in its newest version.
+    assert query(url, "select count(*) from raw_salesforce.opportunity where name = 'An older name'") == [
+        (1,)
+    ]
+    assert query(url, "select count(*) from staging.stg_crm__opportunities where opportunity_name = 'An older name'") == [(0,)]  # fmt: skip
 
 
 def test_renamed_stages_flow_through_with_their_meaning_from_the_stage_table(paths):
@@ -178,8 +203,13 @@ def test_an_org_without_the_custom_fields_or_the_optional_objects_still_builds(p
     # Custom fields read as null, roles come from the reporting lines, and the deals are all there.
     assert query(url, "select count(segment), count(region) from staging.stg_crm__accounts") == [(0, 0)]
     assert query(url, "select count(*) from staging.stg_crm__forecast_submissions") == [(0,)]
-    roles = query(url, "select role, count(*) from staging.stg_crm__users group by role order by role")
-    assert [role for role, _ in roles] == ["Account Executive", "Sales Manager"]
+    # Without UserRole, the reporting lines give the demo's own roles: whoever manages someone is its manager.
+    roles = "select user_id, role from staging.stg_crm__users order by user_id"
+    assert query(url, roles) == query(paths["direct"], roles)
+    assert {role for _, role in query(url, roles)} == {"Account Executive", "Sales Manager"}
+    # Without ApiName, stages are named by their label, and the deals still find theirs.
+    unstaged = "select count(*) from staging.stg_crm__opportunities where stage_name not in (select stage_name from staging.stg_crm__opportunity_stages)"
+    assert query(url, unstaged) == [(0,)]
     assert query(url, "select count(*) from marts.fct_deal_snapshots") == query(
         paths["salesforce"], "select count(*) from marts.fct_deal_snapshots"
     )

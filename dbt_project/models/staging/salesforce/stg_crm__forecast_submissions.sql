@@ -13,7 +13,7 @@ current_rows as (
 ),
 
 deduped as (
-    {{ latest_row_per_key('current_rows', 'id', 'systemmodstamp desc, _extracted_at desc') }}
+    {{ latest_row_per_key('current_rows', 'left(id, 15)', 'systemmodstamp desc, _extracted_at desc') }}
 ),
 
 final as (

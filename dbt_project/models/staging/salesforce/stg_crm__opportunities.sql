@@ -12,7 +12,9 @@ with source as (
 ),
 
 deduped as (
-    {{ latest_row_per_key('source', 'id', 'systemmodstamp desc, _extracted_at desc') }}
+    -- Per record, whichever id form each extract gave it (an export's 15 characters, the API's 18): every
+    -- model of this folder dedupes on the id's first 15 characters, the key staging gives out.
+    {{ latest_row_per_key('source', 'left(id, 15)', 'systemmodstamp desc, _extracted_at desc') }}
 ),
 
 final as (

@@ -10,7 +10,7 @@ with source as (
 ),
 
 deduped as (
-    {{ latest_row_per_key('source', 'id', 'systemmodstamp desc, _extracted_at desc') }}
+    {{ latest_row_per_key('source', 'left(id, 15)', 'systemmodstamp desc, _extracted_at desc') }}
 ),
 
 cleaned as (

@@ -8,7 +8,7 @@ with source as (
 
 deduped as (
     -- The extract appends changed rows; the latest SystemModstamp is the user's current state.
-    {{ latest_row_per_key('source', 'id', 'systemmodstamp desc, _extracted_at desc') }}
+    {{ latest_row_per_key('source', 'left(id, 15)', 'systemmodstamp desc, _extracted_at desc') }}
 ),
 
 role_rows as (
@@ -17,7 +17,7 @@ role_rows as (
 
 roles as (
     select {{ salesforce_id('id') }} as role_id, {{ clean_text('name') }} as role_name
-    from ({{ latest_row_per_key('role_rows', 'id', 'systemmodstamp desc, _extracted_at desc') }}) as latest_role
+    from ({{ latest_row_per_key('role_rows', 'left(id, 15)', 'systemmodstamp desc, _extracted_at desc') }}) as latest_role
 ),
 
 managers as (
