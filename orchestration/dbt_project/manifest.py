@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from crm.connectors import crm_layout
 from orchestration.resources import DBT_EXECUTABLE, DBT_STAGING_VARIABLE, dbt_project
@@ -56,11 +57,25 @@ def prepare_manifest() -> None:
     staging = _configured_staging()
     os.environ[DBT_STAGING_VARIABLE] = staging
     if _stale(staging):
-        # Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make`
-        # runs from .venv/bin without activating it.
-        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=Path(dbt_project.manifest_path).parent
-        ).wait()
+        parse_project(dbt_project.project_dir, Path(dbt_project.manifest_path).parent)
+
+
+def parse_project(project_dir: str | Path, target_path: Path) -> None:
+    """`dbt parse` of the project into target_path (the manifest and dbt's partial-parse state, which every later
+    dbt invocation of the runs starts from).
+
+    Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make` runs from
+    .venv/bin without activating it. dbt's partial parsing (1.11) fails once a model of the disabled staging
+    folder changes ("depends on a node named 'stg_crm__accounts' which is disabled": both folders name their
+    models alike), so a failed partial parse is retried from scratch, which reports any real error again.
+    """
+    dbt = DbtCliResource(
+        project_dir=str(project_dir), profiles_dir=str(project_dir), dbt_executable=DBT_EXECUTABLE
+    )
+    try:
+        dbt.cli(["parse", "--quiet"], target_path=target_path).wait()
+    except DagsterDbtCliRuntimeError:
+        dbt.cli(["parse", "--quiet", "--no-partial-parse"], target_path=target_path).wait()
 
 
 def require_manifest() -> Path:
