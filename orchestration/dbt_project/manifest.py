@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from crm.connectors import crm_layout
 from orchestration.resources import DBT_EXECUTABLE, DBT_STAGING_VARIABLE, dbt_project
@@ -61,21 +60,19 @@ def prepare_manifest() -> None:
 
 
 def parse_project(project_dir: str | Path, target_path: Path) -> None:
-    """`dbt parse` of the project into target_path (the manifest and dbt's partial-parse state, which every later
-    dbt invocation of the runs starts from).
+    """`dbt parse` of the whole project into target_path: the manifest, and dbt's partial-parse state that the
+    runs' dbt invocations start from.
 
     Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make` runs from
-    .venv/bin without activating it. dbt's partial parsing (1.11) fails once a model of the disabled staging
-    folder changes ("depends on a node named 'stg_crm__accounts' which is disabled": both folders name their
-    models alike), so a failed partial parse is retried from scratch, which reports any real error again.
+    .venv/bin without activating it. Never a partial parse: once a model of the disabled staging folder
+    changes, dbt 1.11's partial parsing drops the enabled folder's model of the same name (both folders name
+    their models alike) and either fails ("depends on a node named 'stg_crm__accounts' which is disabled") or
+    writes a manifest without it. A full parse costs a few seconds more, only when the project changed.
     """
     dbt = DbtCliResource(
         project_dir=str(project_dir), profiles_dir=str(project_dir), dbt_executable=DBT_EXECUTABLE
     )
-    try:
-        dbt.cli(["parse", "--quiet"], target_path=target_path).wait()
-    except DagsterDbtCliRuntimeError:
-        dbt.cli(["parse", "--quiet", "--no-partial-parse"], target_path=target_path).wait()
+    dbt.cli(["parse", "--quiet", "--no-partial-parse"], target_path=target_path).wait()
 
 
 def require_manifest() -> Path:
