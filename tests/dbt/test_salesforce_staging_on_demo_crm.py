@@ -213,3 +213,37 @@ def test_an_org_without_the_custom_fields_or_the_optional_objects_still_builds(p
     assert query(url, "select count(*) from marts.fct_deal_snapshots") == query(
         paths["salesforce"], "select count(*) from marts.fct_deal_snapshots"
     )
+
+
+def test_a_later_extract_drops_a_deleted_deal_and_adds_a_new_task_incrementally(paths, tmp_path):
+    # Last in the module: it changes the salesforce path's database.
+    url = paths["salesforce"]
+    deleted, touched = (row[0] for row in query(url, "select opportunity_id from marts.fct_deal_snapshots where is_current order by 1 limit 2"))  # fmt: skip
+    tasks_before = query(url, "select count(*) from staging.stg_crm__tasks")[0][0]
+    # GIVEN a deal deleted in the org and a call logged on another
+    with psycopg.connect(url) as conn:
+        conn.execute("delete from crm.opportunity where opportunity_id = %s", (deleted,))
+        conn.execute(
+            "insert into crm.task (task_id, what_id, owner_id, subject, type, status, created_date, system_modstamp) "
+            "select '00TDm9999999999', opportunity_id, owner_id, 'Call', 'Call', 'Completed', now(), now() "
+            "from crm.opportunity where opportunity_id = %s",
+            (touched,),
+        )
+    # WHEN the org is extracted again and dbt runs incrementally
+    extract_crm(DemoOrgAsSalesforce(url), url)
+    result = run_dbt(url, "run", TODAY.isoformat(), tmp_path, *SELECT, staging="salesforce")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    # THEN the deleted deal is marked in raw and gone from staging and today's snapshot
+    # (The older export's 15-character row of another deal is marked too: the org lists ids in 18 characters.)
+    marked = "select left(id, 15), length(id) from raw_salesforce.opportunity where _deleted_at is not null order by 2"
+    rows = query(url, marked)
+    assert rows[-1] == (deleted, 18) and [length for _, length in rows[:-1]] == [15]
+    assert query(url, "select count(*) from staging.stg_crm__opportunities where opportunity_id = %s", (deleted,)) == [(0,)]  # fmt: skip
+    today = "select count(*) from marts.fct_deal_snapshots where is_current and opportunity_id = %s"
+    assert query(url, today, (deleted,)) == [(0,)]
+    # AND the new call is one more task, on the deal, keyed by 15-character ids
+    assert query(url, "select count(*) from staging.stg_crm__tasks")[0][0] == tasks_before + 1
+    assert query(
+        url, "select opportunity_id from staging.stg_crm__tasks where task_id = '00TDm9999999999'"
+    ) == [(touched,)]
