@@ -2,7 +2,8 @@
 expectation that runs as SQL in PostgreSQL (see expectations/shorthand.py).
 
 They cover what GX has no expectation for: references as a share, volume against the previous
-validation, freshness, columns the extract stopped receiving (raw data); rows per as-of date
+validation, freshness, columns the extract stopped receiving (raw data; Salesforce references by
+their 15-character ids); rows per as-of date
 and coverage of another relation (marts and scores); allow-listed columns, nulls over values the
 CRM holds and the share of records changing (CRM payloads).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from expectations import mart_extensions, payload_extensions, raw_extensions
+from expectations import mart_extensions, payload_extensions, raw_extensions, salesforce_extensions
 from expectations.as_of import warehouse_as_of_date
 
 BUILDERS = {
@@ -19,6 +20,7 @@ BUILDERS = {
     "momentum_volume_near_previous": raw_extensions.volume_near_previous,
     "momentum_fresh": raw_extensions.fresh,
     "momentum_source_columns_received": raw_extensions.source_columns_received,
+    "momentum_salesforce_references": salesforce_extensions.salesforce_references,
     "momentum_rows_per_date_stable": mart_extensions.rows_per_date_stable,
     "momentum_one_row_per_row_of": mart_extensions.one_row_per_row_of,
     "momentum_payload_columns_allowed": payload_extensions.payload_columns_allowed,

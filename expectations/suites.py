@@ -49,6 +49,13 @@ def load_registry(path: Path = EXPECTATIONS_DIR / "registry.yml") -> list[Valida
     return validations
 
 
+def for_raw_schema(validations: list[Validation], raw_schema: str) -> list[Validation]:
+    """The validations of a warehouse whose CRM lands in `raw_schema` (extract/layout.py): that source's raw
+    suites (raw_crm's or raw_salesforce's, never both) and every suite past the raw layer, which reads what
+    staging made of it, the same for every source."""
+    return [v for v in validations if not v.schema.startswith("raw_") or v.schema == raw_schema]
+
+
 def build_suite(
     suite_name: str,
     warehouse_url: str,

@@ -63,6 +63,7 @@ SLOW_MODULES = frozenset(
         "test_renamed_stages_and_fiscal_year.py",
         "test_dbt_on_demo_crm.py",
         "test_dbt_incremental_on_demo_crm.py",
+        "test_salesforce_staging_on_demo_crm.py",
     }
 )
 # Fixtures that build a demo CRM (tiny_demo also runs the jobs on it): a test using one is slow wherever it is.

@@ -56,11 +56,23 @@ def prepare_manifest() -> None:
     staging = _configured_staging()
     os.environ[DBT_STAGING_VARIABLE] = staging
     if _stale(staging):
-        # Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make`
-        # runs from .venv/bin without activating it.
-        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=Path(dbt_project.manifest_path).parent
-        ).wait()
+        parse_project(dbt_project.project_dir, Path(dbt_project.manifest_path).parent)
+
+
+def parse_project(project_dir: str | Path, target_path: Path) -> None:
+    """`dbt parse` of the whole project into target_path: the manifest, and dbt's partial-parse state that the
+    runs' dbt invocations start from.
+
+    Our own parse rather than dbt_project.preparer: that one looks for `dbt` on PATH, and `make` runs from
+    .venv/bin without activating it. Never a partial parse: once a model of the disabled staging folder
+    changes, dbt 1.11's partial parsing drops the enabled folder's model of the same name (both folders name
+    their models alike) and either fails ("depends on a node named 'stg_crm__accounts' which is disabled") or
+    writes a manifest without it. A full parse costs a few seconds more, only when the project changed.
+    """
+    dbt = DbtCliResource(
+        project_dir=str(project_dir), profiles_dir=str(project_dir), dbt_executable=DBT_EXECUTABLE
+    )
+    dbt.cli(["parse", "--quiet", "--no-partial-parse"], target_path=target_path).wait()
 
 
 def require_manifest() -> Path:

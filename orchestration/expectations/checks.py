@@ -8,7 +8,7 @@ import dagster as dg
 
 from crm.connectors import crm_layout
 from expectations.runner import run_validation
-from expectations.suites import Validation, load_registry
+from expectations.suites import Validation, for_raw_schema, load_registry
 from orchestration.expectations.data_as_of import crm_today_of_run, data_as_of_date
 from orchestration.resources import MomentumResource, as_of_date
 from warehouse.server import connect
@@ -66,8 +66,6 @@ def _table_exists(url: str, validation: Validation) -> bool:
         return conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
 
 
-def _applies(validation: Validation) -> bool:
-    return not validation.schema.startswith("raw_") or validation.schema == LAYOUT.schema
-
-
-expectation_checks = [_build_check(validation) for validation in load_registry() if _applies(validation)]
+expectation_checks = [
+    _build_check(validation) for validation in for_raw_schema(load_registry(), LAYOUT.schema)
+]

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from crm.connectors import crm_layout
 from expectations.data_docs import publish_data_docs
-from expectations.suites import load_registry
+from expectations.suites import for_raw_schema, load_registry
 from orchestration.jobs import morning_job, retrain_job
 from orchestration.resources import MomentumResource
 from warehouse.server import pipeline_warehouse_url
@@ -23,7 +24,9 @@ from warehouse.settings import Settings
 def publish_run_data_docs(settings: Settings, warehouse_url: str | None = None) -> Path:
     """The Data Docs of the last validation of every registered suite; returns the index.html."""
     url = warehouse_url or pipeline_warehouse_url(settings)
-    return publish_data_docs(url, settings.data_docs_dir, [v.name for v in load_registry()])
+    # The configured CRM's raw suites only: a warehouse that switched CRMs keeps the old source's results.
+    validations = for_raw_schema(load_registry(), crm_layout(settings).schema)
+    return publish_data_docs(url, settings.data_docs_dir, [v.name for v in validations])
 
 
 def _build_sensor(status: dg.DagsterRunStatus) -> dg.SensorDefinition:

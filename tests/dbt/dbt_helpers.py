@@ -60,9 +60,10 @@ def create_output_tables(conn: psycopg.Connection) -> None:
 
 
 def run_dbt(
-    url: str, command: str, as_of_date: str, work_dir: Path, *extra: str
+    url: str, command: str, as_of_date: str, work_dir: Path, *extra: str, staging: str = "demo"
 ) -> subprocess.CompletedProcess:
-    """`dbt <command>` on the database at `url`; target and logs go to work_dir, not the repo."""
+    """`dbt <command>` on the database at `url`; target and logs go to work_dir, not the repo. `staging` is the
+    staging folder to enable (MOMENTUM_DBT_STAGING: demo reads raw_crm, salesforce raw_salesforce)."""
     args = [
         str(DBT_EXECUTABLE),
         command,
@@ -78,5 +79,10 @@ def run_dbt(
         json.dumps({"as_of_date": as_of_date}),
         *extra,
     ]
-    env = {"PATH": str(DBT_EXECUTABLE.parent), "HOME": str(work_dir), **dbt_environment(url)}
+    env = {
+        "PATH": str(DBT_EXECUTABLE.parent),
+        "HOME": str(work_dir),
+        "MOMENTUM_DBT_STAGING": staging,
+        **dbt_environment(url),
+    }
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)

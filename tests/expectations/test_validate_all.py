@@ -19,7 +19,9 @@ def test_validation_runs_in_postgres_and_returns_no_table_to_python(warehouse_ur
         "from generate_series(1, 4980) g",
     )
     extract_crm(DemoCrmSource(warehouse_url), warehouse_url, run_id="bulk")
-    suites = [v for v in load_registry() if v.table in ("opportunity", "opportunity_history")]
+    suites = [
+        v for v in load_registry() if v.relation in ("raw_crm.opportunity", "raw_crm.opportunity_history")
+    ]
 
     # WHEN their four suites run
     timed = validate_all(warehouse_url, suites)

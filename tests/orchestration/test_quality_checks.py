@@ -3,8 +3,9 @@ blocking failure on any payload stops every CRM sync."""
 
 import dagster as dg
 
-from expectations.suites import load_registry
+from expectations.suites import for_raw_schema, load_registry
 from orchestration.definitions import defs
+from orchestration.expectations.checks import LAYOUT
 from orchestration.resources import MomentumResource
 from reverse_etl.mapping import load_mappings
 from tests.expectations.clean_crm import create_clean_crm, extract_and_validate
@@ -12,8 +13,11 @@ from tests.expectations.clean_crm import create_clean_crm, extract_and_validate
 
 def test_every_registered_suite_is_a_check_on_its_asset_with_its_severity():
     graph = defs.resolve_asset_graph()
+    checks = {key for key in graph.asset_check_keys if key.asset_key.path[0].startswith("raw_")}
 
-    for validation in load_registry():
+    # The configured CRM's raw suites (the demo CRM's here), and every suite past the raw layer.
+    assert {key.asset_key.path[0] for key in checks} == {LAYOUT.schema}
+    for validation in for_raw_schema(load_registry(), LAYOUT.schema):
         key = dg.AssetCheckKey(dg.AssetKey(validation.asset.split("/")), validation.suite)
         assert key in graph.asset_check_keys, key
         assert graph.get_check_spec(key).blocking == validation.blocking, key
