@@ -67,3 +67,28 @@ def test_an_unknown_stage_blocks_and_an_unknown_forecast_category_warns(clean_or
     assert set(failed) == {"raw_salesforce_opportunity", "raw_salesforce_opportunityhistory__warnings"}
     assert "Vendor Selection" in failed["raw_salesforce_opportunity"]
     assert "Upside" in failed["raw_salesforce_opportunityhistory__warnings"]
+
+
+def test_a_multi_currency_org_blocks_naming_the_currencies(clean_org):
+    # GIVEN a multi-currency org: CurrencyIsoCode exists and two deals are in euros
+    url = clean_org
+    execute(url, """
+        alter table raw_salesforce.opportunity add column currencyisocode text;
+        update raw_salesforce.opportunity set currencyisocode = 'USD';
+        update raw_salesforce.opportunity set currencyisocode = 'EUR' where id in ('opp1', 'opp2');
+    """)  # fmt: skip
+
+    failed = _failed(url, {"opportunity"})
+
+    assert set(failed) == {"raw_salesforce_opportunity"}
+    assert "does not convert between currencies" in failed["raw_salesforce_opportunity"]
+    assert "EUR" in failed["raw_salesforce_opportunity"]
+
+
+def test_a_single_currency_org_with_the_currency_field_passes(clean_org):
+    execute(clean_org, """
+        alter table raw_salesforce.opportunity add column currencyisocode text;
+        update raw_salesforce.opportunity set currencyisocode = 'USD';
+    """)  # fmt: skip
+
+    assert _failed(clean_org, {"opportunity"}) == {}
