@@ -33,10 +33,7 @@ cleaned as (
 final as (
     select
         *,
-        -- The two roles the sales process cares about, named once here so no downstream model
-        -- compares role strings.
-        coalesce(contact_role = 'Economic Buyer', false) as is_economic_buyer,
-        coalesce(contact_role = 'Champion', false) as is_champion
+        {{ contact_role_flags() }}
     from cleaned
 )
 

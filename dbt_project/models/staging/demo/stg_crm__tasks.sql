@@ -64,13 +64,7 @@ cleaned as (
 final as (
     select
         *,
-        -- Momentum's own TMVA tasks: a recommendation, not past activity. Activity features
-        -- must exclude them or the model would learn from its own advice.
-        ai_external_id is not null as is_momentum_task,
-        coalesce(task_status = 'Completed', false) as is_completed,
-        coalesce(task_type = 'Call', false) as is_call,
-        coalesce(task_type = 'Email', false) as is_email,
-        coalesce(call_disposition = 'Connected', false) as is_connected_call
+        {{ task_flags() }}
     from cleaned
 )
 
