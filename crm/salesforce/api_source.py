@@ -52,8 +52,9 @@ DEFAULT_API_VERSION = "59.0"
 BULK_OBJECTS = frozenset({"Opportunity", "OpportunityHistory", "Task", "Event"})
 # Changed records from which a large object goes through Bulk 2.0 rather than REST pages of 2,000.
 DEFAULT_BULK_THRESHOLD = 10_000
-# Records per Bulk 2.0 result page: the most the source holds in memory at once (a few MB).
-BULK_PAGE_RECORDS = 20_000
+# Records per Bulk 2.0 result page: the most the source holds in memory at once (a few MB); each page is
+# one API call, so 5 million activities cost 500 calls.
+BULK_PAGE_RECORDS = 10_000
 
 # PostgreSQL type of a field Momentum does not list, by its Salesforce type. Compound (address,
 # location) and binary fields are not extracted: Bulk 2.0 cannot query them and staging has no use for them.
@@ -97,6 +98,7 @@ class SalesforceApiSource:
         retries: int = 5,
         backoff_factor: float = 0.5,
         bulk_poll_seconds: float = 1.0,
+        bulk_page_records: int = BULK_PAGE_RECORDS,
     ):
         self._login = dict(login)
         self.api_version = api_version
@@ -106,6 +108,7 @@ class SalesforceApiSource:
         self._retries = retries
         self._backoff_factor = backoff_factor
         self._bulk_poll_seconds = bulk_poll_seconds
+        self._bulk_page_records = bulk_page_records
         self.name = f"Salesforce ({self._login.get('instance_url') or self._login.get('username')})"
         self._sf: Salesforce | None = None
         self._today: date | None = None
@@ -201,7 +204,7 @@ class SalesforceApiSource:
         if self._use_bulk(sf_object, where):
             log.info("Salesforce %s through Bulk 2.0: %s", sf_object.api_name, soql)
             bulk = getattr(self.sf.bulk2, sf_object.api_name)
-            pages = bulk.query(soql, max_records=BULK_PAGE_RECORDS, wait=self._bulk_poll_seconds)
+            pages = bulk.query(soql, max_records=self._bulk_page_records, wait=self._bulk_poll_seconds)
             return csv_pages_to_copy(pages, api_fields)
         return records_to_copy(self.sf.query_all_iter(soql), api_fields)
 

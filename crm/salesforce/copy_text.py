@@ -40,8 +40,8 @@ def records_to_copy(records: Iterable[Mapping[str, object]], fields: Sequence[st
 
 
 def csv_pages_to_copy(pages: Iterable[str], fields: Sequence[str]) -> Iterator[bytes]:
-    """Bulk 2.0 result pages (CSV text, each with its header line) as one COPY block per page. In Bulk
-    CSV an empty value is null: Salesforce stores no empty strings."""
+    """Bulk 2.0 result pages (CSV text, each with its header line) as COPY blocks of ROWS_PER_BLOCK lines.
+    In Bulk CSV an empty value is null: Salesforce stores no empty strings."""
     for page in pages:
         reader = csv.reader(io.StringIO(page, newline=""))
         header = next(reader, None)
@@ -49,9 +49,13 @@ def csv_pages_to_copy(pages: Iterable[str], fields: Sequence[str]) -> Iterator[b
             continue
         positions = {name.lower(): index for index, name in enumerate(header)}
         order = [positions[name.lower()] for name in fields]
-        lines = [
-            "\t".join(row[index].translate(_ESCAPES) if row[index] != "" else NULL for index in order)
-            for row in reader
-        ]
+        lines: list[str] = []
+        for row in reader:
+            lines.append(
+                "\t".join(row[index].translate(_ESCAPES) if row[index] != "" else NULL for index in order)
+            )
+            if len(lines) == ROWS_PER_BLOCK:
+                yield ("\n".join(lines) + "\n").encode()
+                lines = []
         if lines:
             yield ("\n".join(lines) + "\n").encode()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ def main() -> None:
                     "instance_url": server.instance_url,
                     "ca_file": str(server.ca_file),
                     "access_token": server.api.access_token,
+                    "pid": os.getpid(),
                 }
             ),
             flush=True,

@@ -60,6 +60,29 @@ def _one_row(url: str, query: str, params: tuple = ()):
         return conn.execute(query, params).fetchone()
 
 
+@pytest.mark.parametrize("bulk_threshold", [0, 1_000_000], ids=["bulk", "rest"])
+def test_text_with_newlines_quotes_tabs_and_backslashes_arrives_intact(salesforce, demo_crm, bulk_threshold):
+    # A description spanning lines, in the middle of small Bulk pages: the server's locator must not cut
+    # a quoted CSV value, and the source must escape it for COPY.
+    text = 'Called twice.\nSaid "call back"\tafter Q4; path C:\\deals\\'
+    with psycopg.connect(demo_crm, autocommit=True) as conn:
+        task_id = conn.execute(
+            "update crm.task set description = %s where task_id = (select task_id from crm.task order by task_id "
+            "offset 5 limit 1) returning task_id",
+            (text,),
+        ).fetchone()[0]
+    task = (OBJECTS_BY_API_NAME["Task"].crm_object(),)
+
+    (result,) = extract_crm(
+        api_source(salesforce, bulk_threshold=bulk_threshold, bulk_page_records=4), demo_crm, objects=task
+    )
+
+    assert result.loaded == _one(demo_crm, "select count(*) from crm.task")
+    assert (
+        _one(demo_crm, "select description from raw_salesforce.task where id = %s", (to_18(task_id),)) == text
+    )
+
+
 def test_bulk_is_used_for_large_objects_and_rest_for_small_ones(salesforce, demo_crm):
     extract_crm(api_source(salesforce, bulk_threshold=0), demo_crm)
 
