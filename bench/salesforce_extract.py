@@ -9,7 +9,7 @@ resident memory is that process's alone):
 - bulk: SalesforceApiSource through the local Salesforce server (simulator/salesforce_api/, its own
   process, so its memory and CPU are reported apart) with Bulk 2.0 for the large objects;
 - rest: the same with REST query pages of 2,000 for every object.
-Without --url the bench builds the preset into `<warehouse>_sfbench` beside the warehouse database.
+Without --url the bench builds the preset into `<warehouse>_sfbench_<preset>` beside the warehouse database.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(extract_once(args.once, args.url, json.loads(args.server) if args.server else None)))
         return
 
-    url = args.url or bench_database_url("_sfbench")
+    url = args.url or bench_database_url(f"_sfbench_{args.preset}")
     if not demo_crm_exists(url):
         summary = build_demo_crm(url, args.preset)
         print(f"built the {args.preset} demo CRM in {summary.build_seconds:.0f} s: {summary.row_counts}")
