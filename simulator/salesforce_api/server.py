@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,7 +90,8 @@ class SalesforceApiServer:
     rest_page_size: int = REST_PAGE_SIZE
     api_used: int = 0
     hidden_fields: set[tuple[str, str]] = field(default_factory=set)
-    requests: list[SeenRequest] = field(default_factory=list)
+    # The latest requests, for tests (bounded: a demo server may run for many mornings).
+    requests: deque[SeenRequest] = field(default_factory=lambda: deque(maxlen=100_000))
     _faults: list[Fault] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -375,6 +377,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             status, headers = error.status, error.headers
             payload = [{"message": str(error), "errorCode": error.error_code, "fields": []}]
+        except Exception as error:  # a bug or a database error: answered as Salesforce answers its own
+            status, headers = 500, {}
+            payload = [{"message": f"{type(error).__name__}: {error}", "errorCode": "UNKNOWN_EXCEPTION"}]
         self.api.requests.append(SeenRequest(method, url.path, status))
         if isinstance(payload, bytes):
             content, content_type = payload, "text/csv; charset=UTF-8"
@@ -429,6 +434,16 @@ class RunningServer:
     instance_url: str
     ca_file: Path
     api: SalesforceApiServer
+
+    def environment(self) -> dict[str, str]:
+        """The MOMENTUM_SALESFORCE_* settings that point Momentum (MOMENTUM_CRM=salesforce) at this server;
+        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        return {
+            "MOMENTUM_SALESFORCE_INSTANCE_URL": self.instance_url,
+            "MOMENTUM_SALESFORCE_ACCESS_TOKEN": self.api.access_token,
+            "MOMENTUM_SALESFORCE_CA_BUNDLE": str(self.ca_file),
+            "MOMENTUM_SALESFORCE_DEMO_SERVER": "1",
+        }
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import time
 import psycopg
 import pytest
 
+from crm.connectors import crm_source
 from crm.salesforce.api_source import (
     SalesforceApiLimitReached,
     SalesforceApiSource,
@@ -20,6 +21,7 @@ from crm.salesforce.ids import to_18
 from extract.load import extract_crm
 from simulator.salesforce_org import SALESFORCE_SELECTS
 from tests.crm.salesforce_api.conftest import DEMO_TODAY, api_source
+from warehouse.settings import load_settings
 
 OPPORTUNITY = (OBJECTS_BY_API_NAME["Opportunity"].crm_object(),)
 
@@ -171,7 +173,7 @@ def test_the_daily_limit_refusal_stops_at_once_with_a_clear_message(salesforce, 
     # WHEN the next extract runs, THEN it stops with one clear line, and asked only once
     with pytest.raises(SalesforceApiLimitReached, match="daily API limit is reached.*next run resumes"):
         extract_crm(api_source(salesforce), demo_crm, objects=OPPORTUNITY)
-    assert [r.status for r in salesforce.api.requests[seen_before:]] == [403]
+    assert [r.status for r in list(salesforce.api.requests)[seen_before:]] == [403]
     # what was extracted stays
     assert _one(demo_crm, "select count(*) from raw_salesforce.account") > 0
 
@@ -207,6 +209,14 @@ def test_a_hidden_required_field_is_a_clear_error_naming_object_and_field(salesf
 
     with pytest.raises(SalesforceFieldMissing, match=r"Salesforce Opportunity\.StageName not visible"):
         extract_crm(api_source(salesforce), demo_crm, objects=OPPORTUNITY)
+
+
+def test_momentum_crm_salesforce_settings_build_the_source_that_extracts_the_org(salesforce, demo_crm):
+    settings = load_settings({"MOMENTUM_CRM": "salesforce", **salesforce.environment()})
+
+    results = extract_crm(crm_source(settings, demo_crm), demo_crm, objects=OPPORTUNITY)
+
+    assert results[0].loaded == _one(demo_crm, "select count(*) from crm.opportunity")
 
 
 def test_today_is_the_orgs_server_date(salesforce):
