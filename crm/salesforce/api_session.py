@@ -27,6 +27,10 @@ RETRIED_STATUSES = (429, 503)
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
+class SalesforceSetupError(ValueError):
+    """The MOMENTUM_SALESFORCE_* settings are incomplete, invalid, or refused by the org."""
+
+
 class SalesforceApiLimitReached(RuntimeError):
     """The org's daily API budget (or Momentum's ceiling within it) is spent: stop, keep what was extracted."""
 
@@ -49,8 +53,15 @@ class ApiUsage:
 
 
 def retrying_session(
-    *, retries: int = 5, backoff_factor: float = 0.5, verify: str | bool = True, usage: ApiUsage
+    *,
+    retries: int = 5,
+    backoff_factor: float = 0.5,
+    verify: str | bool = True,
+    usage: ApiUsage,
+    session_login: bool = True,
 ) -> requests.Session:
+    """`session_login`: Momentum was given a session (access token), which no call can renew, so a 401
+    means the token is wrong or expired (with a username and password simple-salesforce logs in again)."""
     session = requests.Session()
     # REQUESTS_CA_BUNDLE and proxies from the environment would override `verify` per request
     # (requests' merge_environment_settings): the configured CA bundle must win.
@@ -72,12 +83,17 @@ def retrying_session(
     )
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.hooks["response"].append(_usage_hook(usage))
+    session.hooks["response"].append(_usage_hook(usage, session_login))
     return session
 
 
-def _usage_hook(usage: ApiUsage):
+def _usage_hook(usage: ApiUsage, session_login: bool):
     def track(response: requests.Response, *args, **kwargs) -> None:
+        if response.status_code == 401 and session_login:
+            raise SalesforceSetupError(
+                "Salesforce refused the session (INVALID_SESSION_ID): MOMENTUM_SALESFORCE_ACCESS_TOKEN is wrong or "
+                "expired for MOMENTUM_SALESFORCE_INSTANCE_URL; get a new one (e.g. `sf org display`)"
+            )
         if response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in response.text:
             raise SalesforceApiLimitReached(
                 "Salesforce refused the request: the org's daily API limit is reached (REQUEST_LIMIT_EXCEEDED); "

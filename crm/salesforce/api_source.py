@@ -33,7 +33,12 @@ from typing import Self
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceResourceNotFound
 
-from crm.salesforce.api_session import ApiUsage, SalesforceApiLimitReached, retrying_session
+from crm.salesforce.api_session import (
+    ApiUsage,
+    SalesforceApiLimitReached,
+    SalesforceSetupError,
+    retrying_session,
+)
 from crm.salesforce.copy_text import csv_pages_to_copy, records_to_copy
 from crm.salesforce.fields import OBJECTS_BY_RAW_NAME, SalesforceObject
 from crm.salesforce.layout import SALESFORCE_LAYOUT
@@ -74,10 +79,6 @@ _SETTINGS_HELP = (
     "set MOMENTUM_SALESFORCE_INSTANCE_URL and MOMENTUM_SALESFORCE_ACCESS_TOKEN, or MOMENTUM_SALESFORCE_USERNAME, "
     "MOMENTUM_SALESFORCE_PASSWORD and MOMENTUM_SALESFORCE_SECURITY_TOKEN"
 )
-
-
-class SalesforceSetupError(ValueError):
-    """The MOMENTUM_SALESFORCE_* settings are incomplete or invalid."""
 
 
 class SalesforceFieldMissing(LookupError):
@@ -140,6 +141,7 @@ class SalesforceApiSource:
             backoff_factor=self._backoff_factor,
             verify=self.ca_bundle or True,
             usage=self.usage,
+            session_login="session_id" in self._login,
         )
         self._sf = Salesforce(**self._login, version=self.api_version, session=session, parse_float=Decimal)
         self._check_budget()

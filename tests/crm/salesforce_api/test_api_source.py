@@ -219,6 +219,15 @@ def test_momentum_crm_salesforce_settings_build_the_source_that_extracts_the_org
     assert results[0].loaded == _one(demo_crm, "select count(*) from crm.opportunity")
 
 
+def test_a_wrong_access_token_names_the_setting_to_fix(salesforce, demo_crm):
+    source = SalesforceApiSource(
+        {"instance_url": salesforce.instance_url, "session_id": "expired"}, ca_bundle=str(salesforce.ca_file)
+    )
+
+    with pytest.raises(SalesforceSetupError, match="MOMENTUM_SALESFORCE_ACCESS_TOKEN is wrong or expired"):
+        extract_crm(source, demo_crm, objects=OPPORTUNITY)
+
+
 def test_today_is_the_orgs_server_date(salesforce):
     with api_source(salesforce) as source:
         assert source.today() == DEMO_TODAY
