@@ -71,6 +71,7 @@ class Fault:
     status: int
     remaining: int
     retry_after: int
+    method: str | None = None  # only requests with this method (e.g. POST: a Bulk job's creation)
 
 
 @dataclass
@@ -104,10 +105,11 @@ class SalesforceApiServer:
             self.catalog = read_catalog(conn)
 
     # --- faults (tests) -------------------------------------------------------------------------------
-    def fail_next(self, status: int, count: int = 1, retry_after: int = 1) -> None:
-        """Answer the next `count` requests with `status` (429 or 503) and a Retry-After header."""
+    def fail_next(self, status: int, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
+        """Answer the next `count` requests (with `method`, or any) with `status` (429 or 503) and a
+        Retry-After header."""
         with self._lock:
-            self._faults.append(Fault(status, count, retry_after))
+            self._faults.append(Fault(status, count, retry_after, method))
 
     def exhaust_daily_limit(self) -> None:
         with self._lock:
@@ -150,11 +152,11 @@ class SalesforceApiServer:
     def admit(self, method: str, path: str, token: str | None) -> None:
         """Faults, authentication and the daily budget, in Salesforce's order; counts the call."""
         with self._lock:
-            if self._faults:
-                fault = self._faults[0]
+            fault = next((f for f in self._faults if f.method in (None, method)), None)
+            if fault is not None:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
-                    self._faults.pop(0)
+                    self._faults.remove(fault)
                 message = "Too many requests" if fault.status == 429 else "Server unavailable"
                 raise ApiError(
                     fault.status, "SERVER_UNAVAILABLE", message, {"Retry-After": str(fault.retry_after)}

@@ -155,6 +155,18 @@ def test_429_and_503_are_retried_with_backoff_honouring_retry_after(salesforce, 
     assert time.monotonic() - started >= 2  # each Retry-After of 1 s was waited
 
 
+def test_a_bulk_job_creation_refused_with_503_is_retried(salesforce, demo_crm):
+    # POST is not among urllib3's retried methods by default: a query job's creation is idempotent, so
+    # the session retries it too.
+    salesforce.api.fail_next(503, count=2, retry_after=0, method="POST")
+
+    (result,) = extract_crm(api_source(salesforce, bulk_threshold=0), demo_crm, objects=OPPORTUNITY)
+
+    assert result.loaded == _one(demo_crm, "select count(*) from crm.opportunity")
+    posts = [r.status for r in salesforce.api.requests if r.method == "POST"]
+    assert posts[:3] == [503, 503, 200]
+
+
 def test_retries_give_up_after_the_configured_attempts(salesforce, demo_crm):
     salesforce.api.fail_next(503, count=10, retry_after=0)
 
