@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 
 import psycopg
 import pytest
+from psycopg import sql
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceMalformedRequest
 
 from crm.salesforce.ids import to_18
+from simulator.salesforce_api.catalog import id_18_sql
 
 
 def _count(url: str, table: str) -> int:
@@ -97,3 +100,17 @@ def test_a_wrong_session_is_refused(sf_client, salesforce):
 
     with pytest.raises(SalesforceExpiredSession):
         sf_client.query("SELECT Id FROM Account")
+
+
+def test_the_servers_sql_18_character_ids_match_to_18(warehouse_url):
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    rng = random.Random(15)
+    ids = ["".join(rng.choice(alphabet) for _ in range(15)) for _ in range(200)] + [
+        "001Dm0000000001",
+        "short",
+    ]
+    query = sql.SQL("select {} from unnest(%s::text[]) as t(id)").format(id_18_sql(sql.Identifier("id")))
+    with psycopg.connect(warehouse_url) as conn:
+        served = [row[0] for row in conn.execute(query, (ids,))]
+
+    assert served == [to_18(record_id) for record_id in ids]
