@@ -72,13 +72,24 @@ def extract_once(path: str, url: str, server: dict | None) -> dict:
     }
 
 
-def _measured(command: list[str], env: dict | None = None) -> tuple[str, int]:
+def _measured(command: list[str], env: dict | None = None) -> tuple[str, dict]:
+    """The command's output, and its peak memory and CPU seconds (its own process only)."""
     done = subprocess.run(
         ["/usr/bin/time", "-v", *command], capture_output=True, text=True, env=env, check=False
     )
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout, int(_PEAK.search(done.stderr)[1]) // 1024
+    return done.stdout, _resources(done.stderr, "extract")
+
+
+def _resources(report: str, who: str) -> dict:
+    peak = _PEAK.search(report)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", report)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", report)
+    return {
+        f"{who}_peak_rss_mb": int(peak[1]) // 1024 if peak else None,
+        f"{who}_cpu_s": round(float(user[1]) + float(system[1]), 1) if user and system else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -111,25 +122,16 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for path in args.paths.split(","):
             command = [sys.executable, "-m", "bench.salesforce_extract", "--once", path, "--url", url]
-            output, peak_mb = _measured(
+            output, resources = _measured(
                 command + (["--server", server] if path != "direct" else []), dict(os.environ)
             )
             result = json.loads(output.strip().splitlines()[-1])
-            print(json.dumps({**result, "extract_peak_rss_mb": peak_mb}))
+            print(json.dumps({**result, **resources}), flush=True)
     finally:
         # /usr/bin/time forwards no signal: end the server itself (time's child), then read time's report.
         os.kill(json.loads(server)["pid"], signal.SIGTERM)
         _, report = server_process.communicate(timeout=60)
-    peak = _PEAK.search(report)
-    cpu = re.search(r"User time \(seconds\): ([\d.]+)", report)
-    print(
-        json.dumps(
-            {
-                "server_peak_rss_mb": int(peak[1]) // 1024 if peak else None,
-                "server_cpu_user_s": float(cpu[1]) if cpu else None,
-            }
-        )
-    )
+    print(json.dumps(_resources(report, "server")))
 
 
 if __name__ == "__main__":
