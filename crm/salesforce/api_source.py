@@ -10,7 +10,8 @@
   field describe does not list (absent, or hidden from the integration user by field-level security)
   stops the object when it is required, and is skipped with a warning when it is optional.
 - copy_rows(): `SELECT <fields> FROM <Object> WHERE SystemModstamp >= <watermark>`. The large objects
-  (Opportunity, OpportunityHistory, Task, Event) go through a Bulk 2.0 query job when at least
+  (Opportunity, OpportunityHistory, Task, Event, Account, Contact, OpportunityContactRole) go through a
+  Bulk 2.0 query job when at least
   `bulk_threshold` records changed: CSV pages of `BULK_PAGE_RECORDS` streamed page by page (the
   `Sforce-Locator` chain), never a whole object in memory. The others, and small increments, go
   through REST `query` pages (2,000 records each).
@@ -53,8 +54,12 @@ __all__ = [
 ]
 
 DEFAULT_API_VERSION = "59.0"
-# The objects with many records in a real org: worth a Bulk 2.0 job (a few calls for any size).
-BULK_OBJECTS = frozenset({"Opportunity", "OpportunityHistory", "Task", "Event"})
+# The objects that can hold many records in a real org: worth a Bulk 2.0 job (a few calls for any size)
+# once enough records changed. Accounts, contacts and contact roles count too: their live ids are listed
+# on every run to notice deletions.
+BULK_OBJECTS = frozenset(
+    {"Opportunity", "OpportunityHistory", "Task", "Event", "Account", "Contact", "OpportunityContactRole"}
+)
 # Changed records from which a large object goes through Bulk 2.0 rather than REST pages of 2,000.
 DEFAULT_BULK_THRESHOLD = 10_000
 # Records per Bulk 2.0 result page: the most the source holds in memory at once (a few MB); each page is

@@ -88,10 +88,10 @@ def test_text_with_newlines_quotes_tabs_and_backslashes_arrives_intact(salesforc
 def test_bulk_is_used_for_large_objects_and_rest_for_small_ones(salesforce, demo_crm):
     extract_crm(api_source(salesforce, bulk_threshold=0), demo_crm)
 
-    # One Bulk 2.0 job per large object (Opportunity, OpportunityHistory, Task, Event), and one listing
-    # Opportunity's live ids (the other three do not track deletions); everything else went through REST.
+    # One Bulk 2.0 job per large object (7), and one listing the live ids of each that tracks deletions
+    # (Opportunity, Account, Contact, OpportunityContactRole); everything else went through REST.
     jobs = [r for r in salesforce.api.requests if r.method == "POST"]
-    assert [r.path.rsplit("/", 2)[-2:] for r in jobs] == [["jobs", "query"]] * 5
+    assert [r.path.rsplit("/", 2)[-2:] for r in jobs] == [["jobs", "query"]] * (7 + 4)
     assert any("/query/" in r.path and "jobs" not in r.path for r in salesforce.api.requests)  # REST pages
 
 
