@@ -240,6 +240,14 @@ def test_a_wrong_access_token_names_the_setting_to_fix(salesforce, demo_crm):
         extract_crm(source, demo_crm, objects=OPPORTUNITY)
 
 
+def test_the_api_usage_is_logged_each_run(salesforce, demo_crm, caplog):
+    with caplog.at_level(logging.INFO, logger="crm.salesforce"):
+        extract_crm(api_source(salesforce), demo_crm, objects=OPPORTUNITY)
+
+    assert "Salesforce API usage before this extract: 1/100000 daily API requests" in caplog.text
+    assert f"after this extract: {salesforce.api.api_used}/100000" in caplog.text
+
+
 def test_today_is_the_orgs_server_date(salesforce):
     with api_source(salesforce) as source:
         assert source.today() == DEMO_TODAY

@@ -114,3 +114,10 @@ def test_the_servers_sql_18_character_ids_match_to_18(warehouse_url):
         served = [row[0] for row in conn.execute(query, (ids,))]
 
     assert served == [to_18(record_id) for record_id in ids]
+
+
+def test_query_all_serves_live_records_only_since_the_demo_crm_deletes_rows_outright(sf_client, demo_crm):
+    result = sf_client.query_all("SELECT Id, IsDeleted FROM Account", include_deleted=True)
+
+    assert result["totalSize"] == _count(demo_crm, "account")
+    assert not any(record["IsDeleted"] for record in result["records"])
