@@ -9,17 +9,24 @@ import subprocess
 import sys
 import time
 import warnings
-from datetime import UTC, date, datetime
+from datetime import date
 
 import click
 import psycopg
 
+from orchestration.crm_cli import crm
 from orchestration.evaluate_cli import evaluate, model
 from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
-from warehouse.server import mlflow_database_url, redact, refresh_pipeline_grants, warehouse_url
+from warehouse.server import (
+    mlflow_database_url,
+    pipeline_warehouse_url,
+    redact,
+    refresh_pipeline_grants,
+    warehouse_url,
+)
 from warehouse.settings import load_settings
 
 
@@ -89,7 +96,12 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
 
 
 @main.command()
-@click.option("--as-of", "as_of", default=None, help="The day to run for (YYYY-MM-DD); default today (UTC).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="The day to run for (YYYY-MM-DD); default the CRM's today (an export's own date).",
+)
 @click.option(
     "--full-refresh",
     is_flag=True,
@@ -98,7 +110,7 @@ def demo(preset: str, seed: int, rebuild: bool) -> None:
 def run(as_of: str | None, full_refresh: bool) -> None:
     """Run the morning job: extract, dbt, checks, scores, TMVAs, CRM sync."""
     settings = load_settings()
-    day = _parse_day(as_of)
+    day = _parse_day(as_of) if as_of else _crm_today(settings)
     started = time.monotonic()
     report = _run_or_exit(settings, "morning", day, full_refresh=full_refresh)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
@@ -106,7 +118,7 @@ def run(as_of: str | None, full_refresh: bool) -> None:
 
 @main.command()
 @click.option(
-    "--as-of", "as_of", default=None, help="Train on snapshots before this day; default today (UTC)."
+    "--as-of", "as_of", default=None, help="Train on snapshots before this day; default the CRM's today."
 )
 @click.option(
     "--full-refresh",
@@ -118,7 +130,8 @@ def retrain(as_of: str | None, full_refresh: bool) -> None:
     one."""
     settings = load_settings()
     started = time.monotonic()
-    report = _run_or_exit(settings, "retrain", _parse_day(as_of), full_refresh=full_refresh)
+    day = _parse_day(as_of) if as_of else _crm_today(settings)
+    report = _run_or_exit(settings, "retrain", day, full_refresh=full_refresh)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
@@ -148,6 +161,7 @@ def ui(port: int) -> None:
 main.add_command(evaluate)
 main.add_command(model)
 main.add_command(sim)
+main.add_command(crm)
 
 
 UI_STOP_SECONDS = 10
@@ -208,7 +222,7 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     with psycopg.connect(warehouse_url(settings), connect_timeout=10):
         pass
     if job_name == "morning":
-        _refuse_what_the_morning_cannot_do(settings, as_of)
+        _refuse_what_the_morning_cannot_do(settings, as_of, full_refresh=full_refresh)
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
     report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
     if not report.success:
@@ -217,21 +231,33 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     return report
 
 
-def _refuse_what_the_morning_cannot_do(settings, as_of: date) -> None:
+def _refuse_what_the_morning_cannot_do(settings, as_of: date, *, full_refresh: bool) -> None:
     """Before Dagster starts, so each ends in one line naming what to fix (orchestration/failures.py): a
-    playbook that does not load, and an as-of date the live CRM has lived past (extract/as_of.py)."""
+    playbook that does not load, an as-of date the live CRM has lived past (extract/as_of.py), and a switch to
+    another CRM without a full refresh (extract/source_switch.py)."""
     from actions.playbook import load_playbook
-    from crm.connectors import crm_source
+    from crm.connectors import crm_layout, crm_source
     from extract.as_of import check_as_of_servable
+    from extract.source_switch import check_source_switch
 
     load_playbook()
     with crm_source(settings, warehouse_url(settings)) as source:
         check_as_of_servable(source, as_of)
+    check_source_switch(
+        pipeline_warehouse_url(settings), crm_layout(settings), full_refresh=full_refresh, record=False
+    )
 
 
-def _parse_day(value: str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
+def _crm_today(settings) -> date:
+    """The CRM's own today: a live CRM's server date, the demo CRM's clock, an export's latest change. A run
+    on the wall clock's date would age every deal of an export taken days ago."""
+    from crm.connectors import crm_source
+
+    with crm_source(settings, warehouse_url(settings)) as source:
+        return source.today()
+
+
+def _parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -13,7 +13,9 @@ import click
 import psycopg
 
 from actions.playbook import PlaybookError
+from crm.connectors import CrmNotConfigured
 from extract.as_of import AsOfNotServable
+from extract.source_switch import CrmSourceSwitched
 from warehouse.run_lock import RunLockBusy
 from warehouse.server import redact
 from warehouse.settings import load_settings
@@ -27,8 +29,8 @@ def explain(error: BaseException) -> str | None:
     """One line saying what went wrong and what to change, or None when the error is not the user's to fix."""
     if isinstance(error, RunLockBusy):
         return str(error)
-    if isinstance(error, PlaybookError | AsOfNotServable):
-        return str(error)  # they name the play and file, or the as-of date and what to run instead
+    if isinstance(error, PlaybookError | AsOfNotServable | CrmNotConfigured | CrmSourceSwitched):
+        return str(error)  # they name the play and file, the as-of date, or the CRM setting to change
     if isinstance(error, psycopg.OperationalError):
         return _warehouse_unreachable(error)
     if type(error) is psycopg.ProgrammingError and str(error).startswith(URL_PARSE_ERRORS):

@@ -34,6 +34,8 @@ class JobReport:
     """What each model asset did, by asset key: trained and registered, promoted, or why not."""
     extract_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per CRM object extracted in this run: rejected, deleted, restored and held (extract/load.py)."""
+    raw_schema: str = "raw_crm"
+    """Where the extract landed them (the configured CRM's layout, extract/layout.py)."""
     owner_routing: dict[str, int] = field(default_factory=dict)
     """TMVA deals advised to the owner's manager, or held for want of an active owner (actions/owners.py)."""
     log_path: Path | None = None
@@ -156,7 +158,8 @@ OWNER_ROUTING_COUNTS = ("deals_rerouted_to_manager", "deals_held_no_active_owner
 def _collect_data_counts(report: JobReport, materialization: dg.AssetMaterialization) -> None:
     """The extract's quarantine and deletion counts and the TMVAs' owner routing, for the run summary."""
     metadata = materialization.metadata
-    if materialization.asset_key.path[0] == "raw_crm" and "rejected" in metadata:
+    if materialization.asset_key.path[0].startswith("raw_") and "rejected" in metadata:
+        report.raw_schema = materialization.asset_key.path[0]
         report.extract_counts[materialization.asset_key.path[-1]] = {
             name: int(metadata[name].value) for name in EXTRACT_COUNTS if name in metadata
         }

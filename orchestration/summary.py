@@ -75,7 +75,7 @@ def data_count_lines(report: JobReport) -> list[str]:
 
     if quarantined := per_object("rejected"):
         lines.append(
-            f"quarantined at extract: {quarantined}; reasons in raw_crm._rejects "
+            f"quarantined at extract: {quarantined}; reasons in {report.raw_schema}._rejects "
             f"(where extract_run_id = '{report.run_id}')"
         )
     if deleted := per_object("deleted"):
@@ -85,7 +85,7 @@ def data_count_lines(report: JobReport) -> list[str]:
     if held := per_object("held"):
         lines.append(
             f"held (the CRM's newer version is quarantined; not scored or advised until fixed): {held}; "
-            "which: raw_crm.<object> where _newer_version_rejected is not null"
+            f"which: {report.raw_schema}.<object> where _newer_version_rejected is not null"
         )
     rerouted = report.owner_routing.get("deals_rerouted_to_manager", 0)
     held_for_owner = report.owner_routing.get("deals_held_no_active_owner", 0)

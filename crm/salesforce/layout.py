@@ -4,11 +4,28 @@ by dbt_project/models/staging/salesforce/. The API source and the data-export so
 from __future__ import annotations
 
 from crm.salesforce.fields import SALESFORCE_OBJECTS
-from extract.layout import FiscalYearField, RawLayout
+from extract.layout import FiscalYearField, RawLayout, feature_needs
 
 SALESFORCE_LAYOUT = RawLayout(
     schema="raw_salesforce",
     objects=tuple(sf_object.crm_object() for sf_object in SALESFORCE_OBJECTS),
     dbt_staging="salesforce",
     fiscal_year=FiscalYearField("organization", "fiscalyearstartmonth", "systemmodstamp"),
+    needs=feature_needs(
+        deals="opportunity",
+        stages="opportunitystage",
+        users="user",
+        history="opportunityhistory",
+        tasks="task",
+        events="event",
+        contacts="contact",
+        contact_roles="opportunitycontactrole",
+        accounts="account",
+        forecast="forecast_submission__c",
+        organization="organization",
+    ),
+    fields={
+        sf_object.raw_name: tuple((f.name.lower(), f.required) for f in sf_object.fields)
+        for sf_object in SALESFORCE_OBJECTS
+    },
 )

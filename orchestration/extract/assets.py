@@ -8,6 +8,7 @@ import dagster as dg
 
 from crm.connectors import crm_layout, crm_source
 from extract.load import extract_crm
+from extract.source_switch import check_source_switch
 from orchestration.resources import MomentumResource, is_full_refresh
 from warehouse.settings import load_settings
 
@@ -33,6 +34,7 @@ def extract_crm_objects(
 ):
     """Copy new and changed CRM records (modstamp at or after the last watermark) into the raw schema."""
     url = momentum.url()
+    check_source_switch(url, LAYOUT, full_refresh=is_full_refresh(context))
     extracted_objects = extract_crm(
         crm_source(momentum.settings(), url),
         url,
