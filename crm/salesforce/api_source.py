@@ -8,7 +8,7 @@
 - columns(): the object's describe. Fields Momentum needs (crm/salesforce/fields.py) land with the type
   listed there, any other field the org has with its Salesforce type; names in lower case. A needed
   field describe does not list (absent, or hidden from the integration user by field-level security)
-  stops the object when it is required, and is skipped with a warning when it is optional.
+  stops the object's copy_rows when it is required, and is skipped with a warning when it is optional.
 - copy_rows(): `SELECT <fields> FROM <Object> WHERE SystemModstamp >= <watermark>`. The large objects
   (Opportunity, OpportunityHistory, Task, Event, Account, Contact, OpportunityContactRole) go through a
   Bulk 2.0 query job when at least
@@ -120,6 +120,7 @@ class SalesforceApiSource:
         self._today: date | None = None
         # Per object: lower-case raw column -> API name, from describe.
         self._api_names: dict[str, dict[str, str]] = {}
+        self._missing_required: dict[str, list[str]] = {}
 
     @classmethod
     def from_settings(cls, credentials: Mapping[str, str]) -> SalesforceApiSource:
@@ -186,13 +187,21 @@ class SalesforceApiSource:
             described = self.sf.restful(f"sobjects/{sf_object.api_name}/describe")
         except SalesforceResourceNotFound:
             return []  # the org has no such object (a custom object not deployed): the extract decides
-        columns = _columns(sf_object, described["fields"])
+        # A required field missing is reported here as absent (`momentum crm check` names it) and stops the
+        # object's extract in copy_rows, before any record moves.
+        columns, self._missing_required[object_name] = _columns(sf_object, described["fields"])
         self._api_names[object_name] = {raw: api for raw, (api, _) in columns.items()}
         return [(raw, pg_type) for raw, (_, pg_type) in columns.items()]
+
+    def api_budget(self) -> str:
+        """The org's API usage for `momentum crm check`."""
+        return str(self.usage)
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         sf_object = OBJECTS_BY_RAW_NAME[object_name]
         api_fields = [self._api_name(object_name, field) for field in fields]
+        if self._missing_required.get(object_name):
+            raise _missing_fields_error(sf_object, self._missing_required[object_name])
         where = ""
         if since is not None:
             # Whole seconds, rounded down: re-reading a record stamped in the same second is harmless
@@ -230,9 +239,11 @@ class SalesforceApiSource:
         return self._api_names[object_name][field]
 
 
-def _columns(sf_object: SalesforceObject, described: list[dict]) -> dict[str, tuple[str, str]]:
-    """raw column -> (API name, PostgreSQL type): Momentum's fields first, in fields.py's order, then
-    the org's other fields in describe's order."""
+def _columns(
+    sf_object: SalesforceObject, described: list[dict]
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """(raw column -> (API name, PostgreSQL type), required fields describe does not list): Momentum's
+    fields first, in fields.py's order, then the org's other fields in describe's order."""
     by_name = {field["name"].lower(): field for field in described}
     columns: dict[str, tuple[str, str]] = {}
     missing_required = []
@@ -250,17 +261,19 @@ def _columns(sf_object: SalesforceObject, described: list[dict]) -> dict[str, tu
                 )
             continue
         columns[wanted.name.lower()] = (field["name"], wanted.pg_type)
-    if missing_required:
-        names = ", ".join(f"{sf_object.api_name}.{name}" for name in missing_required)
-        raise SalesforceFieldMissing(
-            f"Salesforce {names} not visible to the integration user: Momentum needs "
-            f"{'it' if len(missing_required) == 1 else 'them'}; grant read access (field-level security) "
-            "in its profile or permission set"
-        )
     for raw, field in by_name.items():
         if raw not in columns and field["type"] not in _NOT_EXTRACTED:
             columns[raw] = (field["name"], _PG_TYPES.get(field["type"], "text"))
-    return columns
+    return columns, missing_required
+
+
+def _missing_fields_error(sf_object: SalesforceObject, missing: list[str]) -> SalesforceFieldMissing:
+    names = ", ".join(f"{sf_object.api_name}.{name}" for name in missing)
+    return SalesforceFieldMissing(
+        f"Salesforce {names} not visible to the integration user: Momentum needs "
+        f"{'it' if len(missing) == 1 else 'them'}; grant read access (field-level security) "
+        "in its profile or permission set"
+    )
 
 
 def _integer(credentials: Mapping[str, str], key: str, default: int | None) -> int | None:

@@ -9,6 +9,7 @@ import time
 import psycopg
 import pytest
 
+from crm.check import check_crm
 from crm.connectors import crm_source
 from crm.salesforce.api_source import (
     SalesforceApiLimitReached,
@@ -246,6 +247,18 @@ def test_the_api_usage_is_logged_each_run(salesforce, demo_crm, caplog):
 
     assert "Salesforce API usage before this extract: 1/100000 daily API requests" in caplog.text
     assert f"after this extract: {salesforce.api.api_used}/100000" in caplog.text
+
+
+def test_crm_check_names_a_hidden_required_field_and_the_api_budget(salesforce, demo_crm):
+    salesforce.api.hide_field("Opportunity", "StageName")
+
+    report = check_crm(api_source(salesforce))
+
+    assert "opportunity: required fields missing: stagename" in report.problems
+    assert {o.name: o.rows for o in report.objects}["account"] == _one(
+        demo_crm, "select count(*) from crm.account"
+    )
+    assert "daily API requests" in report.budget
 
 
 def test_today_is_the_orgs_server_date(salesforce):
