@@ -20,6 +20,7 @@ from crm.salesforce.api_source import (
 from crm.salesforce.fields import OBJECTS_BY_API_NAME
 from crm.salesforce.ids import to_18
 from extract.load import extract_crm
+from orchestration.failures import explain
 from simulator.salesforce_org import SALESFORCE_SELECTS
 from tests.crm.salesforce_api.conftest import DEMO_TODAY, api_source
 from warehouse.settings import load_settings
@@ -275,6 +276,13 @@ def test_incomplete_credentials_name_the_settings_to_set(credentials):
         SalesforceSetupError, match="MOMENTUM_SALESFORCE_INSTANCE_URL and MOMENTUM_SALESFORCE_ACCESS_TOKEN"
     ):
         SalesforceApiSource.from_settings(credentials)
+
+
+def test_the_cli_says_a_settings_error_in_one_line():
+    with pytest.raises(SalesforceSetupError) as raised:
+        SalesforceApiSource.from_settings({})
+
+    assert explain(raised.value) == str(raised.value)
 
 
 def test_settings_give_the_login_and_options():
