@@ -32,7 +32,6 @@ _SALESFORCE_TYPES = {
     "timestamp with time zone": "datetime",
     "timestamp without time zone": "datetime",
 }
-_LETTER_BITS = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass(frozen=True)
@@ -104,19 +103,23 @@ def _field_type(name: str, pg_type: str) -> str:
 
 
 def id_18_sql(column: sql.Composable) -> sql.Composable:
-    """to_18 in SQL: each 5-character chunk's upper-case letters as bits (first character lowest), indexing
-    the checksum alphabet. Only 15-character values are extended, as to_18 does."""
-    bits = sql.SQL("translate({}, {}, {})").format(
-        column,
-        sql.Literal("".join(_LETTER_BITS)),
-        sql.Literal("1" * len(_LETTER_BITS[0]) + "0" * len(_LETTER_BITS[1])),
-    )
-    suffix = sql.SQL(" || ").join(
-        sql.SQL("substr({alphabet}, 1 + reverse(substr({bits}, {start}, 5))::bit(5)::int, 1)").format(
-            alphabet=sql.Literal(_CHECKSUM_ALPHABET), bits=bits, start=sql.Literal(1 + 5 * chunk)
+    """to_18 in SQL: in each 5-character chunk, an upper-case letter at position i adds 2**i, and the sum
+    indexes the checksum alphabet. Only 15-character values are extended, as to_18 does. Integer tests
+    on ascii() codes: a translate() of the id per chunk cost 20 µs per id, this a fraction of it."""
+    chunks = []
+    for chunk in range(3):
+        bits = sql.SQL(" + ").join(
+            sql.SQL("(ascii(substr({c}, {position}, 1)) between 65 and 90)::int * {weight}").format(
+                c=column, position=sql.Literal(chunk * 5 + i + 1), weight=sql.Literal(1 << i)
+            )
+            for i in range(5)
         )
-        for chunk in range(3)
-    )
+        chunks.append(
+            sql.SQL("substr({alphabet}, 1 + {bits}, 1)").format(
+                alphabet=sql.Literal(_CHECKSUM_ALPHABET), bits=bits
+            )
+        )
+    suffix = sql.SQL(" || ").join(chunks)
     return sql.SQL("case when length({c}) = 15 then {c} || {suffix} else {c} end").format(
         c=column, suffix=suffix
     )
