@@ -1,0 +1,477 @@
+"""A local Salesforce API over HTTPS serving the demo CRM, close enough to the documented contract that
+the real simple-salesforce client talks to it unchanged (docs/crm-api-contracts.md, section 4).
+
+Served under `/services/data/vNN.N/`: `sobjects`, `sobjects/<Object>/describe`, `query` and `queryAll`
+with `nextRecordsUrl` paging, Bulk 2.0 query jobs (`jobs/query`, CSV results paged by `Sforce-Locator`),
+and `limits`. Every response carries `Sforce-Limit-Info: api-usage=N/M`; its `Date` is the demo CRM's
+clock (crm.system_now()), as a real org's is its server's. The demo CRM is read through read-only
+connections; `queryAll` returns live rows only, since the demo CRM deletes rows outright.
+
+For tests, `SalesforceApiServer` injects faults: the next N requests answered 429 or 503 with
+Retry-After, the daily API limit reached (403 REQUEST_LIMIT_EXCEEDED), fields hidden by field-level
+security (absent from describe, INVALID_FIELD in SOQL). `requests` records what the server saw.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import queue
+import secrets
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+from psycopg import sql
+
+from simulator.salesforce_api.catalog import (
+    ApiField,
+    ApiObject,
+    id_18_sql,
+    read_catalog,
+    source_select,
+    value_sql,
+)
+from simulator.salesforce_api.results import CsvResult, JsonResult, write_csv_result, write_json_result
+from simulator.salesforce_api.soql import Condition, Query, SoqlError, parse_soql
+
+# The literal a SOQL condition needs for each field type (anything else: a quoted string).
+_LITERAL_TYPES = {
+    "datetime": datetime,
+    "date": date,
+    "boolean": bool,
+    "int": int,
+    "double": (int, float),
+    "currency": (int, float),
+}
+REST_PAGE_SIZE = 2000  # Salesforce's default batch size for query pages
+DEFAULT_DAILY_LIMIT = 100_000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error_code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.headers = headers or {}
+
+
+@dataclass
+class Fault:
+    status: int
+    remaining: int
+    retry_after: int
+    method: str | None = None  # only requests with this method (e.g. POST: a Bulk job's creation)
+
+
+@dataclass
+class SeenRequest:
+    method: str
+    path: str
+    status: int
+
+
+@dataclass
+class SalesforceApiServer:
+    """The server's state: what it serves, its API budget, injected faults and the requests it saw."""
+
+    warehouse_url: str
+    access_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    daily_limit: int = DEFAULT_DAILY_LIMIT
+    rest_page_size: int = REST_PAGE_SIZE
+    api_used: int = 0
+    hidden_fields: set[tuple[str, str]] = field(default_factory=set)
+    # The latest requests, for tests (bounded: a demo server may run for many mornings).
+    requests: deque[SeenRequest] = field(default_factory=lambda: deque(maxlen=100_000))
+    _faults: list[Fault] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self._folder = Path(tempfile.mkdtemp(prefix="momentum-salesforce-api-"))
+        self._queries: dict[str, JsonResult] = {}
+        self._jobs: dict[str, tuple[dict, CsvResult]] = {}
+        with self.connection() as conn:
+            self.catalog = read_catalog(conn)
+
+    # --- faults (tests) -------------------------------------------------------------------------------
+    def fail_next(self, status: int, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
+        """Answer the next `count` requests (with `method`, or any) with `status` (429 or 503) and a
+        Retry-After header."""
+        with self._lock:
+            self._faults.append(Fault(status, count, retry_after, method))
+
+    def exhaust_daily_limit(self) -> None:
+        with self._lock:
+            self.api_used = self.daily_limit
+
+    def hide_field(self, object_name: str, field_name: str) -> None:
+        """Field-level security: the field disappears from describe and SOQL naming it fails."""
+        self.hidden_fields.add((object_name, field_name))
+
+    # --- plumbing --------------------------------------------------------------------------------------
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        try:
+            conn = self._pool.get_nowait()
+        except queue.Empty:
+            conn = psycopg.connect(
+                self.warehouse_url,
+                autocommit=True,
+                options="-c default_transaction_read_only=on -c timezone=UTC",
+            )
+        try:
+            yield conn
+        finally:
+            if not (conn.closed or conn.broken):
+                self._pool.put(conn)
+
+    def close(self) -> None:
+        while not self._pool.empty():
+            self._pool.get_nowait().close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def clock(self) -> str:
+        """The HTTP Date: the demo CRM's own now (its simulated today), else the database's."""
+        with self.connection() as conn:
+            now = conn.execute(
+                "select case when to_regprocedure('crm.system_now()') is not null then crm.system_now() else now() end"
+            ).fetchone()[0]
+        return email.utils.format_datetime(now, usegmt=True)
+
+    def admit(self, method: str, path: str, token: str | None) -> None:
+        """Faults, authentication and the daily budget, in Salesforce's order; counts the call."""
+        with self._lock:
+            fault = next((f for f in self._faults if f.method in (None, method)), None)
+            if fault is not None:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+                message = "Too many requests" if fault.status == 429 else "Server unavailable"
+                raise ApiError(
+                    fault.status, "SERVER_UNAVAILABLE", message, {"Retry-After": str(fault.retry_after)}
+                )
+            if token != self.access_token:
+                raise ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+            if self.api_used >= self.daily_limit:
+                raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            self.api_used += 1
+
+    def limit_info(self) -> str:
+        return f"api-usage={self.api_used}/{self.daily_limit}"
+
+    # --- objects -------------------------------------------------------------------------------------
+    def api_object(self, name: str) -> ApiObject:
+        for object_name, api_object in self.catalog.items():
+            if object_name.lower() == name.lower():
+                visible = tuple(
+                    f for f in api_object.fields if (object_name, f.name) not in self.hidden_fields
+                )
+                return ApiObject(object_name, visible)
+        raise ApiError(404, "NOT_FOUND", f"The requested resource does not exist: sObject type '{name}'")
+
+    def describe(self, name: str) -> dict:
+        api_object = self.api_object(name)
+        return {
+            "name": api_object.name,
+            "label": api_object.name,
+            "queryable": True,
+            "custom": api_object.name.endswith("__c"),
+            "fields": [api_field.describe() for api_field in api_object.fields],
+        }
+
+    def list_objects(self) -> dict:
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [{"name": name, "label": name, "queryable": True} for name in self.catalog],
+        }
+
+    def limits(self) -> dict:
+        return {
+            "DailyApiRequests": {
+                "Max": self.daily_limit,
+                "Remaining": max(0, self.daily_limit - self.api_used),
+            }
+        }
+
+    # --- queries -------------------------------------------------------------------------------------
+    def _parse(self, soql: str) -> Query:
+        try:
+            return parse_soql(soql)
+        except SoqlError as error:
+            raise ApiError(400, error.error_code, str(error)) from None
+
+    def _count(self, query: Query) -> int:
+        api_object = self.api_object(query.object_name)
+        select = sql.SQL("select count(*) from {} o").format(source_select(api_object.name))
+        with self.connection() as conn:
+            return conn.execute(select + self._where_order_limit(api_object, query)).fetchone()[0]
+
+    def _select(self, query: Query, *, csv: bool, version: str) -> sql.Composable:
+        if query.count:
+            raise ApiError(400, "MALFORMED_QUERY", "COUNT() is not supported in a Bulk query")
+        api_object = self.api_object(query.object_name)
+        fields = [self._field(api_object, name) for name in query.fields]
+        if csv:
+            columns = sql.SQL(", ").join(
+                sql.SQL("{} as {}").format(value_sql(f, csv=True), sql.Identifier(f.name)) for f in fields
+            )
+        else:
+            url = sql.SQL("{} || {}").format(
+                sql.Literal(f"/services/data/v{version}/sobjects/{api_object.name}/"),
+                id_18_sql(sql.Identifier("Id")),
+            )
+            pairs = [
+                sql.SQL("'attributes', json_build_object('type', {}, 'url', {})").format(
+                    sql.Literal(api_object.name), url
+                )
+            ]
+            pairs += [sql.SQL("{}, {}").format(sql.Literal(f.name), value_sql(f, csv=False)) for f in fields]
+            columns = sql.SQL("json_build_object({})::text").format(sql.SQL(", ").join(pairs))
+        select = sql.SQL("select {} from {} o").format(columns, source_select(api_object.name))
+        return select + self._where_order_limit(api_object, query)
+
+    def _field(self, api_object: ApiObject, name: str):
+        found = api_object.field(name)
+        if found is None:
+            raise ApiError(
+                400,
+                "INVALID_FIELD",
+                f"No such column '{name}' on entity '{api_object.name}'. If you are attempting to use a custom "
+                "field, be sure to append the '__c' after the custom field name.",
+            )
+        return found
+
+    def _comparable(self, api_object: ApiObject, condition: Condition) -> ApiField:
+        """The condition's field, when its literal has the field's type (a quoted datetime does not)."""
+        api_field = self._field(api_object, condition.field)
+        expected = _LITERAL_TYPES.get(api_field.type, str)
+        if condition.value is not None and not isinstance(condition.value, expected):
+            raise ApiError(
+                400,
+                "INVALID_FIELD",
+                f"value of filter criterion for field '{api_field.name}' must be of type {api_field.type} "
+                "and should not be enclosed in quotes",
+            )
+        return api_field
+
+    def _where_order_limit(self, api_object: ApiObject, query: Query) -> sql.Composable:
+        clauses = sql.SQL("")
+        if query.conditions:
+            clauses += sql.SQL(" where ") + sql.SQL(" and ").join(
+                sql.SQL("{} {} {}").format(
+                    sql.Identifier(self._comparable(api_object, c).name),
+                    sql.SQL(c.operator),
+                    sql.Literal(c.value),
+                )
+                for c in query.conditions
+            )
+        if query.order_by:
+            direction = sql.SQL(" desc" if query.descending else "")
+            clauses += sql.SQL(" order by {}{}").format(
+                sql.Identifier(self._field(api_object, query.order_by).name), direction
+            )
+        if query.limit is not None:
+            clauses += sql.SQL(" limit {}").format(sql.Literal(query.limit))
+        return clauses
+
+    def rest_query(self, soql: str, version: str) -> dict:
+        query = self._parse(soql)
+        if query.count:
+            return {"totalSize": self._count(query), "done": True, "records": []}
+        select = self._select(query, csv=False, version=version)
+        with self.connection() as conn:
+            result = write_json_result(conn, select, self._folder, self.rest_page_size)
+        query_id = "01g" + uuid.uuid4().hex[:15]
+        self._queries[query_id] = result
+        return self.rest_page(query_id, 0, version)
+
+    def rest_page(self, query_id: str, number: int, version: str) -> dict:
+        result = self._queries.get(query_id)
+        if result is None or number >= len(result.page_offsets):
+            raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        records = [json.loads(line) for line in result.page(number)]
+        done = number + 1 >= len(result.page_offsets)
+        page = {"totalSize": result.total, "done": done, "records": records}
+        if done:
+            self._queries.pop(query_id, None)
+            result.path.unlink(missing_ok=True)
+        else:
+            page["nextRecordsUrl"] = (
+                f"/services/data/v{version}/query/{query_id}-{(number + 1) * self.rest_page_size}"
+            )
+        return page
+
+    def create_query_job(self, body: dict, version: str) -> dict:
+        if body.get("operation") not in ("query", "queryAll") or not body.get("query"):
+            raise ApiError(400, "INVALIDJOB", "a query job needs operation query or queryAll and a query")
+        query = self._parse(body["query"])
+        select = self._select(query, csv=True, version=version)
+        with self.connection() as conn:
+            result = write_csv_result(conn, select, self._folder)
+        job_id = "750" + uuid.uuid4().hex[:15]
+        info = {
+            "id": job_id,
+            "operation": body["operation"],
+            "object": query.object_name,
+            "state": "UploadComplete",
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": float(version),
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+        }
+        self._jobs[job_id] = (info, result)
+        return info
+
+    def query_job(self, job_id: str) -> tuple[dict, CsvResult]:
+        if job_id not in self._jobs:
+            raise ApiError(404, "NOT_FOUND", f"Job not found: {job_id}")
+        info, result = self._jobs[job_id]
+        return {**info, "state": "JobComplete", "numberRecordsProcessed": result.total, "retries": 0}, result
+
+    def delete_job(self, job_id: str) -> None:
+        _, result = self._jobs.pop(job_id, (None, None))
+        if result is not None:
+            result.path.unlink(missing_ok=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one TLS handshake per client session, not per request
+    api: SalesforceApiServer  # set on the subclass made for each server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass  # the tests read `api.requests`; stderr stays quiet
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return self.api.clock()
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        try:
+            self.api.admit(method, url.path, token)
+            status, payload, headers = self._route(method, url.path, parse_qs(url.query), body)
+        except ApiError as error:
+            status, headers = error.status, error.headers
+            payload = [{"message": str(error), "errorCode": error.error_code, "fields": []}]
+        except Exception as error:  # a bug or a database error: answered as Salesforce answers its own
+            status, headers = 500, {}
+            payload = [{"message": f"{type(error).__name__}: {error}", "errorCode": "UNKNOWN_EXCEPTION"}]
+        self.api.requests.append(SeenRequest(method, url.path, status))
+        if isinstance(payload, bytes):
+            content, content_type = payload, "text/csv; charset=UTF-8"
+        else:
+            content, content_type = json.dumps(payload).encode(), "application/json;charset=UTF-8"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.send_header("Sforce-Limit-Info", self.api.limit_info())
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(content)
+
+    def _route(self, method: str, path: str, params: dict, body: bytes) -> tuple[int, object, dict[str, str]]:
+        parts = [part for part in path.split("/") if part]
+        if parts[:2] != ["services", "data"] or len(parts) < 4 or not parts[2].startswith("v"):
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        version, resource = parts[2][1:], parts[3:]
+        api = self.api
+        match method, resource:
+            case "GET", ["limits"]:
+                return 200, api.limits(), {}
+            case "GET", ["sobjects"]:
+                return 200, api.list_objects(), {}
+            case "GET", ["sobjects", name, "describe"]:
+                return 200, api.describe(name), {}
+            case "GET", [("query" | "queryAll"), locator]:
+                query_id, _, offset = locator.rpartition("-")
+                return 200, api.rest_page(query_id, int(offset) // api.rest_page_size, version), {}
+            case "GET", [("query" | "queryAll")]:
+                if "q" not in params:
+                    raise ApiError(400, "MALFORMED_QUERY", "a query needs q=")
+                return 200, api.rest_query(params["q"][0], version), {}
+            case "POST", ["jobs", "query"]:
+                return 200, api.create_query_job(json.loads(body or b"{}"), version), {}
+            case "GET", ["jobs", "query", job_id]:
+                return 200, api.query_job(job_id)[0], {}
+            case "DELETE", ["jobs", "query", job_id]:
+                api.delete_job(job_id)
+                return 204, b"", {}
+            case "GET", ["jobs", "query", job_id, "results"]:
+                _, result = api.query_job(job_id)
+                max_records = int(params.get("maxRecords", ["50000"])[0])
+                page, records, locator = result.page(params.get("locator", [None])[0], max_records)
+                return 200, page, {"Sforce-NumberOfRecords": str(records), "Sforce-Locator": locator}
+        raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    instance_url: str
+    ca_file: Path
+    api: SalesforceApiServer
+
+    def environment(self) -> dict[str, str]:
+        """The MOMENTUM_SALESFORCE_* settings that point Momentum (MOMENTUM_CRM=salesforce) at this server;
+        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        return {
+            "MOMENTUM_SALESFORCE_INSTANCE_URL": self.instance_url,
+            "MOMENTUM_SALESFORCE_ACCESS_TOKEN": self.api.access_token,
+            "MOMENTUM_SALESFORCE_CA_BUNDLE": str(self.ca_file),
+            "MOMENTUM_SALESFORCE_DEMO_SERVER": "1",
+        }
+
+
+@contextmanager
+def serve_demo_crm(warehouse_url: str, *, port: int = 0, **options: object) -> Iterator[RunningServer]:
+    """The demo CRM (schema crm of `warehouse_url`) served as a Salesforce org over HTTPS on 127.0.0.1, in a
+    thread, until the block ends. The certificate is made here (trustme); its CA is written to `ca_file`
+    for the client to trust."""
+    import ssl
+
+    import trustme
+
+    api = SalesforceApiServer(warehouse_url, **options)
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = api._folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    handler = type("Handler", (_Handler,), {"api": api})
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, name="salesforce-api", daemon=True)
+    thread.start()
+    try:
+        yield RunningServer(f"https://127.0.0.1:{httpd.server_address[1]}", ca_file, api)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        api.close()
