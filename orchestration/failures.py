@@ -14,6 +14,7 @@ import psycopg
 
 from actions.playbook import PlaybookError
 from crm.connectors import CrmNotConfigured
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceFieldMissing
 from crm.salesforce.export_files import ExportFileError
 from extract.as_of import AsOfNotServable
 from extract.source_switch import CrmSourceSwitched
@@ -31,7 +32,14 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, RunLockBusy):
         return str(error)
     if isinstance(
-        error, PlaybookError | AsOfNotServable | CrmNotConfigured | CrmSourceSwitched | ExportFileError
+        error,
+        PlaybookError
+        | AsOfNotServable
+        | CrmNotConfigured
+        | CrmSourceSwitched
+        | ExportFileError
+        | SalesforceApiLimitReached
+        | SalesforceFieldMissing,
     ):
         # They name the play and file, the as-of date, the CRM setting to change, or the export file and column.
         return str(error)

@@ -21,21 +21,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from crm.connectors import CrmNotConfigured
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceSetupError
 
 log = logging.getLogger(__name__)
 
 RETRIED_STATUSES = (429, 503)
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-class SalesforceSetupError(CrmNotConfigured):
-    """The MOMENTUM_SALESFORCE_* settings are incomplete, invalid, or refused by the org (the CLI says it in
-    one line, orchestration/failures.py)."""
-
-
-class SalesforceApiLimitReached(RuntimeError):
-    """The org's daily API budget (or Momentum's ceiling within it) is spent: stop, keep what was extracted."""
 
 
 @dataclass

@@ -34,13 +34,9 @@ from typing import Self
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceResourceNotFound
 
-from crm.salesforce.api_session import (
-    ApiUsage,
-    SalesforceApiLimitReached,
-    SalesforceSetupError,
-    retrying_session,
-)
+from crm.salesforce.api_session import ApiUsage, retrying_session
 from crm.salesforce.copy_text import csv_pages_to_copy, records_to_copy
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceFieldMissing, SalesforceSetupError
 from crm.salesforce.fields import OBJECTS_BY_RAW_NAME, SalesforceObject
 from crm.salesforce.layout import SALESFORCE_LAYOUT
 
@@ -84,10 +80,6 @@ _SETTINGS_HELP = (
     "set MOMENTUM_SALESFORCE_INSTANCE_URL and MOMENTUM_SALESFORCE_ACCESS_TOKEN, or MOMENTUM_SALESFORCE_USERNAME, "
     "MOMENTUM_SALESFORCE_PASSWORD and MOMENTUM_SALESFORCE_SECURITY_TOKEN"
 )
-
-
-class SalesforceFieldMissing(LookupError):
-    """A field Momentum requires is not visible to the integration user."""
 
 
 class SalesforceApiSource:

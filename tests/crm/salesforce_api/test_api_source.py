@@ -11,12 +11,8 @@ import pytest
 
 from crm.check import check_crm
 from crm.connectors import crm_source
-from crm.salesforce.api_source import (
-    SalesforceApiLimitReached,
-    SalesforceApiSource,
-    SalesforceFieldMissing,
-    SalesforceSetupError,
-)
+from crm.salesforce.api_source import SalesforceApiSource
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceFieldMissing, SalesforceSetupError
 from crm.salesforce.fields import OBJECTS_BY_API_NAME
 from crm.salesforce.ids import to_18
 from extract.load import extract_crm
