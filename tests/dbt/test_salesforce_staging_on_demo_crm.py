@@ -6,7 +6,10 @@ empty references as the null key -> raw_salesforce, staging/salesforce), each in
 database, and dbt builds both. Same CRM, same deals: the staging contract models and fct_deal_snapshots must
 hold the same rows. Two of the CRM's stages are renamed first (stage metadata and deals), to names no code
 knows, so the comparison also shows stage meaning flows from the stage table on both paths. A third copy is
-extracted from an org without Momentum's custom fields or the optional objects, and must still build.
+extracted from an org without Momentum's custom fields or the optional objects, and must still build. A
+fourth copy is read the way a real org is: the local Salesforce API server (simulator/salesforce_api/) serves
+it over HTTPS and the API source reads it with simple-salesforce (Bulk 2.0 for the large objects), and it too
+must give the direct path's fct_deal_snapshots.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from crm.demo.source import DemoCrmSource
 from crm.salesforce.fields import SALESFORCE_OBJECTS
 from extract.load import extract_crm
 from simulator import build as demo
+from simulator.salesforce_api import serve_demo_crm
+from tests.crm.salesforce_api.conftest import api_source
 from tests.databases import scratch_database
 from tests.dbt.dbt_helpers import create_output_tables, run_dbt
 from tests.dbt.salesforce_org_source import DemoOrgAsSalesforce
@@ -77,7 +82,7 @@ def _name(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def paths(module_database: str, server_url: str, tmp_path_factory) -> dict[str, str]:
-    """name -> database after dbt: `direct` (raw_crm), `salesforce` and `bare_org` (raw_salesforce)."""
+    """name -> database after dbt: `direct` (raw_crm), `salesforce`, `bare_org` and `api` (raw_salesforce)."""
     direct = module_database
     demo.build_demo_crm(direct, preset="tiny", seed=7, today=TODAY)
     _rename_stages(direct)
@@ -86,6 +91,7 @@ def paths(module_database: str, server_url: str, tmp_path_factory) -> dict[str, 
     with (
         scratch_database(server_url, "test_dbt_sf", template=_name(direct)) as salesforce,
         scratch_database(server_url, "test_dbt_sf_bare", template=_name(direct)) as bare_org,
+        scratch_database(server_url, "test_dbt_sf_api", template=_name(direct)) as api,
     ):
         extract_crm(DemoCrmSource(direct), direct)
         extract_crm(DemoOrgAsSalesforce(salesforce), salesforce)
@@ -94,10 +100,14 @@ def paths(module_database: str, server_url: str, tmp_path_factory) -> dict[str, 
         extract_crm(
             DemoOrgAsSalesforce(bare_org, without=CUSTOM_FIELDS | OPTIONAL_OBJECTS | {"ApiName"}), bare_org
         )
+        # Bulk 2.0 from 50 changed records, so the tiny CRM's large objects take the Bulk path.
+        with serve_demo_crm(api, rest_page_size=50) as server:
+            extract_crm(api_source(server, bulk_threshold=50), api)
         for url, command, staging in (
             (direct, "run", "demo"),
             (salesforce, "build", "salesforce"),
             (bare_org, "build", "salesforce"),
+            (api, "run", "salesforce"),
         ):
             result = run_dbt(
                 url, command, TODAY.isoformat(), tmp_path_factory.mktemp("dbt"), *SELECT, staging=staging
@@ -111,7 +121,13 @@ def paths(module_database: str, server_url: str, tmp_path_factory) -> dict[str, 
             )
             if url == salesforce:
                 salesforce_output = result.stdout
-        yield {"direct": direct, "salesforce": salesforce, "bare_org": bare_org, "output": salesforce_output}
+        yield {
+            "direct": direct,
+            "salesforce": salesforce,
+            "bare_org": bare_org,
+            "api": api,
+            "output": salesforce_output,
+        }
 
 
 def query(url: str, statement: str, params: tuple = ()) -> list[tuple]:
@@ -150,6 +166,16 @@ def test_the_salesforce_path_gives_the_same_deal_snapshots_as_the_direct_path(pa
     assert direct == salesforce, _difference(direct, salesforce)
     print(f"fct_deal_snapshots: {sum(direct.values())} rows compared, identical")
     assert sum(direct.values()) > 300
+
+
+def test_the_salesforce_api_read_with_simple_salesforce_gives_the_same_deal_snapshots_as_the_direct_path(
+    paths,
+):
+    direct = _rows(paths["direct"], "marts", "fct_deal_snapshots")
+    through_the_api = _rows(paths["api"], "marts", "fct_deal_snapshots")
+
+    assert direct == through_the_api, _difference(direct, through_the_api)
+    print(f"fct_deal_snapshots through the API: {sum(direct.values())} rows compared, identical")
 
 
 @pytest.mark.parametrize("model", CONTRACT_MODELS)
