@@ -111,9 +111,11 @@ SALESFORCE_OBJECTS: tuple[SalesforceObject, ...] = (
             "AccountId:text OwnerId:text Name:text! StageName:text! Amount:numeric CloseDate:date "
             "Probability:numeric ForecastCategoryName:text NextStep:text Type:text LeadSource:text "
             "Loss_Reason__c:text IsClosed:boolean! IsWon:boolean! CreatedDate:timestamptz! "
-            "CurrencyIsoCode:text AI_Win_Probability__c:numeric AI_Next_Best_Action__c:text "
+            "AI_Win_Probability__c:numeric AI_Next_Best_Action__c:text "
             "AI_Model_Version__c:text AI_Scored_At__c:timestamptz"
         ),
+        # CurrencyIsoCode is not listed: only multi-currency orgs have it, so its absence is no news. Every
+        # source keeps fields it does not list, and the raw check refuses an org with several currencies.
         money_fields=("Amount",),
     ),
     # One row per change of stage, amount, close date or forecast category (ForecastCategory holds the
