@@ -15,12 +15,12 @@ import click
 import psycopg
 
 from orchestration.crm_cli import crm
-from orchestration.demo_crm_api import DEMO_CRM_KINDS, demo_crm_served
 from orchestration.evaluate_cli import evaluate, model
 from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
+from simulator.salesforce_api.momentum_settings import DEMO_CRM_KINDS, demo_crm_served
 from warehouse.server import (
     mlflow_database_url,
     pipeline_warehouse_url,

@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from simulator.salesforce_api.server import serve_demo_crm
+
 DEMO_CRM_KINDS = ("demo", "salesforce")
 
 
@@ -22,8 +24,6 @@ def demo_crm_served(kind: str, warehouse_url: str) -> Iterator[str | None]:
     if kind == "demo":
         yield None
         return
-    from simulator.salesforce_api.server import serve_demo_crm
-
     with (
         serve_demo_crm(warehouse_url) as server,
         _environment({"MOMENTUM_CRM": kind, **server.environment()}),
