@@ -145,6 +145,14 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_with_nothing_w
     assert placeholders > 0
     [(longest_push,)] = _query(url, "select max(close_date_days_pushed) from marts.fct_deal_snapshots")
     assert longest_push is None or longest_push <= PLAUSIBLE_PUSH_DAYS, longest_push
+    # ...and every open deal has its close date today, the deals untouched since creation included (their only
+    # history row is the placeholder one)
+    without_close_date = _query(
+        url,
+        "select count(*) from marts.fct_deal_snapshots where as_of_date = %s and close_date is null",
+        (export_today,),
+    )
+    assert without_close_date == [(0,)]
     # AND the reverse-ETL syncs ran, found no write-back for files, and sent nothing
     for sync_name in load_mappings():
         event = instance.get_latest_materialization_event(dg.AssetKey(["reverse_etl", sync_name]))
@@ -152,22 +160,15 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_with_nothing_w
         assert event.asset_materialization.metadata["status"].value == "no_destination", sync_name
     [(sync_log,)] = _query(url, "select to_regclass('reverse_etl.sync_log')")
     assert sync_log is None or _query(url, "select count(*) from reverse_etl.sync_log") == [(0,)]
-    for debug in (
-        "select count(*), count(close_date), count(*) filter (where placeholder_close_date_count > 0) from marts.fct_deal_snapshots",
-        f"select count(*), count(close_date) from marts.fct_deal_snapshots where as_of_date = '{export_today}'",
-        f"select count(*), count(close_date) from marts.ml_open_deals__features",
-        "select n, count(*) from (select opportunity_id, count(*) n from staging.stg_crm__opportunity_history group by 1) h group by 1 order by 1",
-        "select max(close_date_days_pushed), avg(close_date_days_pushed) from marts.fct_deal_snapshots",
-        "select stddev(p_win), min(p_win), max(p_win), count(*) from ml.deal_scores",
-        "select count(*), count(p_close_in_quarter) from ml.deal_scores",
-    ):
-        print("DEBUG", debug, _query(url, debug))
     # AND the summary says where the extract landed
     print_run_summary(settings, [retrain, morning], total_seconds=None)
     summary = capsys.readouterr().out
     print(summary)
     assert "morning job succeeded" in summary
-    print(f"open deals {len(open_deals)}, scored {len(scored)}, TMVAs {tmvas}, placeholders {placeholders}")
+    print(
+        f"open deals {len(open_deals)}, scored {len(scored)}, TMVAs {tmvas}, deals with placeholders "
+        f"{placeholders}, longest push {longest_push} days"
+    )
 
     # WHEN the org lives one more day and a new export replaces the folder's files
     history_before = _raw_count(url, "opportunityhistory")
