@@ -19,6 +19,7 @@ from tests.dbt.dbt_helpers import copy_crm_into_raw_crm, create_crm_schema, crea
 
 AS_OF = crm_fixture.AS_OF_DATE.isoformat()
 DEAL = "o_export"
+UNTOUCHED_DEAL = "o_export_untouched"  # one history row, the placeholder: never changed since creation
 
 
 def _add_the_exported_deal(conn: psycopg.Connection) -> None:
@@ -29,17 +30,30 @@ def _add_the_exported_deal(conn: psycopg.Connection) -> None:
         (DEAL, at("2026-01-05", 8), MODSTAMP),
     )
     history = [
-        ("hx1", at("2026-01-05", 9), "Prospecting", "2013-06-30"),  # the export's placeholder
-        ("hx2", at("2026-02-02", 9), "Prospecting", "2026-04-15"),  # the real close date, set: not a push
-        ("hx3", at("2026-03-02", 9), "Discovery", "2026-05-15"),  # a real push of 30 days
+        ("hx1", at("2026-01-05", 9), "Prospecting", "2013-06-30", DEAL),  # the export's placeholder
+        (
+            "hx2",
+            at("2026-02-02", 9),
+            "Prospecting",
+            "2026-04-15",
+            DEAL,
+        ),  # the real close date, set: not a push
+        ("hx3", at("2026-03-02", 9), "Discovery", "2026-05-15", DEAL),  # a real push of 30 days
     ]
+    conn.execute(
+        "insert into crm.opportunity (opportunity_id, account_id, owner_id, name, stage_name, amount, close_date,"
+        " is_closed, is_won, created_date, system_modstamp)"
+        " values (%s, null, 'u_ae1', 'Untouched deal', 'Prospecting', 9000, '2026-06-30', false, false, %s, %s)",
+        (UNTOUCHED_DEAL, at("2026-02-09", 8), MODSTAMP),
+    )
+    history.append(("hx4", at("2026-02-09", 9), "Prospecting", "2013-06-30", UNTOUCHED_DEAL))
     with conn.cursor() as cursor:
         cursor.executemany(
             "insert into crm.opportunity_history (history_id, opportunity_id, created_date, stage_name, amount,"
             " close_date, system_modstamp) values (%s, %s, %s, %s, 9000, %s, %s)",
             [
-                (history_id, DEAL, created, stage, close, MODSTAMP)
-                for history_id, created, stage, close in history
+                (history_id, deal, created, stage, close, MODSTAMP)
+                for history_id, created, stage, close, deal in history
             ],
         )
 
@@ -83,10 +97,16 @@ def test_a_placeholder_close_date_in_history_is_flagged_and_is_not_a_push(built)
         ).fetchall()
         others = conn.execute(
             "select count(*) from intermediate.int_opportunity_history_versioned"
-            " where opportunity_id <> %s and placeholder_close_date_count <> 0",
-            (DEAL,),
+            " where opportunity_id not in (%s, %s) and placeholder_close_date_count <> 0",
+            (DEAL, UNTOUCHED_DEAL),
         ).fetchone()
     assert counts == [(1,)] and others == (0,)
+
+
+def test_a_placeholder_on_the_latest_history_row_is_the_deals_current_close_date(built):
+    # Regression: a deal never changed since creation has only the placeholder row, and had no close date in
+    # any snapshot, today's included (16 of the tiny demo's 40 open deals, exported: no days to close).
+    assert _snapshot(built, UNTOUCHED_DEAL, AS_OF)[:3] == (date(2026, 6, 30), 0, 0)
 
 
 def test_a_deal_without_an_account_has_no_prior_wins_count_rather_than_zero(built):

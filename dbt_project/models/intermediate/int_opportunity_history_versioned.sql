@@ -13,7 +13,9 @@
     first history row (Salesforce's data export: a 2013 date on every deal), which read literally is a
     close-date push of years on every deal. A history close date more than a year before the deal was
     created, or before 2000, is not a date anyone planned to close on: it counts as no close date (so
-    setting the real one is not a push), and placeholder_close_date_count says how many a deal had.
+    setting the real one is not a push), and placeholder_close_date_count says how many a deal had. On a
+    deal's latest history row the placeholder stands for the deal's current close date (no history row since
+    means no change since): a deal untouched since creation keeps its close date.
 
     Incremental by deal: a deal's versions depend on all of its history rows (the windows run over
     the whole deal), so a run rebuilds every deal with a history row extracted since the newest
@@ -65,7 +67,11 @@ checked_history as (
             history.close_date < {{ dbt.dateadd('day', -365, utc_date('opportunities.created_at')) }}
             or history.close_date < cast('2000-01-01' as date),
             false
-        ) as is_placeholder_close_date
+        ) as is_placeholder_close_date,
+        opportunities.close_date as current_close_date,
+        row_number() over (
+            partition by history.opportunity_id order by history.created_at desc, history.history_id desc
+        ) = 1 as is_latest_row
     from history
     left join opportunities on history.opportunity_id = opportunities.opportunity_id
 ),
@@ -73,12 +79,22 @@ checked_history as (
 ordered_changes as (
     select
         history.*,
-        case when not history.is_placeholder_close_date then history.close_date end as checked_close_date,
+        -- A placeholder on the deal's latest history row hides the close date it still has: the CRM writes a
+        -- history row whenever the close date changes, so none since means the current one held from then on
+        -- (a deal never changed since creation would otherwise have no close date at all, today included).
+        case
+            when not history.is_placeholder_close_date then history.close_date
+            when history.is_latest_row then history.current_close_date
+        end as checked_close_date,
         {{ utc_date('history.created_at') }} as changed_date,
         case when not stages.is_closed then stages.sort_order end as open_stage_sort_order,
         lag(history.stage_name) over by_time as previous_stage_name,
-        lag(case when not history.is_placeholder_close_date then history.close_date end) over by_time
-            as previous_close_date,
+        lag(
+            case
+                when not history.is_placeholder_close_date then history.close_date
+                when history.is_latest_row then history.current_close_date
+            end
+        ) over by_time as previous_close_date,
         row_number() over by_time as change_number
     from checked_history as history
     left join stages on history.stage_name = stages.stage_name
