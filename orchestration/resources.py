@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from crm.connectors import crm_layout
+from crm.connectors import CrmNotConfigured, crm_layout
 from extract.layout import RawLayout
 from extract.org_settings import fiscal_year
 from warehouse.run_lock import hold_run_lock
@@ -36,7 +36,19 @@ DBT_PROJECT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(_
 # dbt from this environment, found beside the interpreter: `make` never activates the virtualenv.
 DBT_EXECUTABLE = os.path.join(os.path.dirname(sys.executable), "dbt")
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+def _target_path() -> str:
+    """dbt's target folder, one per staging folder (target/demo, target/salesforce): the manifest differs by the
+    CRM read, and two processes reading different CRMs from one checkout must not overwrite each other's."""
+    try:
+        return f"target/{crm_layout(load_settings()).dbt_staging}"
+    except CrmNotConfigured:
+        return "target/demo"  # the CLI names the setting to fix before anything runs
+
+
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=_target_path()
+)
 
 
 class MomentumResource(dg.ConfigurableResource):

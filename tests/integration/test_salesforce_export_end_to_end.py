@@ -5,8 +5,10 @@ rows included, as real exports have them) and read with MOMENTUM_CRM=files into 
 from __future__ import annotations
 
 import csv
+import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -71,13 +73,38 @@ def files_warehouse(warehouse_url: str, tmp_path: Path, monkeypatch) -> Iterator
     # model path (scores, explanations, model-valued TMVAs) is what runs.
     monkeypatch.setenv("MOMENTUM_PROMOTION_FLOOR", "none")
     try:
-        yield warehouse_url
+        with _definitions_built_for_this_crm():
+            yield warehouse_url
     finally:
         # The runs' MLflow database beside the warehouse (warehouse.server names it `<warehouse>_mlflow`).
         admin = urlunsplit(urlsplit(warehouse_url)._replace(path="/postgres"))
         mlflow_database = urlsplit(warehouse_url).path.lstrip("/") + "_mlflow"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{mlflow_database}" with (force)')
+
+
+# What this module holds on to; every other orchestration module is imported again for MOMENTUM_CRM=files.
+KEPT_MODULES = {"orchestration", "orchestration.cli", "orchestration.runner", "orchestration.summary"}
+
+
+@contextmanager
+def _definitions_built_for_this_crm() -> Iterator[None]:
+    """The Dagster definitions (asset keys, raw checks, the dbt manifest's target folder) follow the CRM read
+    when their modules are imported, as each `momentum` process imports them once. This test's worker may have
+    imported them for the demo CRM: import them afresh for the export, and give the next test the demo's back."""
+    earlier = {name: module for name, module in sys.modules.items() if _rebuilt(name)}
+    for name in earlier:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name in [name for name in sys.modules if _rebuilt(name)]:
+            del sys.modules[name]
+        sys.modules.update(earlier)
+
+
+def _rebuilt(name: str) -> bool:
+    return name.startswith("orchestration.") and name not in KEPT_MODULES
 
 
 def _run(job_name: str, as_of: date, instance: dg.DagsterInstance) -> JobReport:
