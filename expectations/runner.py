@@ -65,6 +65,16 @@ def _validate(warehouse_url: str, validation: Validation, load_date: date | None
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # A generic SQL data source: the Postgres one rejects socket URLs (postgresql://user@/db?host=/dir).
     source = context.data_sources.add_sql("warehouse", connection_string=warehouse_url)
+    try:
+        return _validate_with(source, warehouse_url, validation, load_date)
+    finally:
+        # The ephemeral context's engine keeps its pooled connections until the garbage collector finds the
+        # context: a process validating dozens of suites (a run, the test suite) ran the server out of
+        # connections ("too many clients already").
+        source.get_engine().dispose()
+
+
+def _validate_with(source, warehouse_url: str, validation: Validation, load_date: date | None):
     with _rows_to_validate(warehouse_url, validation) as (schema, table):
         asset = source.add_table_asset(validation.name, table_name=table, schema_name=schema)
         batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
