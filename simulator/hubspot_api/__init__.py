@@ -1,0 +1,11 @@
+"""The demo CRM served as a HubSpot portal (CRM v3 objects, owners, pipelines, properties, search, batch read,
+v4 associations) over HTTP, for tests and `momentum demo --crm hubspot`:
+
+    with serve_demo_crm(warehouse_url) as server:
+        server.base_url, server.api.access_token      # what the HubSpot source needs (host=, access_token=)
+        server.api.fail_next(429, count=2)            # fault injection for tests
+"""
+
+from simulator.hubspot_api.server import HubSpotApiServer, RunningServer, serve_demo_crm
+
+__all__ = ["HubSpotApiServer", "RunningServer", "serve_demo_crm"]
