@@ -5,6 +5,7 @@ extract and to reverse ETL, which only know their interfaces.
 
 - `demo`: the simulated CRM in the warehouse's schema `crm`.
 - `salesforce`: a Salesforce org through its REST and Bulk 2.0 APIs (MOMENTUM_SALESFORCE_* credentials).
+- `hubspot`: a HubSpot portal through its CRM v3 API (MOMENTUM_HUBSPOT_* credentials).
 - `files`: a folder of CRM export files (MOMENTUM_CRM_PATH); today Salesforce's data export.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from crm.demo.destination import DemoCrmDestination
 from crm.demo.grants import grant_demo_crm
 from crm.demo.source import DemoCrmSource
+from crm.hubspot.layout import HUBSPOT_LAYOUT
 from crm.salesforce.layout import SALESFORCE_LAYOUT
 from extract.layout import DEMO_LAYOUT, RawLayout
 from extract.source import CrmSource
@@ -23,7 +25,7 @@ from reverse_etl.destination import DestinationFactory
 from warehouse.roles import CrmGrants
 from warehouse.settings import Settings
 
-KINDS = ("demo", "salesforce", "files")
+KINDS = ("demo", "salesforce", "hubspot", "files")
 DEMO_SCHEMA = "crm"
 # A Salesforce data export holds one CSV per object, named by its API name.
 SALESFORCE_EXPORT_MARKER = "Opportunity.csv"
@@ -38,6 +40,8 @@ def crm_layout(settings: Settings) -> RawLayout:
     _check(settings.crm)
     if settings.crm == "demo":
         return DEMO_LAYOUT
+    if settings.crm == "hubspot":
+        return HUBSPOT_LAYOUT
     if settings.crm == "files":
         _export_folder(settings)
     return SALESFORCE_LAYOUT
@@ -52,6 +56,10 @@ def crm_source(settings: Settings, warehouse_url: str) -> CrmSource:
         from crm.salesforce.export_source import SalesforceExportSource
 
         return SalesforceExportSource(_export_folder(settings))
+    if settings.crm == "hubspot":
+        from crm.hubspot.api_source import HubSpotApiSource
+
+        return HubSpotApiSource.from_settings(settings.crm_credentials.get("hubspot", {}))
     from crm.salesforce.api_source import SalesforceApiSource
 
     return SalesforceApiSource.from_settings(settings.crm_credentials.get("salesforce", {}))
@@ -75,9 +83,9 @@ def crm_grants(settings: Settings) -> CrmGrants | None:
 
 
 def _demo_behind_api(settings: Settings) -> bool:
-    """`momentum demo --crm salesforce`: the demo CRM served through the local Salesforce API. Until
-    write-back through the Salesforce API exists, Momentum writes into the demo CRM behind it."""
-    return settings.crm_credentials.get("salesforce", {}).get("demo_server") == "1"
+    """`momentum demo --crm salesforce` (or `hubspot`): the demo CRM served through the local API. Until
+    write-back through the CRM's API exists, Momentum writes into the demo CRM behind it."""
+    return any(settings.crm_credentials.get(kind, {}).get("demo_server") == "1" for kind in ("salesforce", "hubspot"))
 
 
 def _export_folder(settings: Settings) -> Path:

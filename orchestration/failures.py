@@ -14,6 +14,7 @@ import psycopg
 
 from actions.playbook import PlaybookError
 from crm.connectors import CrmNotConfigured
+from crm.hubspot.errors import HubSpotApiLimitReached, HubSpotPropertyMissing
 from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceFieldMissing
 from crm.salesforce.export_files import ExportFileError
 from extract.as_of import AsOfNotServable
@@ -39,7 +40,9 @@ def explain(error: BaseException) -> str | None:
         | CrmSourceSwitched
         | ExportFileError
         | SalesforceApiLimitReached
-        | SalesforceFieldMissing,
+        | SalesforceFieldMissing
+        | HubSpotApiLimitReached
+        | HubSpotPropertyMissing,
     ):
         # They name the play and file, the as-of date, the CRM setting to change, or the export file and column.
         return str(error)

@@ -29,7 +29,7 @@ class Settings:
     fiscal_year_start_month: int | None = None
     """Overrides the CRM's own fiscal year (extract/org_settings.py); None: take it from the CRM."""
     crm: str = "demo"
-    """Which CRM is read and written (crm/connectors.py): demo (schema `crm` of the warehouse), salesforce,
+    """Which CRM is read and written (crm/connectors.py): demo (schema `crm` of the warehouse), salesforce, hubspot,
     or files (a folder of export files, MOMENTUM_CRM_PATH)."""
     crm_path: Path | None = None
     """The folder of CRM export files MOMENTUM_CRM=files reads."""

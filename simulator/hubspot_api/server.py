@@ -250,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = [part for part in path.split("/") if part]
         limit = int(params.get("limit", [PAGE_LIMIT])[0])
         after = int(params.get("after", ["0"])[0] or 0)
-        archived = params.get("archived", ["false"])[0] == "true"
+        archived = params.get("archived", ["false"])[0].lower() == "true"
         with api.connection() as conn:
             match method, parts:
                 case "GET", ["crm", "v3", "owners"]:

@@ -1,0 +1,1 @@
+"""HubSpot: the API source (api_source.py) and where it lands (layout.py)."""
