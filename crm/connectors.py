@@ -85,7 +85,9 @@ def crm_grants(settings: Settings) -> CrmGrants | None:
 def _demo_behind_api(settings: Settings) -> bool:
     """`momentum demo --crm salesforce` (or `hubspot`): the demo CRM served through the local API. Until
     write-back through the CRM's API exists, Momentum writes into the demo CRM behind it."""
-    return any(settings.crm_credentials.get(kind, {}).get("demo_server") == "1" for kind in ("salesforce", "hubspot"))
+    return any(
+        settings.crm_credentials.get(kind, {}).get("demo_server") == "1" for kind in ("salesforce", "hubspot")
+    )
 
 
 def _export_folder(settings: Settings) -> Path:
