@@ -64,6 +64,7 @@ SLOW_MODULES = frozenset(
         "test_dbt_on_demo_crm.py",
         "test_dbt_incremental_on_demo_crm.py",
         "test_salesforce_staging_on_demo_crm.py",
+        "test_hubspot_staging_on_demo_crm.py",
         "test_salesforce_export_end_to_end.py",
     }
 )

@@ -55,7 +55,9 @@ class HubSpotApiSource:
         base_url: str = DEFAULT_BASE_URL,
         retries: int = 5,
         backoff_factor: float = 0.5,
+        page_limit: int = PAGE_LIMIT,
     ):
+        self.page_limit = page_limit  # records per list or search page (tests make it small, to page)
         self._token = access_token
         self.base_url = base_url
         self._retry = retry_policy(retries, backoff_factor)
@@ -167,7 +169,7 @@ class HubSpotApiSource:
             after = None
             while True:
                 page = self._call(
-                    "owners", self.apis.owners.get_page, limit=PAGE_LIMIT, after=after, archived=archived
+                    "owners", self.apis.owners.get_page, limit=self.page_limit, after=after, archived=archived
                 )
                 yield from page.results
                 after = page.paging.next.after if page.paging and page.paging.next else None
@@ -196,7 +198,7 @@ class HubSpotApiSource:
                 object_type,
                 self.apis.objects.get_page,
                 object_type,
-                limit=PAGE_LIMIT,
+                limit=self.page_limit,
                 after=after,
                 properties=properties,
                 archived=False,
@@ -225,7 +227,7 @@ class HubSpotApiSource:
             ],
             sorts=[{"propertyName": hubspot_object.modstamp, "direction": "ASCENDING"}],
             properties=properties,
-            limit=PAGE_LIMIT,
+            limit=self.page_limit,
             after=after,
         )
         return self._call(
