@@ -33,6 +33,7 @@ CRM_SCHEMA = "crm"
 OWN_SCHEMAS = (
     "raw_crm",
     "raw_salesforce",
+    "raw_hubspot",
     "staging",
     "intermediate",
     "marts",
