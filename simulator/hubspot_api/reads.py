@@ -157,7 +157,7 @@ def search(conn: psycopg.Connection, object_type: str, body: dict) -> dict:
     portal_object = PORTAL_OBJECTS[object_type]
     limit = min(int(body.get("limit") or 10), 200)
     after = int(body.get("after") or 0)
-    if after + limit > SEARCH_RESULT_CAP:
+    if after >= SEARCH_RESULT_CAP:
         raise BadRequest(f"Search results are limited to {SEARCH_RESULT_CAP} records: narrow the filters")
     column = sql.Identifier(portal_object.modified)
     groups, params = [], []

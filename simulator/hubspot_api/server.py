@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import queue
 import secrets
 import threading
@@ -143,7 +144,8 @@ class HubSpotApiServer:
             while self._recent and now - self._recent[0] > 10:
                 self._recent.popleft()
             if self.ten_second_limit is not None and len(self._recent) >= self.ten_second_limit:
-                raise _limit_error(429, "TEN_SECONDLY_ROLLING", 1)
+                # Retry-After: when the oldest request of the window leaves it.
+                raise _limit_error(429, "TEN_SECONDLY_ROLLING", math.ceil(10 - (now - self._recent[0])))
             self._recent.append(now)
             self.daily_used += 1
 
