@@ -20,7 +20,7 @@ from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
-from simulator.salesforce_api.momentum_settings import DEMO_CRM_KINDS, demo_crm_served
+from simulator.salesforce_api.momentum_settings import DEMO_CRM_KINDS, SERVED_AS, demo_crm_served
 from warehouse.server import (
     mlflow_database_url,
     pipeline_warehouse_url,
@@ -67,7 +67,7 @@ def warehouse_url_command(show_password: bool) -> None:
     type=click.Choice(DEMO_CRM_KINDS),
     default="demo",
     show_default=True,
-    help="Read the demo CRM directly, or through a local Salesforce-compatible API with the real client.",
+    help="Read the demo CRM directly, or through a local Salesforce- or HubSpot-compatible API with the real client.",
 )
 def demo(preset: str, seed: int, rebuild: bool, crm_kind: str) -> None:
     """Create the demo CRM if absent, then run the morning job on the demo CRM's own today."""
@@ -97,9 +97,7 @@ def demo(preset: str, seed: int, rebuild: bool, crm_kind: str) -> None:
     with demo_crm_served(crm_kind, url) as api_url:
         settings = load_settings()
         if api_url:
-            click.echo(
-                f"Serving the demo CRM as a Salesforce org at {api_url} (read with simple-salesforce) ..."
-            )
+            click.echo(f"Serving the demo CRM {SERVED_AS[crm_kind]} at {api_url} ...")
         reports: list[JobReport] = []
         # A new CRM may hold records older than the extract's watermark, and a warehouse built from the other
         # way of reading the demo CRM must be rebuilt from this one: start the warehouse over in both cases.

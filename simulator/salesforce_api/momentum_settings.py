@@ -1,9 +1,11 @@
-"""`momentum demo --crm salesforce`: the demo CRM read the way a real org is, through its API.
+"""`momentum demo --crm salesforce` (or `hubspot`): the demo CRM read the way a real org is, through its API.
 
 The simulator's CRM is served by the local Salesforce-compatible API (simulator/salesforce_api/: HTTPS with a
 certificate made at start, the documented REST and Bulk 2.0 contract), and the run reads it with the real
 client (`simple-salesforce`) as MOMENTUM_CRM=salesforce would read an org: raw_salesforce, the Salesforce
-staging folder, the same marts. Write-back still goes to the demo CRM behind the API.
+staging folder, the same marts. With `hubspot`, the local HubSpot-compatible API (simulator/hubspot_api/,
+plain HTTP) serves it as a portal, read with `hubspot-api-client` into raw_hubspot. Write-back still goes to
+the demo CRM behind the API.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from contextlib import contextmanager
 
 from simulator.salesforce_api.server import serve_demo_crm
 
-DEMO_CRM_KINDS = ("demo", "salesforce")
+DEMO_CRM_KINDS = ("demo", "salesforce", "hubspot")
+SERVED_AS = {
+    "salesforce": "as a Salesforce org (read with simple-salesforce)",
+    "hubspot": "as a HubSpot portal (read with hubspot-api-client)",
+}
 
 
 @contextmanager
@@ -23,6 +29,15 @@ def demo_crm_served(kind: str, warehouse_url: str) -> Iterator[str | None]:
     address, or None when the pipeline reads the demo CRM's tables directly."""
     if kind == "demo":
         yield None
+        return
+    if kind == "hubspot":
+        from simulator.hubspot_api import serve_demo_crm as serve_demo_portal
+
+        with (
+            serve_demo_portal(warehouse_url) as portal,
+            _environment({"MOMENTUM_CRM": kind, **portal.environment()}),
+        ):
+            yield portal.base_url
         return
     with (
         serve_demo_crm(warehouse_url) as server,
