@@ -6,6 +6,7 @@ v4 associations) over HTTP, for tests and `momentum demo --crm hubspot`:
         server.api.fail_next(429, count=2)            # fault injection for tests
 """
 
-from simulator.hubspot_api.server import HubSpotApiServer, RunningServer, serve_demo_crm
+from simulator.hubspot_api.http_server import RunningServer, serve_demo_crm
+from simulator.hubspot_api.state import HubSpotApiServer
 
 __all__ = ["HubSpotApiServer", "RunningServer", "serve_demo_crm"]

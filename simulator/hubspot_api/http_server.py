@@ -1,0 +1,181 @@
+"""The HTTP side of the local HubSpot API: routing HubSpot's paths to the reads (reads.py) on the server's state
+(state.py), errors in HubSpot's JSON shape, and the thread that serves it (`serve_demo_crm`). Writes (issue 16)
+get their own module, routed from `_route`."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from simulator.hubspot_api import reads
+from simulator.hubspot_api.state import (
+    BATCH_LIMIT,
+    HISTORY_PAGE_LIMIT,
+    PAGE_LIMIT,
+    ApiError,
+    HubSpotApiServer,
+    SeenRequest,
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    api: HubSpotApiServer
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return self.api.clock()
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        headers: dict[str, str] = {}
+        try:
+            self.api.admit(method, token)
+            status, payload = self._route(method, url.path, parse_qs(url.query), json.loads(body or b"{}"))
+        except ApiError as error:
+            status, headers = error.status, error.headers
+            payload = {
+                "status": "error",
+                "message": str(error),
+                "correlationId": str(uuid.uuid4()),
+                "category": error.category,
+            }
+            if status == 429:
+                payload.update(
+                    errorType="RATE_LIMIT", policyName=getattr(error, "policy", "TEN_SECONDLY_ROLLING")
+                )
+        except reads.BadRequest as error:
+            status, payload = (
+                400,
+                {
+                    "status": "error",
+                    "message": str(error),
+                    "correlationId": str(uuid.uuid4()),
+                    "category": "VALIDATION_ERROR",
+                },
+            )
+        except Exception as error:  # a bug or a database error: answered as HubSpot answers its own
+            status = 500
+            payload = {
+                "status": "error",
+                "message": f"{type(error).__name__}: {error}",
+                "correlationId": str(uuid.uuid4()),
+                "category": "INTERNAL_ERROR",
+            }
+        self.api.requests.append(SeenRequest(method, url.path, status))
+        content = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(content)))
+        if not url.path.endswith("/search"):  # HubSpot's search responses carry no rate-limit headers
+            for name, value in self.api.rate_headers().items():
+                self.send_header(name, value)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(content)
+
+    def _route(self, method: str, path: str, params: dict, body: dict) -> tuple[int, object]:
+        api = self.api
+        parts = [part for part in path.split("/") if part]
+        limit = int(params.get("limit", [PAGE_LIMIT])[0])
+        after = int(params.get("after", ["0"])[0] or 0)
+        archived = params.get("archived", ["false"])[0].lower() == "true"
+        with api.connection() as conn:
+            match method, parts:
+                case "GET", ["crm", "v3", "owners"]:
+                    return 200, reads.owners(conn, limit=min(limit, 500), after=after, archived=archived)
+                case "GET", ["crm", "v3", "pipelines", "deals"]:
+                    return 200, reads.deal_pipelines(conn)
+                case "GET", ["crm", "v3", "properties", object_type]:
+                    return 200, reads.property_definitions(api.visible(api.object_type(object_type)))
+                case "GET", ["crm", "v3", "objects", object_type]:
+                    object_type = api.object_type(object_type)
+                    history = api.wanted(object_type, params.get("propertiesWithHistory", []))
+                    return 200, reads.list_objects(
+                        conn,
+                        object_type,
+                        limit=min(limit, HISTORY_PAGE_LIMIT if history else PAGE_LIMIT),
+                        after=after,
+                        properties=api.wanted(object_type, params.get("properties", [])),
+                        with_history=history,
+                        archived=archived,
+                    )
+                case "POST", ["crm", "v3", "objects", object_type, "search"]:
+                    object_type = api.object_type(object_type)
+                    body["properties"] = api.wanted(object_type, body.get("properties") or [])
+                    return 200, reads.search(conn, object_type, body)
+                case "POST", ["crm", "v3", "objects", object_type, "batch", "read"]:
+                    object_type = api.object_type(object_type)
+                    ids = [item["id"] for item in body.get("inputs") or []]
+                    if len(ids) > BATCH_LIMIT:
+                        raise reads.BadRequest(f"a batch holds at most {BATCH_LIMIT} inputs")
+                    results = reads.batch_read(
+                        conn,
+                        object_type,
+                        ids,
+                        api.wanted(object_type, body.get("properties") or []),
+                        api.wanted(object_type, body.get("propertiesWithHistory") or []),
+                    )
+                    return 200, _batch(results)
+                case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "read"]:
+                    ids = [item["id"] for item in body.get("inputs") or []]
+                    if len(ids) > BATCH_LIMIT * 10:
+                        raise reads.BadRequest("a batch holds at most 1000 inputs")
+                    return 200, _batch(reads.associations(conn, from_type, to_type, ids))
+        raise ApiError(404, "OBJECT_NOT_FOUND", f"No route for {method} {path}")
+
+
+def _batch(results: list) -> dict:
+    now = reads.hubspot_value(datetime.now(UTC))
+    return {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    api: HubSpotApiServer
+
+    def environment(self) -> dict[str, str]:
+        """The MOMENTUM_HUBSPOT_* settings that point Momentum (MOMENTUM_CRM=hubspot) at this server;
+        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        return {
+            "MOMENTUM_HUBSPOT_BASE_URL": self.base_url,
+            "MOMENTUM_HUBSPOT_ACCESS_TOKEN": self.api.access_token,
+            "MOMENTUM_HUBSPOT_DEMO_SERVER": "1",
+        }
+
+
+@contextmanager
+def serve_demo_crm(warehouse_url: str, *, port: int = 0, **options: object) -> Iterator[RunningServer]:
+    """The demo CRM (schema crm of `warehouse_url`) served as a HubSpot portal over HTTP on 127.0.0.1, in a
+    thread, until the block ends. Plain HTTP: the client's urllib3 ignores REQUESTS_CA_BUNDLE anyway."""
+    api = HubSpotApiServer(warehouse_url, **options)
+    handler = type("Handler", (_Handler,), {"api": api})
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, name="hubspot-api", daemon=True)
+    thread.start()
+    try:
+        yield RunningServer(f"http://127.0.0.1:{httpd.server_address[1]}", api)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        api.close()
