@@ -184,3 +184,54 @@ def test_renamed_stages_flow_through_with_their_meaning_from_the_pipeline_stage_
         where o.stage_name = 'Signed' and s.label_won = 1
     """)  # fmt: skip
     assert won_labels[0] > 0
+
+
+def test_a_later_extract_through_the_api_drops_a_deleted_deal_and_adds_history_and_a_call_incrementally(
+    paths, tmp_path
+):
+    # Last in the module: it changes the API path's database.
+    url = paths["api"]
+    deleted, touched = (row[0] for row in query(url, "select opportunity_id from marts.fct_deal_snapshots where is_current order by 1 limit 2"))  # fmt: skip
+    history_before = query(url, "select history_id, stage_name, amount, close_date, forecast_category from staging.stg_crm__opportunity_history where opportunity_id = %s order by 1", (touched,))  # fmt: skip
+    tasks_before = query(url, "select count(*) from staging.stg_crm__tasks")[0][0]
+    # GIVEN a deal deleted in the portal, another's amount raised (its history gets a version), and a call logged
+    with psycopg.connect(url) as conn:
+        conn.execute("delete from crm.opportunity where opportunity_id = %s", (deleted,))
+        conn.execute(
+            "update crm.opportunity set amount = amount + 5000, system_modstamp = crm.system_now() + interval '1 hour' "
+            "where opportunity_id = %s",
+            (touched,),
+        )
+        conn.execute(
+            "insert into crm.opportunity_history (history_id, opportunity_id, created_date, stage_name, amount, "
+            "close_date, probability, forecast_category, system_modstamp) select '008Dm9999999999', opportunity_id, "
+            "system_modstamp, stage_name, amount, close_date, probability, forecast_category, system_modstamp "
+            "from crm.opportunity where opportunity_id = %s",
+            (touched,),
+        )
+        conn.execute(
+            "insert into crm.task (task_id, what_id, owner_id, subject, type, status, completed_at, call_disposition, "
+            "created_date, system_modstamp) select '00TDm9999999999', opportunity_id, owner_id, 'Call', 'Call', "
+            "'Completed', crm.system_now(), 'Connected', crm.system_now(), crm.system_now() + interval '1 hour' "
+            "from crm.opportunity where opportunity_id = %s",
+            (touched,),
+        )
+    # WHEN the portal is extracted again through the API (search on the modified date) and dbt runs incrementally
+    with serve_demo_crm(url) as server:
+        results = {r.object_name: r for r in extract_crm(api_source(server), url)}
+    result = run_dbt(url, "run", TODAY.isoformat(), tmp_path, *SELECT, staging="hubspot")
+    assert result.returncode == 0, result.stdout[-3000:]
+
+    # THEN only the changes travelled, and the deleted deal is marked in raw and gone downstream
+    assert results["deal"].received < 10 and results["deal"].deleted == 1
+    assert query(url, "select count(*) from staging.stg_crm__opportunities where opportunity_id = %s", (deleted,)) == [(0,)]  # fmt: skip
+    assert query(url, "select count(*) from marts.fct_deal_snapshots where is_current and opportunity_id = %s", (deleted,)) == [(0,)]  # fmt: skip
+    # AND the touched deal's history keeps its rows and gains one with the new amount, the other values carried
+    history_after = query(url, "select history_id, stage_name, amount, close_date, forecast_category from staging.stg_crm__opportunity_history where opportunity_id = %s order by 1", (touched,))  # fmt: skip
+    assert history_after[:-1] == history_before
+    (new_row,) = history_after[-1:]
+    assert new_row[2] == history_before[-1][2] + 5000 and new_row[1] == history_before[-1][1]
+    assert new_row[3:] == history_before[-1][3:]
+    # AND the call is one more task, on the deal, connected
+    assert query(url, "select count(*) from staging.stg_crm__tasks")[0][0] == tasks_before + 1
+    assert query(url, "select opportunity_id, is_call, is_connected_call from staging.stg_crm__tasks where task_id = '00TDm9999999999'") == [(touched, True, True)]  # fmt: skip
