@@ -83,11 +83,9 @@ def crm_grants(settings: Settings) -> CrmGrants | None:
 
 
 def _demo_behind_api(settings: Settings) -> bool:
-    """`momentum demo --crm salesforce` (or `hubspot`): the demo CRM served through the local API. Until
-    write-back through the CRM's API exists, Momentum writes into the demo CRM behind it."""
-    return any(
-        settings.crm_credentials.get(kind, {}).get("demo_server") == "1" for kind in ("salesforce", "hubspot")
-    )
+    """`momentum demo --crm salesforce` (or `hubspot`): the demo CRM served through the local API of the configured
+    CRM. Until write-back through that CRM's API exists, Momentum writes into the demo CRM behind it."""
+    return settings.crm_credentials.get(settings.crm, {}).get("demo_server") == "1"
 
 
 def _export_folder(settings: Settings) -> Path:

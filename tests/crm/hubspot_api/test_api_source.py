@@ -277,3 +277,14 @@ def test_a_missing_access_token_names_the_setting():
 def test_today_is_the_portals_server_date(hubspot):
     with api_source(hubspot) as source:
         assert source.today() == DEMO_TODAY
+
+
+def test_write_back_goes_to_the_demo_crm_only_behind_the_local_api_of_the_configured_crm():
+    from crm.connectors import crm_destination, crm_grants
+
+    behind_the_api = load_settings({"MOMENTUM_CRM": "hubspot", "MOMENTUM_HUBSPOT_DEMO_SERVER": "1"})
+    real_portal = load_settings({"MOMENTUM_CRM": "hubspot", "MOMENTUM_SALESFORCE_DEMO_SERVER": "1"})
+
+    assert crm_destination(behind_the_api) is not None and crm_grants(behind_the_api) is not None
+    # Issue 16 writes to HubSpot: until then a real portal gets no write-back, whatever another CRM's settings say.
+    assert crm_destination(real_portal) is None and crm_grants(real_portal) is None
