@@ -96,12 +96,14 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.api
         parts = [part for part in path.split("/") if part]
         limit = int(params.get("limit", [PAGE_LIMIT])[0])
-        after = int(params.get("after", ["0"])[0] or 0)
+        after = params.get("after", [""])[0]
         archived = params.get("archived", ["false"])[0].lower() == "true"
         with api.connection() as conn:
             match method, parts:
                 case "GET", ["crm", "v3", "owners"]:
-                    return 200, reads.owners(conn, limit=min(limit, 500), after=after, archived=archived)
+                    return 200, reads.owners(
+                        conn, limit=min(limit, 500), after=int(after or 0), archived=archived
+                    )
                 case "GET", ["crm", "v3", "pipelines", "deals"]:
                     return 200, reads.deal_pipelines(conn)
                 case "GET", ["crm", "v3", "properties", object_type]:

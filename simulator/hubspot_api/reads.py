@@ -3,7 +3,8 @@ JSON shapes (docs/crm-api-contracts.md, sections 2.4-2.6). Every function takes 
 returns what the endpoint answers; the server (server.py) does routing, authentication and faults.
 
 - objects: `{id, properties, createdAt, updatedAt, archived}`, property values as strings; a page
-  `{results, paging: {next: {after}}}`, `paging` left out on the last page. `after` is an offset.
+  `{results, paging: {next: {after}}}`, `paging` left out on the last page. A list's `after` is the last id
+  it gave (keyset paging: every page costs the same however deep), a search's an offset.
 - search: filters and ascending sort on the object's modified-date property, `total`, and HubSpot's cap:
   no page past the 10,000th result (400).
 - property history (deals): one version per change of each property, newest first.
@@ -114,7 +115,7 @@ def list_objects(
     object_type: str,
     *,
     limit: int,
-    after: int,
+    after: str,
     properties: Sequence[str],
     with_history: Sequence[str],
     archived: bool,
@@ -123,14 +124,17 @@ def list_objects(
     portal_object = PORTAL_OBJECTS[object_type]
     if archived:
         return {"results": []}
-    query = sql.SQL("select * from ({}) o order by id offset %s limit %s").format(
+    query = sql.SQL("select * from ({}) o where id > %s order by id limit %s").format(
         sql.SQL(portal_object.select)
     )
     rows = _rows(conn, query, (after, limit + 1))
     results = [_object_json(portal_object, row, properties) for row in rows[:limit]]
     if with_history:
         _add_history(conn, results, with_history)
-    return _page(results, after, limit, len(rows) > limit)
+    page: dict = {"results": results}
+    if len(rows) > limit:
+        page["paging"] = {"next": {"after": results[-1]["id"], "link": ""}}
+    return page
 
 
 def batch_read(
