@@ -29,6 +29,9 @@ READER_ROLE = "momentum_dashboard"
 # The dbt folders the dashboard reads: the marts, and the reporting models over them (dbt_project/models/dashboards).
 READ_SCHEMAS = ("marts", "dashboards")
 MLFLOW_SCHEMA = "public"  # MLflow creates its tables in its database's default schema
+# What the Models page reads of MLflow: the champions' runs and their metrics. Not the rest (MLflow 3 keeps
+# gateway secrets and traces in the same database).
+MLFLOW_TABLES = ("experiments", "runs", "latest_metrics", "model_versions", "registered_model_aliases")
 
 
 def ensure_reader_role(admin_url: str, password: str | None = None, role: str = READER_ROLE) -> str:
@@ -45,6 +48,8 @@ def ensure_reader_role(admin_url: str, password: str | None = None, role: str = 
             conn.execute(sql.SQL("alter role {} password {}").format(ident, sql.Literal(password)))
         with conn.transaction():
             conn.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(ident))
+            # A page that waits longer than this has failed anyway; the warehouse's other work must not wait on it.
+            conn.execute(sql.SQL("alter role {} set statement_timeout = '30s'").format(ident))
             conn.execute(sql.SQL("grant connect on database {} to {}").format(database, ident))
             conn.execute(sql.SQL("revoke create on database {} from {}").format(database, ident))
             builders = _builders(conn)
@@ -54,12 +59,19 @@ def ensure_reader_role(admin_url: str, password: str | None = None, role: str = 
 
 
 def grant_mlflow_reads(mlflow_admin_url: str, role: str = READER_ROLE) -> None:
-    """SELECT on MLflow's tracking and registry tables (runs, metrics, model versions, aliases)."""
+    """SELECT on the MLflow tables the Models page reads (`MLFLOW_TABLES`), those that exist yet."""
     ident = sql.Identifier(role)
     with psycopg.connect(mlflow_admin_url, autocommit=True) as conn, conn.transaction():
         database = sql.Identifier(conn.execute("select current_database()").fetchone()[0])
         conn.execute(sql.SQL("grant connect on database {} to {}").format(database, ident))
-        _grant_select(conn, MLFLOW_SCHEMA, ident, [conn.execute("select current_user").fetchone()[0]])
+        conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(MLFLOW_SCHEMA), ident))
+        for table in MLFLOW_TABLES:
+            if conn.execute("select to_regclass(%s) is not null", (f"{MLFLOW_SCHEMA}.{table}",)).fetchone()[
+                0
+            ]:
+                conn.execute(
+                    sql.SQL("grant select on {} to {}").format(sql.Identifier(MLFLOW_SCHEMA, table), ident)
+                )
 
 
 def reader_password(home: Path, configured: str | None) -> str:

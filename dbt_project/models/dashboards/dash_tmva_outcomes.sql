@@ -1,8 +1,9 @@
 {#
     What became of each TMVA Momentum issued (leadership's dashboard, Execution): every distinct piece of advice
     (tmva_id, stable for a rep, deal and play) with the day it was first issued and the status of its CRM task
-    (Open, Completed, Dismissed, or Expired once it left the rep's top 3); 'not written' while no task carries
-    its id. Lift is not measured here: it needs a comparison group the playbook does not keep yet.
+    (Open, Completed, Dismissed, or Expired once it left the rep's top 3), or 'not yet read back': the CRM task
+    Momentum wrote this morning is read by the next morning's extract. Lift is not measured here: it needs a
+    comparison group the playbook does not keep yet.
 #}
 with issued as (
     select
@@ -44,7 +45,7 @@ final as (
         issued.play_id,
         issued.action_type,
         issued.expected_impact_amount,
-        coalesce(tasks.task_status, 'not written') as task_status
+        coalesce(tasks.task_status, 'not yet read back') as task_status
     from issued
     left join tasks on issued.tmva_id = tasks.ai_external_id
     left join reps on issued.owner_id = reps.user_id
