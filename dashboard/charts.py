@@ -30,6 +30,16 @@ def money(value: float | None) -> str:
     return f"${value:,.0f}"
 
 
+def short_money(value: float | None) -> str:
+    """$299k, $1.2M: for figures that share a metric tile."""
+    if value is None or pd.isna(value):
+        return "—"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"${value / size:.3g}{suffix}"
+    return f"${value:,.0f}"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:.0%}"
 
@@ -45,7 +55,9 @@ def draw(figure: go.Figure, *, height: int = 340) -> None:
         template="plotly_white",
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        xaxis={"automargin": True},
+        # Below the plot: above it, the legend would sit under plotly's toolbar.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
     )
     st.plotly_chart(figure, config=PLOTLY_CONFIG)
 

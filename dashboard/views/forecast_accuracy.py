@@ -45,7 +45,7 @@ if ai_measured == 0:
 left, right = st.columns(2)
 with left:
     charts.frame(
-        "Error by week of quarter",
+        "How far off, by week of quarter",
         "Mean absolute error as a share of the actual closed-won, over the complete quarters, for the forecast made"
         " in each week of the quarter (lower is better).",
         as_of,

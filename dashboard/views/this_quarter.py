@@ -44,7 +44,8 @@ cols[0].metric(
 )
 cols[1].metric(
     "P10 – P90",
-    f"{charts.money(latest['ai_forecast_p10_amount'])} – {charts.money(latest['ai_forecast_p90_amount'])}",
+    f"{charts.short_money(latest['ai_forecast_p10_amount'])} – {charts.short_money(latest['ai_forecast_p90_amount'])}",
+    help="The AI forecast's 80% range: the quarter should land between them four times in five.",
 )
 cols[2].metric("Commit", charts.money(latest["commit_amount"]), help="The reps' latest commit calls, summed.")
 cols[3].metric("Best case", charts.money(latest["best_case_amount"]))
@@ -93,7 +94,7 @@ with right:
     charts.frame(
         "Week by week",
         "The AI forecast, the commit, the stage-weighted forecast and the closed-won as they stood on each snapshot"
-        " date of the quarter.",
+        " date of the quarter (the AI forecast exists on the dates the morning job scored).",
         as_of,
     )
     charts.draw(
@@ -109,25 +110,26 @@ with right:
         )
     )
 
-charts.frame("By team and rep", "The same figures for each team and rep under the filter.", as_of)
+charts.frame(
+    "By team and rep",
+    "The same figures, to the cent, for the filter's roll-up and each team and rep under it.",
+    as_of,
+)
 scope_clause = {"company": "true", "team": "team = %s", "rep": "owner_id = %s"}[level]
 rollups = query(
-    "select s.forecast_level, coalesce(r.rep_name, s.forecast_group) as name, s.team, s.ai_forecast_amount,"
-    " s.ai_forecast_p10_amount, s.ai_forecast_p90_amount, s.commit_amount, s.best_case_amount,"
-    " s.closed_won_amount, s.stage_weighted_forecast_amount from marts.fct_forecast_snapshots s"
+    "select s.forecast_level as level, coalesce(r.rep_name, s.forecast_group) as name,"
+    " s.ai_forecast_amount as ai_forecast, s.ai_forecast_p10_amount as p10, s.ai_forecast_p90_amount as p90,"
+    " s.commit_amount as commit, s.best_case_amount as best_case, s.closed_won_amount as closed_won,"
+    " s.stage_weighted_forecast_amount as stage_weighted from marts.fct_forecast_snapshots s"
     " left join marts.dim_reps r on r.user_id = s.owner_id"
-    f" where s.as_of_date = %s and s.forecast_level in ('team', 'rep') and {scope_clause}"
-    " order by s.forecast_level desc, s.ai_forecast_amount desc nulls last",
-    (latest["as_of_date"], *(() if level == "company" else (group,))),
+    f" where s.as_of_date = %s and ({scope_clause} or s.forecast_level = %s and s.forecast_group = %s)"
+    " order by array_position(array['company', 'team', 'rep'], s.forecast_level), s.ai_forecast_amount desc nulls last",
+    (latest["as_of_date"], *(() if level == "company" else (group,)), level, group),
 )
 st.dataframe(
     rollups,
     hide_index=True,
-    column_config={
-        column: st.column_config.NumberColumn(format="dollar")
-        for column in rollups.columns
-        if column.endswith("_amount")
-    },
+    column_config={column: st.column_config.NumberColumn(format="dollar") for column in rollups.columns[2:]},
 )
 
 charts.frame(
@@ -141,8 +143,8 @@ if not bool(latest["is_current"]):
 else:
     where, params = filters.where()
     deals = query(
-        "select opportunity_id, rep_name, team, segment, stage_name, close_date, amount, ai_probability,"
-        " ai_expected_amount, rep_forecast_category, ai_forecast_category, is_category_disagreement,"
+        "select opportunity_id, rep_name, stage_name, amount, ai_probability, ai_expected_amount,"
+        " rep_forecast_category, ai_forecast_category, close_date, segment, is_category_disagreement,"
         f" disagreement_amount from dashboards.dash_forecast_deals where {where}",
         params,
     )
