@@ -155,14 +155,18 @@ else:
             c: st.column_config.NumberColumn(format="dollar") for c in deals.columns if c.endswith("amount")
         }
         money["ai_probability"] = st.column_config.NumberColumn(format="percent")
-        largest, disputed = st.columns(2)
-        largest.markdown("**Largest expected amounts**")
-        largest.dataframe(deals.nlargest(10, "ai_expected_amount"), hide_index=True, column_config=money)
-        disputed.markdown("**AI and rep disagree**")
+        # Full width, one after the other: the categories and amounts are what a leader reads, not the ids.
+        order = ["opportunity_id", "rep_name", "stage_name", "amount", "ai_probability", "ai_expected_amount",
+                 "rep_forecast_category", "ai_forecast_category", "close_date"]  # fmt: skip
+        st.markdown("**Largest expected amounts**")
+        st.dataframe(
+            deals.nlargest(10, "ai_expected_amount"), hide_index=True, column_config=money, column_order=order
+        )
+        st.markdown("**The AI's category and the rep's disagree** (largest difference in money first)")
         disagreements = deals[deals["is_category_disagreement"].fillna(False)].nlargest(
             10, "disagreement_amount"
         )
         if disagreements.empty:
-            disputed.info("The AI's category and the rep's agree on every deal.")
+            st.info("The AI's category and the rep's agree on every deal.")
         else:
-            disputed.dataframe(disagreements, hide_index=True, column_config=money)
+            st.dataframe(disagreements, hide_index=True, column_config=money, column_order=order)
