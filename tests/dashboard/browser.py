@@ -96,14 +96,15 @@ DRAWN_CHARTS = """
 const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stImage"]')];
 const drawn = charts.filter(c => c.querySelector('.js-plotly-plot .main-svg')
     || [...c.querySelectorAll('img')].some(i => i.complete && i.naturalWidth > 0));
-return [charts.length, drawn.length];
+const emptyStates = document.querySelectorAll('[data-testid="stAlert"]').length;
+return [charts.length, drawn.length, emptyStates];
 """
 
 
 def _wait_until_drawn(
     driver: webdriver.Chrome, timeout: float, settle_seconds: float = 0.5
 ) -> tuple[int, float]:
-    """Wait until Streamlit is idle, at least one chart is on the page, every plotly chart has drawn its SVG, and
+    """Wait until Streamlit is idle, at least one chart (or empty state) is on the page, every chart is drawn, and
     that has held for `settle_seconds` (Streamlit adds elements as the script runs); return the chart count and
     when they were all drawn (the settling wait is not the page's load time)."""
     deadline, settled_since, last = time.monotonic() + timeout, None, None
@@ -111,9 +112,9 @@ def _wait_until_drawn(
         running = driver.find_elements(
             By.CSS_SELECTOR, '[data-testid="stStatusWidget"], [data-testid="stSkeleton"]'
         )
-        containers, drawn = driver.execute_script(DRAWN_CHARTS)
-        state = (containers, drawn)
-        if not running and containers and drawn == containers:
+        containers, drawn, empty_states = driver.execute_script(DRAWN_CHARTS)
+        state = (containers, drawn, empty_states)
+        if not running and (containers or empty_states) and drawn == containers:
             if state != last or settled_since is None:
                 settled_since = time.monotonic()
             elif time.monotonic() - settled_since >= settle_seconds:
