@@ -1,4 +1,7 @@
-"""A copy of the shared tiny demo with the dashboard's read-only role, as `momentum dashboard` prepares it."""
+"""A copy of the shared tiny demo with the dashboard's read-only role, as `momentum dashboard` prepares it.
+
+Each module wraps `read_only_copy` in a fixture of its own that names `tiny_demo` (tests/test_tiers.py reads
+which modules use it)."""
 
 from __future__ import annotations
 
@@ -21,8 +24,9 @@ class DashboardWarehouse:
     mlflow_reader_url: str
 
 
-@pytest.fixture(scope="module")
-def dashboard_warehouse(tiny_demo, tmp_path_factory) -> Iterator[DashboardWarehouse]:
+def read_only_copy(tiny_demo, tmp_path_factory) -> Iterator[DashboardWarehouse]:
+    """For a module fixture: a copy of the tiny demo, the read-only role made on it, and the variables
+    `momentum dashboard` hands the app set for the module's tests."""
     home = tmp_path_factory.mktemp("dashboard") / "home"
     with tiny_demo.copy(home) as url, pytest.MonkeyPatch.context() as env:
         env.setenv("MOMENTUM_WAREHOUSE_URL", url)

@@ -21,7 +21,12 @@ import pytest
 from tests.dashboard.browser import PAGES, chromium, missing_browser, requests_leaving_the_machine, visit
 from tests.integration import dashboard_fixtures
 
-dashboard_warehouse = dashboard_fixtures.dashboard_warehouse  # the module's fixture
+
+@pytest.fixture(scope="module")
+def dashboard_warehouse(tiny_demo, tmp_path_factory):
+    yield from dashboard_fixtures.read_only_copy(tiny_demo, tmp_path_factory)
+
+
 START_SECONDS = 180  # importing the CLI and starting Streamlit on a loaded 2-core machine
 
 

@@ -13,7 +13,11 @@ from dashboard.charts import money
 from tests.integration import dashboard_fixtures
 from warehouse.server import mlflow_url_beside
 
-dashboard_warehouse = dashboard_fixtures.dashboard_warehouse  # the module's fixture
+
+@pytest.fixture(scope="module")
+def dashboard_warehouse(tiny_demo, tmp_path_factory):
+    yield from dashboard_fixtures.read_only_copy(tiny_demo, tmp_path_factory)
+
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGES = ("this_quarter", "forecast_accuracy", "pipeline_health", "win_loss", "execution", "models")
