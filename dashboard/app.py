@@ -10,9 +10,11 @@ import streamlit as st
 
 from dashboard.filters import sidebar_filters
 from dashboard.gate import require_password
+from dashboard.monitoring import warm_up
 
 st.set_page_config(page_title="Momentum — leadership", page_icon="📈", layout="wide")
 require_password()
+warm_up()
 
 PAGES = [
     st.Page("views/this_quarter.py", title="This quarter", default=True),

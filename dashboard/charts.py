@@ -40,6 +40,16 @@ def short_money(value: float | None) -> str:
     return f"${value:,.0f}"
 
 
+def money_range(low: float | None, high: float | None) -> str:
+    """$299–564k, $11.2–12.5M: a range short enough for a metric tile, both ends in the larger end's unit."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return "—"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k"), (1, "")):
+        if abs(high) >= size or size == 1:
+            return f"${low / size:.3g}–{high / size:.3g}{suffix}"
+    return "—"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:.0%}"
 

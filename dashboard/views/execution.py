@@ -16,8 +16,8 @@ st.title("Execution")
 st.caption(
     f"TMVAs first issued in {filters.quarter}, {filters.describe()}, as their CRM tasks stood on {as_of}."
 )
-STATUS_COLOURS = {"Completed": "#16a34a", "Open": "#2563eb", "Dismissed": "#dc2626", "Expired": "#94a3b8",
-                  "not yet read back": "#e2e8f0"}  # fmt: skip
+STATUS_COLOURS = {"Completed": "#16a34a", "Open": "#2563eb", "Dismissed": "#dc2626", "Expired": "#cbd5e1",
+                  "not yet read back": "#a78bfa"}  # fmt: skip
 
 tmvas = query(
     f"select * from dashboards.dash_tmva_outcomes where fiscal_quarter = %s and {where}",
@@ -35,7 +35,12 @@ else:
     left, right = st.columns(2)
     for column, title, target in (("rep_name", "per rep", left), ("play_id", "per play", right)):
         with target:
-            charts.frame(f"TMVAs {title}", "Each TMVA issued, by what became of its CRM task.", as_of)
+            charts.frame(
+                f"TMVAs {title}",
+                "Each TMVA issued, by what became of its CRM task ('not yet read back': the task Momentum wrote is"
+                " read by the next morning's extract).",
+                as_of,
+            )
             figure = px.histogram(
                 tmvas, x=column, color="task_status", color_discrete_map=STATUS_COLOURS, barmode="stack"
             )

@@ -44,7 +44,7 @@ cols[0].metric(
 )
 cols[1].metric(
     "P10 – P90",
-    f"{charts.short_money(latest['ai_forecast_p10_amount'])} – {charts.short_money(latest['ai_forecast_p90_amount'])}",
+    charts.money_range(latest["ai_forecast_p10_amount"], latest["ai_forecast_p90_amount"]),
     help="The AI forecast's 80% range: the quarter should land between them four times in five.",
 )
 cols[2].metric("Commit", charts.money(latest["commit_amount"]), help="The reps' latest commit calls, summed.")
