@@ -46,14 +46,14 @@ cols[1].metric("Win rate", charts.percent(totals["won_count"] / totals["closed_c
 cols[2].metric("Won", charts.money(totals["won_amount"]))
 cols[3].metric("Lost", charts.money(totals["lost_amount"]))
 
-left, right = st.columns(2)
-dimension = left.selectbox(
+dimension = st.selectbox(
     "Break down by",
     ["segment", "lead_source", "opportunity_type", "rep"],
     format_func=lambda d: d.replace("_", " "),
     key="win_loss_dimension",
 )
 breakdown = by(dimension).sort_values("win_rate", ascending=False)
+left, right = st.columns(2)
 with left:
     charts.frame(
         f"Win rate by {dimension.replace('_', ' ')}",
