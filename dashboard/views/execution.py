@@ -32,21 +32,25 @@ else:
     cols[0].metric("TMVAs issued", len(tmvas))
     for col, status in zip(cols[1:], ("Completed", "Dismissed", "Open"), strict=True):
         col.metric(status, int((tmvas["task_status"] == status).sum()))
-    left, right = st.columns(2)
-    for column, title, target in (("rep_name", "per rep", left), ("play_id", "per play", right)):
-        with target:
-            charts.frame(
-                f"TMVAs {title}",
-                "Each TMVA issued, by what became of its CRM task ('not yet read back': the task Momentum wrote is"
-                " read by the next morning's extract).",
-                as_of,
-            )
-            figure = px.histogram(
-                tmvas, x=column, color="task_status", color_discrete_map=STATUS_COLOURS, barmode="stack"
-            )
-            figure.update_yaxes(title="TMVAs")
-            figure.update_xaxes(title=None)
-            charts.draw(figure)
+    # Horizontal bars, one row each: a team of fifty reps stays readable.
+    for column, title in (("play_id", "per play"), ("rep_name", "per rep")):
+        charts.frame(
+            f"TMVAs {title}",
+            "Each TMVA issued, by what became of its CRM task ('not yet read back': the task Momentum wrote is"
+            " read by the next morning's extract).",
+            as_of,
+        )
+        figure = px.histogram(
+            tmvas,
+            y=column,
+            color="task_status",
+            color_discrete_map=STATUS_COLOURS,
+            barmode="stack",
+            orientation="h",
+        )
+        figure.update_xaxes(title="TMVAs")
+        figure.update_yaxes(title=None, categoryorder="total ascending")
+        charts.draw(figure, height=max(260, 20 * tmvas[column].nunique() + 140))
 
 charts.frame(
     "Measured lift", "Win rate and amount of deals whose TMVA was completed against comparable ones.", as_of
