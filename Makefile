@@ -9,13 +9,13 @@ STAMP := $(VENV)/.synced
 # this project runs on (README "Testing"); `make test PYTEST_WORKERS=4` where there are more.
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-fast lint format ui install clean-demo
+.PHONY: demo test test-fast lint format ui install clean-demo browser
 
 demo: $(STAMP)
 	$(BIN)/momentum demo
 
-# What CI runs (.ci/run): lint, format check and the whole suite.
-test: $(STAMP)
+# What CI runs (.ci/run): lint, format check and the whole suite (the dashboard's browser test needs `browser`).
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
@@ -35,6 +35,13 @@ ui: $(STAMP)
 	$(BIN)/momentum ui
 
 install: $(STAMP)
+
+# Debian's Chromium and its driver, for the dashboard's end-to-end test (tests/integration/test_dashboard_in_browser.py):
+# the system's packages, never a browser downloaded by a test tool. sudo only when not root.
+SUDO := $(shell test "$$(id -u)" -eq 0 || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 
 # uv itself is pinned in the lock file's dev group, so `uv sync` keeps it (and a venv made by uv has it).
 $(STAMP): pyproject.toml uv.lock

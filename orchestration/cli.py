@@ -15,6 +15,7 @@ import click
 import psycopg
 
 from orchestration.crm_cli import crm
+from orchestration.dashboard_cli import dashboard_command
 from orchestration.evaluate_cli import evaluate, model
 from orchestration.failures import ExplainedGroup
 from orchestration.runner import JobReport, run_job
@@ -179,6 +180,7 @@ main.add_command(evaluate)
 main.add_command(model)
 main.add_command(sim)
 main.add_command(crm)
+main.add_command(dashboard_command, name="dashboard")
 
 
 UI_STOP_SECONDS = 10

@@ -57,6 +57,7 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
     click.echo(
         "\nWhere to look next:\n"
         "  momentum ui                      Dagster: asset graph, checks, runs, schedules\n"
+        "  momentum dashboard               leadership's dashboard at http://127.0.0.1:8501 (forecast, pipeline, win-loss)\n"
         f"  psql '{redact(url)}'\n"
         "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"

@@ -79,6 +79,8 @@ TINY_DEMO_MODULES = frozenset(
         "test_time_travel.py",
         "test_morning_as_pipeline_role.py",
         "test_mornings_without_false_alarms.py",
+        "test_dashboard_pages.py",
+        "test_dashboard_in_browser.py",
     }
 )
 

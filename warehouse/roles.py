@@ -41,6 +41,7 @@ OWN_SCHEMAS = (
     "actions",
     "reverse_etl",
     "expectations",
+    "dashboards",
 )
 PIPELINE_SCHEMAS = (CRM_SCHEMA, *OWN_SCHEMAS)
 # Grants the CRM gives the role on its own tables, run as the admin: (admin connection, role name).

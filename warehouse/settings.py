@@ -45,6 +45,12 @@ class Settings:
     """A first champion must beat the best baseline's holdout AUC (stage probability, CRM probability, forecast
     category: MOMENTUM_PROMOTION_FLOOR=stage, the default); `none` lifts the floor, for tests on CRMs too small
     to learn from."""
+    dashboard_password: str | None = field(default=None, repr=False)
+    """The password leadership's dashboard asks for; required to bind it to any address but loopback."""
+    dashboard_db_password: str | None = field(default=None, repr=False)
+    """The dashboard's read-only warehouse role's password on an external server (else generated once)."""
+    dashboard_reader_urls: tuple[str, str] | None = field(default=None, repr=False)
+    """Set by `momentum dashboard` for the app it starts: the read-only role's warehouse and MLflow URLs."""
 
     @property
     def pgdata_dir(self) -> Path:
@@ -82,6 +88,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         statement_timeout_seconds=_seconds(env, "MOMENTUM_STATEMENT_TIMEOUT", 1800),
         run_wait_seconds=_seconds(env, "MOMENTUM_RUN_WAIT", 0),
         promotion_floor=_promotion_floor(env.get("MOMENTUM_PROMOTION_FLOOR") or "stage"),
+        dashboard_password=env.get("MOMENTUM_DASHBOARD_PASSWORD") or None,
+        dashboard_db_password=env.get("MOMENTUM_DASHBOARD_DB_PASSWORD") or None,
+        dashboard_reader_urls=(
+            env["MOMENTUM_DASHBOARD_READER_URL"],
+            env.get("MOMENTUM_DASHBOARD_MLFLOW_URL", ""),
+        )
+        if env.get("MOMENTUM_DASHBOARD_READER_URL")
+        else None,
     )
 
 

@@ -1,0 +1,153 @@
+"""Every page of leadership's dashboard on the tiny demo, through Streamlit's AppTest: no error, charts drawn,
+figures equal to the marts, filters that change the numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.charts import money
+from tests.integration import dashboard_fixtures
+from warehouse.server import mlflow_url_beside
+
+
+@pytest.fixture(scope="module")
+def dashboard_warehouse(tiny_demo, tmp_path_factory):
+    yield from dashboard_fixtures.read_only_copy(tiny_demo, tmp_path_factory)
+
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = ("this_quarter", "forecast_accuracy", "pipeline_health", "win_loss", "execution", "models")
+
+
+def _open(page: str, **filters: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    for key, value in filters.items():
+        app.selectbox(key=key).set_value(value)
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def _metric(app: AppTest, label: str) -> str:
+    (value,) = [m.value for m in app.metric if m.label == label]
+    return value
+
+
+def _one(url: str, sql: str, params: tuple = ()):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_draws_its_charts_without_an_error(dashboard_warehouse, page):
+    app = _open(page)
+    assert app.get("plotly_chart") or app.get("imgs"), f"{page} drew no chart"
+    # Every chart or table is framed by a heading and a caption that says what it shows and as of when.
+    assert app.subheader
+    assert len([c for c in app.caption if "As of" in c.value]) == len(app.subheader)
+
+
+def test_this_quarter_shows_the_company_forecast_commit_and_closed_won_of_the_forecast_mart(
+    dashboard_warehouse,
+):
+    ai, commit, closed_won, best_case = _one(
+        dashboard_warehouse.url,
+        "select ai_forecast_amount, commit_amount, closed_won_amount, best_case_amount"
+        " from marts.fct_forecast_snapshots where is_current and forecast_level = 'company'",
+    )
+    app = _open("this_quarter")
+    assert _metric(app, "AI forecast") == money(float(ai))
+    assert _metric(app, "Commit") == money(float(commit))
+    assert _metric(app, "Closed won to date") == money(float(closed_won))
+    assert _metric(app, "Best case") == money(float(best_case))
+    # ...and to the cent in the roll-up table
+    company = app.dataframe[0].value.iloc[0]
+    assert company["level"] == "company"
+    assert (company["ai_forecast"], company["commit"], company["closed_won"]) == (
+        float(ai),
+        float(commit),
+        float(closed_won),
+    )
+
+
+def test_the_rep_filter_shows_that_reps_forecast(dashboard_warehouse):
+    rep_name, ai, company_ai = _one(
+        dashboard_warehouse.url,
+        "select r.rep_name, s.ai_forecast_amount, c.ai_forecast_amount from marts.fct_forecast_snapshots s"
+        " join marts.dim_reps r on r.user_id = s.owner_id join marts.fct_forecast_snapshots c"
+        " on c.is_current and c.forecast_level = 'company'"
+        " where s.is_current and s.forecast_level = 'rep' and s.ai_forecast_amount > 0"
+        " order by s.ai_forecast_amount limit 1",
+    )
+    assert ai != company_ai
+    app = _open("this_quarter", rep=rep_name)
+    assert _metric(app, "AI forecast") == money(float(ai))
+
+
+@pytest.mark.parametrize(
+    ("page", "label", "table"),
+    [
+        ("pipeline_health", "Open deals", "dashboards.dash_pipeline_review_deals"),
+        ("execution", "TMVAs issued", "dashboards.dash_tmva_outcomes"),
+    ],
+)
+def test_the_rep_filter_changes_the_deal_counts(dashboard_warehouse, page, label, table):
+    rep_name, rep_count = _one(
+        dashboard_warehouse.url,
+        f"select r.rep_name, count(*) from {table} t join marts.dim_reps r on r.user_id = t.owner_id"
+        " group by r.rep_name order by count(*), r.rep_name limit 1",
+    )
+    (total,) = _one(dashboard_warehouse.url, f"select count(*) from {table}")
+    assert rep_count < total
+    assert _metric(_open(page), label) == str(total)
+    assert _metric(_open(page, rep=rep_name), label) == str(rep_count)
+
+
+def test_the_segment_filter_changes_win_loss(dashboard_warehouse):
+    segment, closed, everything = _one(
+        dashboard_warehouse.url,
+        "select segment, count(*), sum(count(*)) over () from marts.fct_win_loss w"
+        " where closed_fiscal_quarter = (select fiscal_quarter from marts.fct_forecast_snapshots where is_current limit 1)"
+        " group by segment order by count(*) desc limit 1",
+    )
+    assert _metric(_open("win_loss"), "Closed deals") == str(everything)
+    assert _metric(_open("win_loss", segment=segment), "Closed deals") == str(closed)
+
+
+def test_forecast_accuracy_says_why_the_ai_column_is_empty(dashboard_warehouse):
+    (ai_weeks,) = _one(
+        dashboard_warehouse.url,
+        "select count(ai_forecast_amount) from marts.fct_forecast_accuracy where forecast_level = 'company'",
+    )
+    app = _open("forecast_accuracy")
+    assert _metric(app, "Weeks with an AI forecast") == str(ai_weeks)
+    says_no_backtest = any("No backtest yet" in info.value for info in app.info)
+    assert says_no_backtest == (ai_weeks == 0)
+
+
+def test_models_shows_the_champion_mlflow_holds(dashboard_warehouse):
+    (version,) = _one(
+        mlflow_url_beside(dashboard_warehouse.url),
+        "select version from registered_model_aliases where name = 'momentum_win' and alias = 'champion'",
+    )
+    app = _open("models")
+    assert f"momentum_win v{version}" in [header.value for header in app.header]
+    assert any("Not measured yet" in info.value for info in _open("execution").info)
+
+
+def test_the_password_gate_opens_on_the_right_password(dashboard_warehouse, monkeypatch):
+    monkeypatch.setenv("MOMENTUM_DASHBOARD_PASSWORD", "s3cret-for-the-test")
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert [t.value for t in app.title] == ["Momentum"]
+    app.text_input[0].input("wrong")
+    app.button[0].click().run()
+    assert [w.value for w in app.warning] == ["Wrong password."]
+    app.text_input[0].input("s3cret-for-the-test")
+    app.button[0].click().run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["This quarter"]
