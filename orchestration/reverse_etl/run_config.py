@@ -30,6 +30,17 @@ def sync_op_name(sync_name: str) -> str:
     return dg.AssetKey(["reverse_etl", sync_name]).to_python_identifier()
 
 
+def released_syncs(run_config: dict) -> frozenset[str]:
+    """The syncs a run's config releases or runs dry: their payload's change-share check steps aside."""
+    ops = run_config.get("ops") or {}
+    released = set()
+    for name in load_mappings():
+        config = (ops.get(sync_op_name(name)) or {}).get("config") or {}
+        if config.get("force_reason") or config.get("dry_run"):
+            released.add(name)
+    return frozenset(released)
+
+
 def sync_run_config(
     *, dry_run: bool = False, forced: dict[str, str] | None = None, by: str | None = None
 ) -> dict:
