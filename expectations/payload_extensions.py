@@ -30,9 +30,11 @@ def payload_columns_allowed(kwargs: dict, *, schema: str, table: str, **_) -> gx
     mapping = _mapping(kwargs["sync"])
     patterns = load_allow_list().get(mapping.object, ())
     allowed = ", ".join(_like_pattern(pattern) for pattern in patterns) or "''"
+    # The match key and the mapping's compare-only keys are read, never written.
+    unwritten = ", ".join(f"'{column}'" for column in (mapping.match_key, *mapping.compare_only))
     query = (
         f"select column_name from information_schema.columns where table_schema = '{schema}' "
-        f"and table_name = '{table}' and column_name <> '{mapping.match_key}' "
+        f"and table_name = '{table}' and column_name not in ({unwritten}) "
         f"and not (column_name like any (array[{allowed}])) "
         # Names {batch} only so GX knows the query is about this batch; always true.
         f"and (select count(*) from (select 1 from {{batch}} limit 1) as sample) >= 0"

@@ -94,6 +94,10 @@ def demo(preset: str, seed: int, rebuild: bool, crm_kind: str) -> None:
             f"{counts['task'] + counts['event']} activities from {summary.history_start} to {summary.today} "
             f"({summary.build_seconds:.1f}s)"
         )
+    from crm.demo.momentum_fields import ensure_momentum_fields
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_momentum_fields(conn)  # a demo CRM built by an earlier release gets the newer ai_ fields
     as_of = demo_today(url)
     with demo_crm_served(crm_kind, url) as api_url:
         settings = load_settings()

@@ -65,7 +65,7 @@ class Mapping:
     """Payload columns compared for the diff but never written: a stable key standing for a stamp field whose
     wording moves daily (the factor names behind the reasons' sentences)."""
     clear_when_absent: tuple[str, ...] = ()
-    """Fields (of `fields`) Momentum owns outright: a null in the payload clears the CRM value, because
+    """Fields (of `fields` or `stamp_fields`) Momentum owns outright: a null in the payload clears the CRM value, because
     advice that no longer holds must not stay. Every other field keeps the rule "never a null over a value"."""
     new_record_id_column: str | None = None
     new_record_id_prefix: str = ""
@@ -80,7 +80,14 @@ class Mapping:
 
     @property
     def compared_fields(self) -> tuple[str, ...]:
+        """What the diff hashes: a change of any rewrites the record."""
         return self.fields + self.compare_only
+
+    @property
+    def destination_compared_fields(self) -> tuple[str, ...]:
+        """What a destination compares with the CRM's values to leave alone a record it already holds (a resend
+        after a crash). The compare_only keys are not in the CRM, so it compares the stamps they stand for."""
+        return self.written_fields if self.compare_only else self.fields
 
     @property
     def source_parts(self) -> tuple[str, str]:
@@ -183,8 +190,8 @@ def _check_shape(m: Mapping) -> None:
         problems.append(
             "a field is listed twice (fields, stamp_fields, compare_only, match_key must not overlap)"
         )
-    if not set(m.clear_when_absent) <= set(m.fields):
-        problems.append("clear_when_absent must name fields listed in fields")
+    if not set(m.clear_when_absent) <= set(m.written_fields):
+        problems.append("clear_when_absent must name fields listed in fields or stamp_fields")
     if not 0 < m.max_change_share <= 1:
         problems.append(f"max_change_share must be in (0, 1], not {m.max_change_share}")
     if problems:
