@@ -46,14 +46,14 @@ def probabilities(url: str) -> list:
 
 
 def test_a_return_after_28_days_without_a_sync_writes_without_a_force(crm):
-    # GIVEN 28 days without a sync, and 8 of 10 deals moved meanwhile (80%, over the 60% limit)
+    # GIVEN 28 days without a sync, and every deal moved meanwhile (on the demo CRM 28 days moved 95%)
     synced_then_paused(crm, days=28)
-    set_payload(crm, PAYLOAD, moved(8))
+    set_payload(crm, PAYLOAD, moved(10))
     # WHEN the morning syncs
     result = sync(crm)
     # THEN it writes them: the limit expects what 28 days move
-    assert (result.status, result.written) == ("succeeded", 8)
-    assert [float(p) for p in probabilities(crm)[:8]] == [round(0.50 + n / 100, 2) for n in range(8)]
+    assert (result.status, result.written) == ("succeeded", 10)
+    assert [float(p) for p in probabilities(crm)] == [round(0.50 + n / 100, 2) for n in range(10)]
 
 
 def test_the_same_diff_the_day_after_the_last_write_still_stops(crm):
@@ -81,7 +81,7 @@ def test_days_count_between_as_of_dates_when_the_runs_have_them(crm):
 def test_an_all_zero_payload_after_a_pause_still_stops(crm):
     # GIVEN 28 days without a sync
     synced_then_paused(crm, days=28)
-    # WHEN every probability comes back at 0 (all ten, then nine of ten: under the pause's 95% cap)
+    # WHEN every probability comes back at 0 (all ten, then nine of ten)
     for changed in (10, 9):
         set_payload(crm, PAYLOAD, moved(changed, probability=lambda n: "0.0000"))
         result = sync(crm)
