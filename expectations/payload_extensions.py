@@ -13,6 +13,7 @@ import great_expectations as gx
 import psycopg
 
 from expectations.shorthand import passing, unexpected_rows
+from reverse_etl import guard, sync_state
 from reverse_etl.mapping import Mapping, load_allow_list, load_mappings
 
 # The CRM object a mapping writes -> the staging model holding its current state (Momentum's fields keep
@@ -29,9 +30,11 @@ def payload_columns_allowed(kwargs: dict, *, schema: str, table: str, **_) -> gx
     mapping = _mapping(kwargs["sync"])
     patterns = load_allow_list().get(mapping.object, ())
     allowed = ", ".join(_like_pattern(pattern) for pattern in patterns) or "''"
+    # The match key and the mapping's compare-only keys are read, never written.
+    unwritten = ", ".join(f"'{column}'" for column in (mapping.match_key, *mapping.compare_only))
     query = (
         f"select column_name from information_schema.columns where table_schema = '{schema}' "
-        f"and table_name = '{table}' and column_name <> '{mapping.match_key}' "
+        f"and table_name = '{table}' and column_name not in ({unwritten}) "
         f"and not (column_name like any (array[{allowed}])) "
         # Names {batch} only so GX knows the query is about this batch; always true.
         f"and (select count(*) from (select 1 from {{batch}} limit 1) as sample) >= 0"
@@ -63,25 +66,48 @@ def no_null_over_crm_value(kwargs: dict, **_) -> gx.expectations.Expectation:
     )
 
 
-def change_share(kwargs: dict, *, warehouse_url: str, **_) -> gx.expectations.Expectation:
-    """At most `max_share` (default: the mapping's max_change_share) of the records already synced
-    would change today. With `same_model_column`, only records whose model version equals the
-    one the CRM shows count: a new champion rescoring every deal is expected, the same model
-    moving most of its numbers overnight is not.
+def change_share(
+    kwargs: dict,
+    *,
+    warehouse_url: str,
+    load_date=None,
+    released_syncs: frozenset[str] = frozenset(),
+    **_,
+) -> gx.expectations.Expectation:
+    """At most `max_share` (default: the sync guard's limit, reverse_etl/guard.py: the mapping's
+    max_change_share, scaled by the last morning and raised after days without a write) of the records
+    already synced would change today. With `same_model_column`, only records whose model version equals
+    the one the CRM shows count: a new champion rescoring every deal is expected, the same model moving
+    most of its numbers overnight is not. A run that releases the sync's guard (`momentum run --force-sync`)
+    or runs it dry (`--dry-run`) is not stopped here: the sync's own guard reports the diff.
 
     The hash is the diff's own (reverse_etl/diff.py build_diff), so this counts what the sync
     would send; tests/expectations pin the two together.
     """
     mapping = _mapping(kwargs["sync"])
-    max_share = float(kwargs.get("max_share", mapping.max_change_share))
     model = kwargs.get("same_model_column")
-    description = f"at most {max_share:.0%} of the records synced before change today" + (
-        f" under an unchanged {model}" if model else ""
-    )
+    if mapping.name in released_syncs:
+        return unexpected_rows(
+            passing(),
+            name="momentum_change_share",
+            description=f"not checked: this run releases sync {mapping.name} or runs it dry",
+        )
     if not _sync_state_exists(warehouse_url):  # no sync has run yet: nothing was synced before
-        return unexpected_rows(passing(), name="momentum_change_share", description=description)
+        return unexpected_rows(passing(), name="momentum_change_share", description="no sync has run yet")
+    limit = (
+        guard.Limit(float(kwargs["max_share"]))
+        if "max_share" in kwargs
+        else _guard_limit(warehouse_url, mapping, load_date)
+    )
+    description = (
+        f"at most {limit.share:.0%} of the records synced before change today"
+        + (f" under an unchanged {model}" if model else "")
+        + (f" ({limit.why})" if limit.why else "")
+        + f"; {guard.release_hint(mapping.name)}"
+    )
+    max_share = limit.share
     key = mapping.match_key
-    compared = ", ".join(f"b.{field}" for field in mapping.fields)
+    compared = ", ".join(f"b.{field}" for field in mapping.compared_fields)
     same_model = ""
     if model:
         same_model = (
@@ -113,6 +139,14 @@ def _like_pattern(pattern: str) -> str:
         raise ValueError(f"allow-list pattern {pattern!r}: only * and ? wildcards are supported here")
     escaped = pattern.replace("%", "\\%").replace("_", "\\_")
     return "'" + escaped.replace("*", "%").replace("?", "_") + "'"
+
+
+def _guard_limit(warehouse_url: str, mapping: Mapping, as_of) -> guard.Limit:
+    """The sync guard's own limit for today (reverse_etl/guard.py), so the check and the sync never disagree
+    on what a morning may change."""
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        sync_state.ensure_tables(conn)  # a log from before issue 16 lacks the columns the guard reads
+        return guard.change_share_limit(mapping, guard.last_write(conn, mapping.name, as_of))
 
 
 def _sync_state_exists(warehouse_url: str) -> bool:

@@ -42,12 +42,17 @@ class ValidationOutcome:
 
 
 def run_validation(
-    warehouse_url: str, validation: Validation, *, dagster_run_id: str = "", load_date: date | None = None
+    warehouse_url: str,
+    validation: Validation,
+    *,
+    dagster_run_id: str = "",
+    load_date: date | None = None,
+    released_syncs: frozenset[str] = frozenset(),
 ) -> ValidationOutcome:
     """Validate in PostgreSQL and append the results to the warehouse history. `load_date`: the as-of
     date the rows were extracted for, which relative bounds count from (default the as-of date the warehouse
-    was last built for: expectations/as_of.py)."""
-    result = _validate(warehouse_url, validation, load_date)
+    was last built for: expectations/as_of.py). `released_syncs`: syncs this run forces or runs dry."""
+    result = _validate(warehouse_url, validation, load_date, released_syncs)
     failures = [
         _describe_failure(r, _offending_rows(warehouse_url, validation, r))
         for r in result.results
@@ -57,7 +62,12 @@ def run_validation(
     return ValidationOutcome(validation, bool(result.success), len(result.results), failures)
 
 
-def _validate(warehouse_url: str, validation: Validation, load_date: date | None = None):
+def _validate(
+    warehouse_url: str,
+    validation: Validation,
+    load_date: date | None = None,
+    released_syncs: frozenset[str] = frozenset(),
+):
     # Ephemeral: nothing on disk, so checks can run in parallel processes. Data Docs are built
     # from the stored results once per run instead (expectations/data_docs.py).
     context = gx.get_context(mode="ephemeral")
@@ -66,7 +76,7 @@ def _validate(warehouse_url: str, validation: Validation, load_date: date | None
     # A generic SQL data source: the Postgres one rejects socket URLs (postgresql://user@/db?host=/dir).
     source = context.data_sources.add_sql("warehouse", connection_string=warehouse_url)
     try:
-        return _validate_with(source, warehouse_url, validation, load_date)
+        return _validate_with(source, warehouse_url, validation, load_date, released_syncs)
     finally:
         # The ephemeral context's engine keeps its pooled connections until the garbage collector finds the
         # context: a process validating dozens of suites (a run, the test suite) ran the server out of
@@ -74,7 +84,9 @@ def _validate(warehouse_url: str, validation: Validation, load_date: date | None
         source.get_engine().dispose()
 
 
-def _validate_with(source, warehouse_url: str, validation: Validation, load_date: date | None):
+def _validate_with(
+    source, warehouse_url: str, validation: Validation, load_date: date | None, released_syncs: frozenset[str]
+):
     with _rows_to_validate(warehouse_url, validation) as (schema, table):
         asset = source.add_table_asset(validation.name, table_name=table, schema_name=schema)
         batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
@@ -85,6 +97,7 @@ def _validate_with(source, warehouse_url: str, validation: Validation, load_date
             schema=validation.schema,
             table=validation.table,
             load_date=load_date,
+            released_syncs=released_syncs,
         )
         return batch.validate(suite)
 

@@ -63,6 +63,7 @@ def build_suite(
     schema: str = "",
     table: str = "",
     load_date: dt.date | None = None,
+    released_syncs: frozenset[str] = frozenset(),
 ) -> gx.ExpectationSuite:
     """The suite from expectations/suites/<name>.yml, for the table it validates.
 
@@ -88,6 +89,7 @@ def build_suite(
                     table=table,
                     suite=suite_name,
                     load_date=load_date,
+                    released_syncs=released_syncs,
                 )
             )
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import signal
 import subprocess
@@ -94,6 +95,10 @@ def demo(preset: str, seed: int, rebuild: bool, crm_kind: str) -> None:
             f"{counts['task'] + counts['event']} activities from {summary.history_start} to {summary.today} "
             f"({summary.build_seconds:.1f}s)"
         )
+    from crm.demo.momentum_fields import ensure_momentum_fields
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_momentum_fields(conn)  # a demo CRM built by an earlier release gets the newer ai_ fields
     as_of = demo_today(url)
     with demo_crm_served(crm_kind, url) as api_url:
         settings = load_settings()
@@ -125,12 +130,37 @@ def demo(preset: str, seed: int, rebuild: bool, crm_kind: str) -> None:
     is_flag=True,
     help="Reload every CRM object from scratch and rebuild the dbt models (after a purge, or a re-import).",
 )
-def run(as_of: str | None, full_refresh: bool) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run the morning up to the CRM syncs and print what each would change; write nothing to the CRM.",
+)
+@click.option(
+    "--force-sync",
+    "force_syncs",
+    multiple=True,
+    metavar="SYNC",
+    help="Release the change-share guard of this CRM sync for this run (repeatable); needs --reason.",
+)
+@click.option(
+    "--reason",
+    "reasons",
+    multiple=True,
+    help="Why the guard is released (logged in reverse_etl.sync_log): once for all, or once per --force-sync.",
+)
+def run(
+    as_of: str | None,
+    full_refresh: bool,
+    dry_run: bool,
+    force_syncs: tuple[str, ...],
+    reasons: tuple[str, ...],
+) -> None:
     """Run the morning job: extract, dbt, checks, scores, TMVAs, CRM sync."""
+    op_config = _sync_options(dry_run, force_syncs, reasons)
     settings = load_settings()
     day = _parse_day(as_of) if as_of else _crm_today(settings)
     started = time.monotonic()
-    report = _run_or_exit(settings, "morning", day, full_refresh=full_refresh)
+    report = _run_or_exit(settings, "morning", day, full_refresh=full_refresh, op_config=op_config)
     print_run_summary(settings, [report], total_seconds=time.monotonic() - started)
 
 
@@ -235,7 +265,28 @@ def _group_alive(group: int, leader: subprocess.Popen) -> bool:
     return True
 
 
-def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = False) -> JobReport:
+def _sync_options(dry_run: bool, force_syncs: tuple[str, ...], reasons: tuple[str, ...]) -> dict:
+    """The CRM syncs' run config (orchestration/reverse_etl/run_config.py), or a one-line error."""
+    from orchestration.reverse_etl.run_config import UnknownSync, sync_run_config
+
+    if force_syncs and not reasons:
+        raise click.ClickException('--force-sync needs --reason "why the guard is released" (it is logged)')
+    if reasons and not force_syncs:
+        raise click.ClickException("--reason goes with --force-sync SYNC")
+    if len(reasons) not in (1, len(force_syncs)):
+        raise click.ClickException("give --reason once for every --force-sync, or once per --force-sync")
+    if any(not reason.strip() for reason in reasons):
+        raise click.ClickException("--reason is empty: say why the guard is released (it is logged)")
+    forced = dict(zip(force_syncs, reasons * len(force_syncs) if len(reasons) == 1 else reasons, strict=True))
+    try:
+        return sync_run_config(dry_run=dry_run, forced=forced, by=_os_user())
+    except UnknownSync as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run_or_exit(
+    settings, job_name: str, as_of: date, *, full_refresh: bool = False, op_config: dict | None = None
+) -> JobReport:
     # Reach the warehouse before Dagster starts: an unreachable one then ends in one line naming the setting
     # (orchestration/failures.py) instead of a failed run and every step it skipped.
     with psycopg.connect(warehouse_url(settings), connect_timeout=10):
@@ -243,7 +294,9 @@ def _run_or_exit(settings, job_name: str, as_of: date, *, full_refresh: bool = F
     if job_name == "morning":
         _refuse_what_the_morning_cannot_do(settings, as_of, full_refresh=full_refresh)
     log_path = settings.home / "logs" / f"{job_name}-{as_of.isoformat()}.log"
-    report = run_job(settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh)
+    report = run_job(
+        settings, job_name, as_of, log_path=log_path, full_refresh=full_refresh, op_config=op_config
+    )
     if not report.success:
         print_run_summary(settings, [report], total_seconds=None)
         raise SystemExit(1)
@@ -281,3 +334,11 @@ def _parse_day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of") from None
+
+
+def _os_user() -> str | None:
+    """Who released a guard, for the sync log: the OS login, when the system knows one."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry or LOGNAME
+        return None

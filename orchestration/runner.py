@@ -42,6 +42,8 @@ class JobReport:
     """Open deals no TMVA could be valued for: no amount (actions/coverage.py)."""
     reps_without_tmva: dict[str, int] = field(default_factory=dict)
     """Reps with open deals but no TMVA, by reason (actions/coverage.py)."""
+    dry_runs: dict[str, dict] = field(default_factory=dict)
+    """Per sync run dry: its per-field counts, sample and message (orchestration/reverse_etl/assets.py)."""
     log_path: Path | None = None
     data_docs: Path | None = None
     data_docs_error: str | None = None
@@ -55,17 +57,25 @@ def run_job(
     instance: dg.DagsterInstance | None = None,
     log_path: Path | None = None,
     full_refresh: bool = False,
+    op_config: dict | None = None,
 ) -> JobReport:
     """Run `job_name` for `as_of`. With `log_path`, the run's full output (dbt's log lines included) goes
     there and the console gets one line per step.
 
     The run holds the warehouse's run lock throughout (warehouse/run_lock.py): another run waits up to
-    MOMENTUM_RUN_WAIT seconds, then raises RunLockBusy, which the CLI says in one line."""
+    MOMENTUM_RUN_WAIT seconds, then raises RunLockBusy, which the CLI says in one line. `op_config` is the
+    run config's `ops` part (the CRM syncs' dry run and releases: orchestration/reverse_etl/run_config.py)."""
     # The admin's URL: the lock comes before anything else touches the warehouse, the pipeline role's grants
     # included (advisory locks belong to the database, whoever takes them).
     with hold_run_lock(warehouse_url(settings), what=job_name, wait_seconds=settings.run_wait_seconds):
         return _run_job(
-            settings, job_name, as_of, instance=instance, log_path=log_path, full_refresh=full_refresh
+            settings,
+            job_name,
+            as_of,
+            instance=instance,
+            log_path=log_path,
+            full_refresh=full_refresh,
+            op_config=op_config or {},
         )
 
 
@@ -77,6 +87,7 @@ def _run_job(
     instance: dg.DagsterInstance | None,
     log_path: Path | None,
     full_refresh: bool,
+    op_config: dict,
 ) -> JobReport:
     if instance is None:
         settings.dagster_home.mkdir(parents=True, exist_ok=True)
@@ -107,7 +118,7 @@ def _run_job(
                 HOST_TAG: socket.gethostname(),
                 **({FULL_REFRESH_TAG: "true"} if full_refresh else {}),
             },
-            run_config={"loggers": {"progress": {}}},
+            run_config={"loggers": {"progress": {}}, **({"ops": op_config} if op_config else {})},
             raise_on_error=False,
         )
     report = JobReport(job_name, result.run_id, result.success, as_of, log_path=log_path)
@@ -169,6 +180,12 @@ def _collect_data_counts(report: JobReport, materialization: dg.AssetMaterializa
         report.raw_schema = materialization.asset_key.path[0]
         report.extract_counts[materialization.asset_key.path[-1]] = {
             name: int(metadata[name].value) for name in EXTRACT_COUNTS if name in metadata
+        }
+    elif materialization.asset_key.path[0] == "reverse_etl" and "dry_run_field_counts" in metadata:
+        report.dry_runs[materialization.asset_key.path[-1]] = {
+            "field_counts": metadata["dry_run_field_counts"].value,
+            "sample": metadata["dry_run_sample"].value,
+            "message": metadata["dry_run_message"].value,
         }
     elif OWNER_ROUTING_COUNTS[0] in metadata:
         report.owner_routing = {

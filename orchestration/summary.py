@@ -7,6 +7,7 @@ import click
 from actions.coverage import gap_lines
 from ml.data.targets import WIN
 from ml.registry.client import CHAMPION, alias_version, mlflow_client
+from orchestration.reverse_etl.summary_lines import sync_lines
 from orchestration.runner import JobReport
 from warehouse.frames import read_frame, relation_exists
 from warehouse.server import mlflow_database_url, mlflow_url_beside, redact, warehouse_url
@@ -28,6 +29,8 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         for asset, outcome in report.model_outcomes.items():
             click.echo(f"  {asset}: {outcome}")
         for line in data_count_lines(report):
+            click.echo(f"  {line}")
+        for line in sync_lines(url, report):
             click.echo(f"  {line}")
         for step in report.failed_steps:
             click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
@@ -152,15 +155,3 @@ def _print_outputs(url: str, report: JobReport) -> None:
             (as_of,),
         ).iloc[0]
         click.echo(f"  TMVAs chosen: {tmvas.actions} for {tmvas.reps} reps")
-    if relation_exists(url, "reverse_etl.sync_log"):
-        syncs = read_frame(
-            url,
-            "select sync_name, status, received, changed, written, retired, failed, message "
-            "from reverse_etl.sync_log where dagster_run_id = %s order by started_at",
-            (report.run_id,),
-        )
-        for row in syncs.itertuples():
-            click.echo(
-                f"  CRM sync {row.sync_name}: {row.status}; {row.received} records in payload, "
-                f"{row.changed} changed, {row.written} written, {row.retired} retired, {row.failed} failed"
-            )

@@ -28,6 +28,9 @@ class DiffStats:
     synced_total: int
     """All state rows of the sync; zero means this is its first run."""
     bad_keys: int
+    largest_same_change: int = 0
+    """Changed synced records that would all get the same values: the largest such group (a broken payload
+    sends most of them to one value)."""
 
     @property
     def changed(self) -> int:
@@ -42,7 +45,7 @@ def build_diff(conn: psycopg.Connection, mapping: Mapping) -> DiffStats:
     key = sql.Identifier(mapping.match_key)
     # md5 over a jsonb array of the compared fields: null-safe ([null] differs from ["null"]) and
     # free of separator collisions ("a|", "b" vs "a", "|b"), unlike concat with a delimiter.
-    compared = sql.SQL(", ").join(sql.Identifier(f) for f in mapping.fields)
+    compared = sql.SQL(", ").join(sql.Identifier(f) for f in mapping.compared_fields)
     conn.execute(
         sql.SQL("drop table if exists {}, {}").format(sql.Identifier(PAYLOAD), sql.Identifier(CANDIDATES))
     )
@@ -76,7 +79,9 @@ def build_diff(conn: psycopg.Connection, mapping: Mapping) -> DiffStats:
             " count(*) filter (where is_valid_key and is_synced and synced_hash <> payload_hash),"
             " count(*) filter (where is_valid_key and is_synced),"
             " (select count(*) from reverse_etl.sync_state where sync_name = %s),"
-            " count(*) filter (where not is_valid_key)"
+            " count(*) filter (where not is_valid_key),"
+            " coalesce((select count(*) from {payload} where is_valid_key and is_synced"
+            " and synced_hash <> payload_hash group by payload_hash order by 1 desc limit 1), 0)"
             " from {payload}"
         ).format(payload=sql.Identifier(PAYLOAD)),
         (mapping.name,),

@@ -61,8 +61,11 @@ class Mapping:
     """Compared for the diff and written when any of them changes."""
     stamp_fields: tuple[str, ...] = ()
     """Written along with a changed record, never compared."""
+    compare_only: tuple[str, ...] = ()
+    """Payload columns compared for the diff but never written: a stable key standing for a stamp field whose
+    wording moves daily (the factor names behind the reasons' sentences)."""
     clear_when_absent: tuple[str, ...] = ()
-    """Fields (of `fields`) Momentum owns outright: a null in the payload clears the CRM value, because
+    """Fields (of `fields` or `stamp_fields`) Momentum owns outright: a null in the payload clears the CRM value, because
     advice that no longer holds must not stay. Every other field keeps the rule "never a null over a value"."""
     new_record_id_column: str | None = None
     new_record_id_prefix: str = ""
@@ -74,6 +77,17 @@ class Mapping:
     @property
     def written_fields(self) -> tuple[str, ...]:
         return self.fields + self.stamp_fields
+
+    @property
+    def compared_fields(self) -> tuple[str, ...]:
+        """What the diff hashes: a change of any rewrites the record."""
+        return self.fields + self.compare_only
+
+    @property
+    def destination_compared_fields(self) -> tuple[str, ...]:
+        """What a destination compares with the CRM's values to leave alone a record it already holds (a resend
+        after a crash). The compare_only keys are not in the CRM, so it compares the stamps they stand for."""
+        return self.written_fields if self.compare_only else self.fields
 
     @property
     def source_parts(self) -> tuple[str, str]:
@@ -133,6 +147,7 @@ def parse_mapping(name: str, data: dict) -> Mapping:
             match_key=str(destination["match_key"]),
             fields=tuple(data["fields"]),
             stamp_fields=tuple(data.get("stamp_fields") or ()),
+            compare_only=tuple(data.get("compare_only") or ()),
             clear_when_absent=tuple(data.get("clear_when_absent") or ()),
             new_record_id_column=new_id.get("column"),
             new_record_id_prefix=str(new_id.get("prefix", "")),
@@ -151,7 +166,14 @@ def parse_mapping(name: str, data: dict) -> Mapping:
 
 def _check_shape(m: Mapping) -> None:
     problems = []
-    names = [*m.source_parts, m.object, m.match_key, *m.written_fields, m.new_record_id_column]
+    names = [
+        *m.source_parts,
+        m.object,
+        m.match_key,
+        *m.written_fields,
+        *m.compare_only,
+        m.new_record_id_column,
+    ]
     names += [m.writable_when.column if m.writable_when else None]
     names += [m.retire_missing.column if m.retire_missing else None]
     problems += [
@@ -163,10 +185,13 @@ def _check_shape(m: Mapping) -> None:
         problems.append("an upsert needs destination.new_record_id.column for records it creates")
     if not m.fields:
         problems.append("fields is empty: nothing to compare")
-    if set(m.fields) & set(m.stamp_fields) or m.match_key in m.written_fields:
-        problems.append("a field is listed twice (fields, stamp_fields, match_key must not overlap)")
-    if not set(m.clear_when_absent) <= set(m.fields):
-        problems.append("clear_when_absent must name fields listed in fields")
+    listed = [*m.fields, *m.stamp_fields, *m.compare_only, m.match_key]
+    if len(set(listed)) < len(listed):
+        problems.append(
+            "a field is listed twice (fields, stamp_fields, compare_only, match_key must not overlap)"
+        )
+    if not set(m.clear_when_absent) <= set(m.written_fields):
+        problems.append("clear_when_absent must name fields listed in fields or stamp_fields")
     if not 0 < m.max_change_share <= 1:
         problems.append(f"max_change_share must be in (0, 1], not {m.max_change_share}")
     if problems:

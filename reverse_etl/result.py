@@ -30,6 +30,8 @@ class SyncResult:
     message: str = ""
     sample: tuple[dict, ...] = ()
     """Dry run only: a few changed records, each {record_key, action, changes: {field: (crm, new)}}."""
+    field_counts: tuple[tuple[str, int], ...] = ()
+    """Dry run only: per written field, how many records would change it, most first."""
     sync_run_id: str | None = None
 
     @property
@@ -49,5 +51,7 @@ def format_summary(result: SyncResult) -> str:
             f"received {result.received}, changed {result.changed}, written {result.written}, "
             f"retired {result.retired}, failed {result.failed}"
         )
+    if result.field_counts:
+        counts += "; per field: " + ", ".join(f"{field} {n}" for field, n in result.field_counts)
     line = f"{result.sync_name}: {result.status} - {counts}"
     return f"{line}; {result.message}" if result.message else line

@@ -13,7 +13,9 @@ equal the payload is left alone: at-least-once delivery, exactly-once effect. Th
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 import psycopg
 
@@ -41,10 +43,14 @@ def run_sync(
     upstream_ok: bool = True,
     dry_run: bool = False,
     force: bool = False,
+    override: guard.Override | None = None,
+    as_of: date | None = None,
     sample_size: int = 5,
 ) -> SyncResult:
     """Sync one mapping into the destination `open_destination` makes (crm.connectors picks it).
-    `run_id` (the Dagster run id, or the CLI's) goes into the sync log.
+    `run_id` (the Dagster run id, or the CLI's) goes into the sync log, with `as_of` (the run's as-of date:
+    the guard counts the days between writes with it) and `override` (a release of the guard: its reason and
+    who gave it). `force` without an override is logged with the reason "forced".
 
     Returns a refused / stopped result instead of writing when a guard rail holds. Logs and
     re-raises any error; an error before the CRM commit leaves nothing of this run in the CRM.
@@ -55,7 +61,15 @@ def run_sync(
         sync_state.ensure_tables(wconn)
         run = _Run(
             mapping,
-            sync_state.start_log(wconn, mapping.name, run_id),
+            sync_state.start_log(
+                wconn,
+                mapping.name,
+                run_id,
+                as_of=as_of,
+                compared_fields=guard.compared_fields(mapping),
+                force_reason=override.reason if override else "forced" if force else None,
+                forced_by=override.by if override else None,
+            ),
             destination_url,
             open_destination,
             same_database=warehouse_url == destination_url,
@@ -63,7 +77,9 @@ def run_sync(
             sample_size=sample_size,
         )
         try:
-            result = _run(wconn, run, upstream_ok=upstream_ok, force=force)
+            result = _run(
+                wconn, run, upstream_ok=upstream_ok, force=force or override is not None, as_of=as_of
+            )
         except Exception as exc:
             failure = run.outcome(FAILED, f"{type(exc).__name__}: {exc}")
             with contextlib.suppress(psycopg.Error):  # the original error matters more than the log's
@@ -89,7 +105,9 @@ class _Run:
         return SyncResult(self.mapping.name, status, message=message, sync_run_id=self.sync_run_id, **counts)
 
 
-def _run(wconn: psycopg.Connection, run: _Run, *, upstream_ok: bool, force: bool) -> SyncResult:
+def _run(
+    wconn: psycopg.Connection, run: _Run, *, upstream_ok: bool, force: bool, as_of: date | None
+) -> SyncResult:
     if not upstream_ok:
         return run.outcome(REFUSED, "upstream blocking checks failed; nothing was sent")
     with sync_state.sync_lock(wconn, run.mapping.name) as locked:
@@ -98,19 +116,22 @@ def _run(wconn: psycopg.Connection, run: _Run, *, upstream_ok: bool, force: bool
         # Holding the sync's lock, no other session is running it: a 'running' row left is a killed run's.
         sync_state.close_abandoned_logs(wconn, run.mapping.name, run.sync_run_id)
         stats = diff.build_diff(wconn, run.mapping)
-        limit = guard.change_share_limit(run.mapping, guard.previous_change_share(wconn, run.mapping.name))
-        stop = guard.guard_rail(run.mapping, stats, limit, force)
-        if stop:
+        last = guard.last_write(wconn, run.mapping.name, as_of)
+        stop = guard.guard_rail(run.mapping, stats, guard.change_share_limit(run.mapping, last, stats), force)
+        if stop and not run.dry_run:
             return run.outcome(STOPPED, stop, received=stats.received, changed=stats.changed)
-        return _write(wconn, run, stats)
+        # A dry run shows the diff a stopped run would have sent: that is what the user looks at before forcing.
+        return _write(wconn, run, stats, would_stop=stop)
 
 
-def _write(wconn: psycopg.Connection, run: _Run, stats: diff.DiffStats) -> SyncResult:
+def _write(
+    wconn: psycopg.Connection, run: _Run, stats: diff.DiffStats, would_stop: str | None = None
+) -> SyncResult:
     errors = diff.bad_key_errors(wconn, run.mapping) if stats.bad_keys else []
     with psycopg.connect(run.destination_url, autocommit=True) as dconn:
         _session_defaults(dconn)
         try:
-            counts, sample, stage_errors = _send(wconn, dconn, run)
+            counts, changes, stage_errors = _send(wconn, dconn, run, stats.changed)
         except psycopg.errors.LockNotAvailable:
             # PostgreSQL's message names neither the table nor the setting; the traceback stays in --debug.
             lock_timeout = wconn.execute("show lock_timeout").fetchone()[0]
@@ -132,6 +153,9 @@ def _write(wconn: psycopg.Connection, run: _Run, stats: diff.DiffStats) -> SyncR
     )
     if errors:
         message += "; failed e.g. " + "; ".join(f"{k}: {e}" for k, e in errors[:ERRORS_IN_MESSAGE])
+    if would_stop:
+        message = f"a real run would stop: {would_stop}; {message}"
+    field_counts = Counter(field for record in changes for field in record["changes"])
     return run.outcome(
         DRY_RUN if run.dry_run else PARTIAL if errors else SUCCEEDED,
         message,
@@ -140,15 +164,17 @@ def _write(wconn: psycopg.Connection, run: _Run, stats: diff.DiffStats) -> SyncR
         written=counts.written,
         retired=counts.retired,
         failed=len(errors),
-        sample=sample,
+        sample=changes[: run.sample_size],
+        field_counts=tuple(sorted(field_counts.items(), key=lambda item: (-item[1], item[0]))),
     )
 
 
 def _send(
-    wconn: psycopg.Connection, dconn: psycopg.Connection, run: _Run
+    wconn: psycopg.Connection, dconn: psycopg.Connection, run: _Run, changed: int
 ) -> tuple[WriteCounts, tuple[dict, ...], list[tuple[str, str]]]:
-    """Stage the candidates in the destination and write them (or, dry, count them) in one transaction."""
-    sample: tuple[dict, ...] = ()
+    """Stage the candidates in the destination and write them (or, dry, count them and return every changed
+    record's old and new values: the per-field counts come from them) in one transaction."""
+    changes: tuple[dict, ...] = ()
     with dconn.transaction():
         destination = run.open_destination(dconn, run.mapping)
         destination.create_stage()
@@ -157,12 +183,12 @@ def _send(
             stream_copy(wconn, dconn, diff.keys_copy_sql(), destination.keys_copy_sql())
         errors = destination.mark_failures()
         if run.dry_run:
-            counts, sample = destination.count_writes(), destination.sample(run.sample_size)
+            counts, changes = destination.count_writes(), destination.sample(max(changed, run.sample_size))
             raise psycopg.Rollback()
         counts = destination.write()
         if run.same_database:
             _remember(dconn, run, destination.stage_table, destination.keys_table, errors)
-    return counts, sample, errors
+    return counts, changes, errors
 
 
 def _remember(conn: psycopg.Connection, run: _Run, written_table: str, keys_table: str, errors: list) -> None:

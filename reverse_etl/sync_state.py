@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import psycopg
 from psycopg import sql
@@ -41,6 +42,14 @@ create table if not exists reverse_etl.sync_log (
     message           text,
     dagster_run_id    text
 );
+-- Added after the first release (issue 16), so warehouses logged before keep working: the run's as-of
+-- date (the guard counts days between writes with it), the compared fields (a change of them changes every
+-- hash), and a release of the guard (who, when, why).
+alter table reverse_etl.sync_log add column if not exists as_of_date date;
+alter table reverse_etl.sync_log add column if not exists compared_fields text;
+alter table reverse_etl.sync_log add column if not exists forced_by text;
+alter table reverse_etl.sync_log add column if not exists forced_at timestamptz;
+alter table reverse_etl.sync_log add column if not exists force_reason text;
 create table if not exists reverse_etl.sync_record_error (
     sync_run_id       uuid not null,
     sync_name         text not null,
@@ -76,11 +85,22 @@ def sync_lock(conn: psycopg.Connection, sync_name: str) -> Iterator[bool]:
             conn.execute("select pg_advisory_unlock(hashtext(%s))", (key,))
 
 
-def start_log(conn: psycopg.Connection, sync_name: str, dagster_run_id: str) -> str:
+def start_log(
+    conn: psycopg.Connection,
+    sync_name: str,
+    dagster_run_id: str,
+    *,
+    as_of: date | None = None,
+    compared_fields: str | None = None,
+    force_reason: str | None = None,
+    forced_by: str | None = None,
+) -> str:
     row = conn.execute(
-        "insert into reverse_etl.sync_log (sync_name, started_at, status, dagster_run_id)"
-        " values (%s, now(), 'running', %s) returning sync_run_id::text",
-        (sync_name, dagster_run_id),
+        "insert into reverse_etl.sync_log (sync_name, started_at, status, dagster_run_id, as_of_date,"
+        " compared_fields, force_reason, forced_by, forced_at)"
+        " values (%s, now(), 'running', %s, %s, %s, %s, %s, case when %s::text is not null then now() end)"
+        " returning sync_run_id::text",
+        (sync_name, dagster_run_id, as_of, compared_fields, force_reason, forced_by, force_reason),
     ).fetchone()
     return row[0]
 

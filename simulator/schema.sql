@@ -87,7 +87,11 @@ create table crm.opportunity (
     ai_win_probability   numeric(5, 4),
     ai_next_best_action  text,
     ai_model_version     text,
-    ai_scored_at         timestamptz
+    ai_scored_at         timestamptz,
+    -- Deal insights (issue 16); text fields of a CRM's usual 255-character limit.
+    ai_slip_risk         numeric(5, 4),
+    ai_top_reasons_for   varchar(255),
+    ai_top_reasons_against varchar(255)
 );
 
 -- One row per change of stage, amount, close date or forecast category, holding

@@ -81,6 +81,7 @@ TINY_DEMO_MODULES = frozenset(
         "test_mornings_without_false_alarms.py",
         "test_dashboard_pages.py",
         "test_dashboard_in_browser.py",
+        "test_sync_dry_run_and_release.py",
     }
 )
 

@@ -163,8 +163,9 @@ class SyncSql:
         """Would the write change a compared value? A null in the payload never overwrites (but clears a field
         of clear_when_absent), so compare the merged value with old; records the CRM already holds are left
         alone (no modstamp)."""
-        merged = [self._merged(f, new) for f in self.mapping.fields]
-        old = [sql.SQL("d.{}").format(sql.Identifier(f)) for f in self.mapping.fields]
+        compared = self.mapping.destination_compared_fields
+        merged = [self._merged(f, new) for f in compared]
+        old = [sql.SQL("d.{}").format(sql.Identifier(f)) for f in compared]
         return sql.SQL("row({}) is distinct from row({})").format(
             sql.SQL(", ").join(merged), sql.SQL(", ").join(old)
         )

@@ -18,6 +18,7 @@ from collections.abc import Mapping as MappingOf
 import psycopg
 from psycopg import sql
 
+from crm.demo.momentum_fields import ensure_momentum_fields
 from reverse_etl.mapping import Mapping, load_allow_list, load_mappings
 
 SCHEMA = "crm"
@@ -34,6 +35,7 @@ def grant_demo_crm(
     """Grant `role` the demo CRM as the allow-list and the mappings allow; `conn` is the admin's."""
     allow_list = load_allow_list() if allow_list is None else allow_list
     mappings = load_mappings() if mappings is None else mappings
+    ensure_momentum_fields(conn, SCHEMA)  # a demo CRM from an earlier release lacks the newer fields
     grantee = sql.Identifier(role)
     tables = [
         name

@@ -208,18 +208,30 @@ def top_factors(
     `contributions` has one column per feature (log-odds); `deals` holds the same rows' feature values
     and, optionally, stage_name.
     """
+    raised, lowered, _, _ = top_factors_with_names(contributions, deals, limit)
+    return raised, lowered
+
+
+def top_factors_with_names(
+    contributions: pd.DataFrame, deals: pd.DataFrame, limit: int = FACTORS_PER_SIDE
+) -> tuple[list[str | None], list[str | None], list[str | None], list[str | None]]:
+    """`top_factors`, plus per row the names of those factors (features, or a group's lead feature) as a
+    sorted comma-joined set: what the factors are, without the day's numbers and words, so the CRM sync can
+    tell a new reason from a reworded one (reverse_etl/mappings/opportunity_fields.yml)."""
     factors = _grouped(contributions)
     names = list(factors.columns)
     values = factors.to_numpy()
     order = np.argsort(-values, axis=1, kind="stable")
     records = deals.to_dict("records")
-    raised, lowered = [], []
+    raised, lowered, raised_names, lowered_names = [], [], [], []
     for i, row in enumerate(records):
         up = [j for j in order[i, :limit] if values[i, j] >= MIN_CONTRIBUTION]
         down = [j for j in order[i, ::-1][:limit] if values[i, j] <= -MIN_CONTRIBUTION]
         raised.append(_join(names, up, row))
         lowered.append(_join(names, down, row))
-    return raised, lowered
+        raised_names.append(",".join(sorted(names[j] for j in up)) or None)
+        lowered_names.append(",".join(sorted(names[j] for j in down)) or None)
+    return raised, lowered, raised_names, lowered_names
 
 
 def _grouped(contributions: pd.DataFrame) -> pd.DataFrame:

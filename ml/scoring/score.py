@@ -22,13 +22,13 @@ import psycopg
 from ml.data.dataset import read_deals_to_score
 from ml.data.targets import SLIP, WIN
 from ml.registry.client import LoadedModel, load_champion
-from ml.scoring.explanations import top_factors
+from ml.scoring.explanations import top_factors_with_names
 from warehouse.schemas import ensure_schema
 
 SCORE_COLUMNS = (
     "opportunity_id", "as_of_date", "p_win", "score_source", "model_name", "model_version",
     "top_factors_for", "top_factors_against", "scored_at", "p_slip", "p_close_in_quarter",
-    "slip_model_version",
+    "slip_model_version", "factors_for", "factors_against",
 )  # fmt: skip
 # p_win is null only on the fallback path for a deal whose stage has no default probability, a defect
 # the feature suite reports; a made-up number would be worse than an honest gap.
@@ -49,7 +49,11 @@ create table if not exists ml.deal_scores (
 alter table ml.deal_scores
     add column if not exists p_slip double precision,
     add column if not exists p_close_in_quarter double precision,
-    add column if not exists slip_model_version text
+    add column if not exists slip_model_version text;
+-- Added with the deal insights (issue 16): the names of the top factors, the set behind the sentences.
+alter table ml.deal_scores
+    add column if not exists factors_for text,
+    add column if not exists factors_against text
 """
 FALLBACK_SOURCE, FALLBACK_MODEL, FALLBACK_VERSION = (
     "stage_probability",
@@ -128,10 +132,12 @@ def _add_slip_scores(
 
 def _model_scores(deals: pd.DataFrame, model: LoadedModel) -> pd.DataFrame:
     if deals.empty:
-        p_win, raised, lowered = np.array([]), [], []
+        p_win, raised, lowered, raised_names, lowered_names = np.array([]), [], [], [], []
     else:
         p_win = np.round(model.predict_proba(deals), P_WIN_DECIMALS)
-        raised, lowered = top_factors(model.contributions(deals), deals)
+        raised, lowered, raised_names, lowered_names = top_factors_with_names(
+            model.contributions(deals), deals
+        )
     return pd.DataFrame(
         {
             "opportunity_id": deals["opportunity_id"].to_numpy(),
@@ -141,6 +147,8 @@ def _model_scores(deals: pd.DataFrame, model: LoadedModel) -> pd.DataFrame:
             "model_version": model.version,
             "top_factors_for": pd.Series(raised, dtype="object"),
             "top_factors_against": pd.Series(lowered, dtype="object"),
+            "factors_for": pd.Series(raised_names, dtype="object"),
+            "factors_against": pd.Series(lowered_names, dtype="object"),
         }
     )
 
@@ -155,6 +163,8 @@ def _stage_probability_scores(deals: pd.DataFrame) -> pd.DataFrame:
             "model_version": FALLBACK_VERSION,
             "top_factors_for": None,
             "top_factors_against": None,
+            "factors_for": None,
+            "factors_against": None,
         }
     )
 

@@ -11,6 +11,7 @@ from expectations.runner import run_validation
 from expectations.suites import Validation, for_raw_schema, load_registry
 from orchestration.expectations.data_as_of import crm_today_of_run, data_as_of_date
 from orchestration.resources import MomentumResource, as_of_date
+from orchestration.reverse_etl.run_config import released_syncs
 from warehouse.server import connect
 from warehouse.settings import load_settings
 
@@ -48,6 +49,8 @@ def _build_check(validation: Validation) -> dg.AssetChecksDefinition:
             validation,
             dagster_run_id=context.run.run_id,
             load_date=data_as_of_date(as_of_date(context), crm_today),
+            # A sync the user releases (--force-sync) or runs dry is judged by its own guard, not stopped here.
+            released_syncs=released_syncs(context.run.run_config),
         )
         return dg.AssetCheckResult(
             passed=outcome.success,

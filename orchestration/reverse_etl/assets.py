@@ -1,14 +1,18 @@
 """`reverse_etl/<mapping>`: one reverse-ETL sync per mapping in reverse_etl/mappings/."""
 
+from datetime import date
+
 import dagster as dg
 import psycopg
 from psycopg import sql
 
 from crm.connectors import crm_destination
 from orchestration.dbt_project.assets import dbt_model_key
-from orchestration.resources import MomentumResource
+from orchestration.resources import AS_OF_TAG, MomentumResource
+from orchestration.reverse_etl.run_config import SyncRunConfig
+from reverse_etl.guard import Override
 from reverse_etl.mapping import Mapping, load_mappings
-from reverse_etl.result import FAILED, REFUSED, STOPPED, format_summary
+from reverse_etl.result import DRY_RUN, FAILED, REFUSED, STOPPED, format_summary
 from reverse_etl.sync import run_sync
 
 MODEL_VERSION_FIELD = "ai_model_version"
@@ -24,7 +28,9 @@ def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.A
         kinds={"postgres"},
         description=f"Reverse ETL {mapping.source} -> CRM {mapping.object}. {mapping.description}",
     )
-    def _sync(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
+    def _sync(
+        context: dg.AssetExecutionContext, momentum: MomentumResource, config: SyncRunConfig
+    ) -> dg.MaterializeResult:
         # Blocking checks upstream already stop this asset from running, so upstream_ok holds here.
         url = momentum.url()
         destination = crm_destination(momentum.settings())
@@ -39,36 +45,69 @@ def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.A
         last_versions = _last_synced_model_versions(context)
         # A new champion rescored every deal: a mass change is expected today, not a sign of bad data.
         new_model = last_versions is not None and versions != last_versions
-        if new_model:
-            context.log.info(
-                f"new model ({last_versions} -> {versions}): change-share guard lifted for this run"
-            )
+        override = None
+        if config.force_reason:  # the user's release (momentum run --force-sync), logged with its reason
+            override = Override(config.force_reason, by=config.forced_by)
+        elif new_model:
+            override = Override(f"new model ({last_versions} -> {versions})", by="momentum")
+        if override:
+            context.log.info(f"change-share guard released for this run: {override.reason}")
+        as_of_tag = context.run.tags.get(AS_OF_TAG)
         result = run_sync(
             url,
             url,
             mapping,
             open_destination=destination,
             run_id=context.run_id,
-            force=new_model,
+            override=override,
+            dry_run=config.dry_run,
+            as_of=date.fromisoformat(as_of_tag) if as_of_tag else None,
         )
         context.log.info(format_summary(result))
         # A partial sync (some records rejected by the CRM) is logged per record and retried tomorrow;
         # a refused, stopped or failed one wrote nothing and must be seen.
         if result.status in (FAILED, REFUSED, STOPPED):
             raise dg.Failure(description=format_summary(result))
+        if result.status == DRY_RUN:
+            # Nothing was written: the versions the CRM holds are still those of the last real sync.
+            versions = last_versions
         return dg.MaterializeResult(
             metadata={
+                **_dry_run_metadata(result),
                 "status": result.status,
                 "received": result.received,
                 "changed": result.changed,
                 "written": result.written,
                 "retired": result.retired,
                 "failed": result.failed,
-                "model_versions": versions,
+                **({"model_versions": versions} if versions is not None else {}),
             }
         )
 
     return _sync
+
+
+def _dry_run_metadata(result) -> dict:
+    """What a dry run would change, for the run summary (orchestration/summary.py)."""
+    if result.status != DRY_RUN:
+        return {}
+    sample = [
+        {
+            "record_key": record["record_key"],
+            "action": record["action"],
+            "changes": {field: [_text(old), _text(new)] for field, (old, new) in record["changes"].items()},
+        }
+        for record in result.sample
+    ]
+    return {
+        "dry_run_field_counts": dg.MetadataValue.json(dict(result.field_counts)),
+        "dry_run_sample": dg.MetadataValue.json(sample),
+        "dry_run_message": result.message,
+    }
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _payload_model_versions(url: str, mapping: Mapping) -> str:

@@ -244,6 +244,16 @@ TMVAS = [
 ]
 
 
+O1_REASONS_FOR = (
+    "at the Negotiation stage",
+    "champion on the deal",
+    "call connect rate 14% over the last thirty days, well above the segment's usual connect rate for deals "
+    "of this size and stage in the quarter",
+    "deal size 120,000, in the top tenth of the rep's open pipeline this quarter, which the model reads as a "
+    "committed buyer",
+)
+
+
 def mark_deleted_and_held(conn: psycopg.Connection) -> None:
     """In raw_crm (after copy_crm_into_raw_crm), what the extract records for o_deleted and o_held."""
     conn.execute(
@@ -265,6 +275,17 @@ def load_fixture_outputs(conn: psycopg.Connection) -> None:
         with cursor.copy(f"copy ml.deal_scores ({columns}) from stdin") as copy:
             for row in DEAL_SCORES:
                 copy.write_row(row)
+        # Today's reasons on o1: four sentences for (over a CRM text field's 255 characters), one against.
+        cursor.execute(
+            "update ml.deal_scores set top_factors_for = %s, factors_for = %s, top_factors_against = %s,"
+            " factors_against = %s where opportunity_id = 'o1' and model_version = '4'",
+            (
+                "; ".join(O1_REASONS_FOR),
+                "amount,calls_30d,has_champion,stage_progress",
+                "no economic buyer engaged",
+                "has_economic_buyer",
+            ),
+        )
         columns = (
             "tmva_id, as_of_date, owner_id, opportunity_id, contact_id, play_id, action_type, action_title, "
             "rank, recommended_at, context, script, expected_impact_amount, model_version"

@@ -16,7 +16,9 @@ create table if not exists ml.deal_scores (
     scored_at            timestamptz not null,
     p_slip               double precision,
     p_close_in_quarter   double precision,
-    slip_model_version   text
+    slip_model_version   text,
+    factors_for          text,
+    factors_against      text
 );
 
 create table if not exists actions.tmva_daily (

@@ -218,6 +218,20 @@ def test_opportunity_sync_uses_the_latest_score_and_todays_action_only(built):
     ]
 
 
+def test_opportunity_insights_are_cut_at_a_sentence_within_255_characters_with_their_factor_key(built):
+    ((reasons_for, reasons_against, key, slip, band),) = query(
+        built,
+        "select ai_top_reasons_for, ai_top_reasons_against, compare_reason_factors, ai_slip_risk,"
+        " compare_slip_risk_band from reverse_etl.sync_crm__opportunity_fields where opportunity_id = 'o1'",
+    )
+    # The four sentences make 309 characters: the first three fit, the fourth is left out whole
+    assert len("; ".join(crm_fixture.O1_REASONS_FOR)) > 255 >= len(reasons_for)
+    assert reasons_for == "; ".join(crm_fixture.O1_REASONS_FOR[:3])
+    assert reasons_against == "no economic buyer engaged"
+    assert key == "amount,calls_30d,has_champion,stage_progress | has_economic_buyer"
+    assert (slip, band) == (None, None)  # today's score had no slip champion
+
+
 def test_task_sync_maps_todays_actions_onto_crm_task_fields(built):
     rows = query(
         built,

@@ -4,9 +4,10 @@ records changing under the same model, and at most 3 tasks per rep, one per deal
 import psycopg
 import pytest
 
+from expectations.runner import run_validation
 from reverse_etl import diff
 from reverse_etl.mapping import load_mappings
-from tests.expectations.outputs_fixture import execute, validate
+from tests.expectations.outputs_fixture import REGISTRY, execute, validate
 
 PAYLOAD_SUITES = (
     "payload_opportunity_fields",
@@ -85,11 +86,41 @@ def test_most_numbers_moving_under_the_same_model_block(outputs):
     (failure,) = outcome.failures
     assert failure.startswith(
         "momentum_change_share failed (at most 60% of the records synced before change today under an "
-        "unchanged ai_model_version) (observed: 30, e.g. opp1; opp10; opp11)"
+        "unchanged ai_model_version; check upstream; see what would change with `momentum run --dry-run`, "
+        'then release it with `momentum run --force-sync opportunity_fields --reason "..."`) '
+        "(observed: 30, e.g. opp1; opp10; opp11)"
     )
     # AND it counts what the sync itself would send
     with psycopg.connect(outputs) as conn:
         assert diff.build_diff(conn, load_mappings()["opportunity_fields"]).changed_existing == 30
+
+
+def test_after_days_without_a_sync_the_check_allows_what_the_sync_guard_allows(outputs):
+    # GIVEN the last sync 28 days ago, and 30 of the 40 synced deals moved since
+    execute(outputs, "update reverse_etl.sync_log set started_at = started_at - interval '28 days'")
+    execute(
+        outputs, f"update {FIELDS} set ai_win_probability = 0.55 where substr(opportunity_id, 4)::int <= 30"
+    )
+
+    outcome = validate(outputs, "payload_opportunity_fields")
+
+    assert outcome.success, outcome.failures
+
+
+def test_a_run_that_releases_the_sync_or_runs_it_dry_is_not_stopped_by_the_check(outputs):
+    execute(
+        outputs, f"update {FIELDS} set ai_win_probability = 0.55 where substr(opportunity_id, 4)::int <= 30"
+    )
+
+    released = run_validation(
+        outputs, REGISTRY["payload_opportunity_fields"], released_syncs=frozenset({"opportunity_fields"})
+    )
+    other = run_validation(
+        outputs, REGISTRY["payload_opportunity_fields"], released_syncs=frozenset({"tasks"})
+    )
+
+    assert released.success, released.failures
+    assert not other.success
 
 
 def test_a_new_model_moving_every_number_passes(outputs):

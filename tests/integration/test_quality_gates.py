@@ -121,7 +121,9 @@ def test_a_mass_change_of_the_opportunity_payload_stops_both_crm_syncs_and_the_s
     assert len(report.failed_checks) == 1
     assert report.failed_checks[0].startswith(
         "reverse_etl__sync_crm__opportunity_fields on reverse_etl/sync_crm__opportunity_fields: momentum_change_share failed "
-        "(at most 60% of the records synced before change today under an unchanged ai_model_version)"
+        "(at most 60% of the records synced before change today under an unchanged ai_model_version; check upstream; "
+        "see what would change with `momentum run --dry-run`, then release it with "
+        '`momentum run --force-sync opportunity_fields --reason "..."`)'
     )
     # AND neither sync ran (the tasks payload was fine), so the CRM is exactly as the admin left it
     assert _query(

@@ -23,4 +23,5 @@ def test_the_full_refresh_flag_reaches_the_job(command, flag, monkeypatch, tmp_p
     assert result.exit_code == 0, result.output
     ((job, options),) = calls
     assert job == ("morning" if command == "run" else "retrain")
-    assert options == {"full_refresh": bool(flag)}
+    expected = {"full_refresh": bool(flag)} | ({"op_config": {}} if command == "run" else {})
+    assert options == expected

@@ -26,7 +26,8 @@ PAYLOAD_DDL = """
 create schema if not exists reverse_etl;
 create table reverse_etl.sync_crm__opportunity_fields (
     opportunity_id text, ai_win_probability numeric, ai_model_version text,
-    ai_next_best_action text, ai_scored_at timestamptz
+    ai_next_best_action text, ai_scored_at timestamptz, ai_slip_risk numeric, ai_top_reasons_for text,
+    ai_top_reasons_against text, compare_slip_risk_band integer, compare_reason_factors text
 );
 create table reverse_etl.sync_crm__tasks (
     ai_external_id text, what_id text, who_id text, owner_id text, subject text, type text,

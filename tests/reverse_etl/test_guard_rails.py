@@ -188,4 +188,4 @@ def test_a_jump_far_above_the_last_morning_still_stops_and_says_the_limit_scaled
     assert result.status == "stopped"
     assert "limit 70%, scaled from 60% by the last run" in result.message
     # AND the first sync (all records new) never scales the limit
-    assert guard.change_share_limit(OPPORTUNITIES, None) == 0.6
+    assert guard.change_share_limit(OPPORTUNITIES, guard.LastWrite()).share == 0.6

@@ -21,7 +21,10 @@ def test_the_shipped_mappings_load_inside_the_allow_list():
     mappings = load_mappings()
 
     assert set(mappings) == {"opportunity_fields", "tasks"}
-    assert mappings["opportunity_fields"].stamp_fields == ("ai_scored_at",)
+    assert mappings["opportunity_fields"].stamp_fields == (
+        "ai_scored_at", "ai_slip_risk", "ai_top_reasons_for", "ai_top_reasons_against",
+    )  # fmt: skip
+    assert mappings["opportunity_fields"].compare_only == ("compare_slip_risk_band", "compare_reason_factors")
     assert mappings["tasks"].match_key == "ai_external_id"
 
 

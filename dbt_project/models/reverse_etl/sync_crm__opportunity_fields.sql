@@ -39,13 +39,30 @@ final as (
         -- each changed record is a CRM write that fires the CRM's triggers, for no visible change.
         round(cast(latest_scores.p_win as numeric), 2) as ai_win_probability,
         -- Where the number came from, readable in the CRM: "momentum_win v3", or the fallback.
+        -- With a slip champion, its version too ("momentum_win v3; momentum_slip v2"): every value written
+        -- carries the models that produced it, and a new slip champion is a new model for the sync's guard.
         case
             when latest_scores.score_source = 'model'
                 then latest_scores.model_name || ' v' || latest_scores.model_version
             else latest_scores.score_source
-        end as ai_model_version,
+        end
+        || coalesce('; momentum_slip v' || latest_scores.slip_model_version, '') as ai_model_version,
         todays_top_actions.action_title as ai_next_best_action,
-        latest_scores.scored_at as ai_scored_at
+        latest_scores.scored_at as ai_scored_at,
+        -- Deal insights (issue 16). Written along with a changed record (stamp fields in the mapping), and
+        -- compared through the two compare_ columns below, so a daily change of wording or a point of slip
+        -- risk does not rewrite every opportunity (reverse_etl/mappings/opportunity_fields.yml says why).
+        round(cast(latest_scores.p_slip as numeric), 2) as ai_slip_risk,
+        {{ crm_sentences('latest_scores.top_factors_for') }} as ai_top_reasons_for,
+        {{ crm_sentences('latest_scores.top_factors_against') }} as ai_top_reasons_against,
+        -- The slip risk's band of 10 points (0 = under 10%, ..., 9 = 90% or more): compared, never written.
+        -- (least() skips nulls: without a slip score the band must stay null, not 9.)
+        case
+            when latest_scores.p_slip is not null then least(floor(latest_scores.p_slip * 10), 9)::integer
+        end as compare_slip_risk_band,
+        -- Which factors the reasons name, for and against, without their numbers: compared, never written.
+        coalesce(latest_scores.factors_for, '') || ' | ' || coalesce(latest_scores.factors_against, '')
+            as compare_reason_factors
     from open_deals
     left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
     left join todays_top_actions

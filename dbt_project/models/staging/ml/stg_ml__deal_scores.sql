@@ -20,7 +20,9 @@ final as (
         scored_at,
         cast(p_slip as double precision) as p_slip,
         cast(p_close_in_quarter as double precision) as p_close_in_quarter,
-        slip_model_version
+        slip_model_version,
+        factors_for,
+        factors_against
     from deduped
 )
 

@@ -1,0 +1,42 @@
+"""A demo CRM built by an earlier release gets Momentum's newer fields (crm/demo/momentum_fields.py), once."""
+
+from __future__ import annotations
+
+import psycopg
+
+from crm.demo.momentum_fields import ADDED_FIELDS, ensure_momentum_fields
+from tests.reverse_etl.helpers import CRM_SCHEMA
+
+
+def _columns(conn: psycopg.Connection) -> set[str]:
+    rows = conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'crm' and table_name = 'opportunity'"
+    )
+    return {name for (name,) in rows}
+
+
+def test_an_earlier_demo_crm_gets_the_insight_fields_once(warehouse_url):
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        # GIVEN a demo CRM as the first release built it: no insight fields
+        conn.execute(CRM_SCHEMA.read_text())
+        for table, column, _ in ADDED_FIELDS:
+            conn.execute(f"alter table crm.{table} drop column {column}")
+        assert not {column for _, column, _ in ADDED_FIELDS} & _columns(conn)
+
+        # WHEN the fields are ensured, twice
+        added = ensure_momentum_fields(conn)
+        again = ensure_momentum_fields(conn)
+
+        # THEN the first adds them all and the second nothing
+        assert added == [
+            "opportunity.ai_slip_risk",
+            "opportunity.ai_top_reasons_for",
+            "opportunity.ai_top_reasons_against",
+        ]
+        assert again == []
+        assert {column for _, column, _ in ADDED_FIELDS} <= _columns(conn)
+
+
+def test_a_database_without_a_demo_crm_is_left_alone(warehouse_url):
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        assert ensure_momentum_fields(conn) == []
