@@ -23,6 +23,9 @@ class WriteCounts:
     inserted: int = 0
     updated: int = 0
     retired: int = 0
+    failures: tuple[tuple[str, str], ...] = ()
+    """(record key, the CRM's reason) of each record the CRM refused during the write: an API destination
+    learns them only from its answers. The engine logs them and leaves them out of sync state."""
 
     @property
     def written(self) -> int:

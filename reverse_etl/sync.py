@@ -160,6 +160,7 @@ def _send(
             counts, sample = destination.count_writes(), destination.sample(run.sample_size)
             raise psycopg.Rollback()
         counts = destination.write()
+        errors += counts.failures  # an API destination hears of refused records only in its answers
         if run.same_database:
             _remember(dconn, run, destination.stage_table, destination.keys_table, errors)
     return counts, sample, errors

@@ -102,6 +102,12 @@ class QueryApi:
                     sql.SQL(c.operator),
                     sql.Literal(c.value),
                 )
+                if c.value is not None
+                # SOQL's `= null` / `!= null` mean SQL's is [not] null.
+                else sql.SQL("{} is {}null").format(
+                    sql.Identifier(self._comparable(api_object, c).name),
+                    sql.SQL("not " if c.operator == "<>" else ""),
+                )
                 for c in query.conditions
             )
         if query.order_by:

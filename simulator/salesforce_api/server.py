@@ -247,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.api.requests.append(SeenRequest(method, url.path, status))
         if is_write and faults.happens(faults.slow_rate):
             time.sleep(faults.slow_seconds)
-        if is_write and status == 200 and faults.happens(faults.drop_after_write_rate):
+        if is_write and status == 200 and faults.drops_answer():
             # The write is committed; the client never hears so (its retry must be idempotent).
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -313,7 +313,7 @@ class RunningServer:
 
     def environment(self) -> dict[str, str]:
         """The MOMENTUM_SALESFORCE_* settings that point Momentum (MOMENTUM_CRM=salesforce) at this server;
-        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        DEMO_SERVER tells crm/connectors.py the org is the demo CRM behind this server (its grants)."""
         return {
             "MOMENTUM_SALESFORCE_INSTANCE_URL": self.instance_url,
             "MOMENTUM_SALESFORCE_ACCESS_TOKEN": self.api.access_token,

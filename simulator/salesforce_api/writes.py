@@ -54,6 +54,8 @@ class WriteFaults:
     slow_seconds: float = 0.2
     drop_after_write_rate: float = 0.0
     """The write is applied and committed, then the connection closes without an answer."""
+    drop_next: int = 0
+    """Drop the answers of the next N writes (then drop at `drop_after_write_rate`)."""
     record_failure_rate: float = 0.0
     seed: int | None = None
     rng: random.Random = field(init=False)
@@ -63,6 +65,12 @@ class WriteFaults:
 
     def happens(self, rate: float) -> bool:
         return rate > 0 and self.rng.random() < rate
+
+    def drops_answer(self) -> bool:
+        if self.drop_next > 0:
+            self.drop_next -= 1
+            return True
+        return self.happens(self.drop_after_write_rate)
 
 
 def column_names(object_name: str) -> dict[str, str]:
