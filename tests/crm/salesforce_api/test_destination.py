@@ -147,3 +147,23 @@ def test_a_task_that_left_the_payload_is_retired_and_a_completed_one_left_alone(
     }
     assert result.retired == 1 and rows["tmva-2"]["status"] == "Expired"
     assert rows["tmva-1"]["subject"] != "Rewritten" and rows["tmva-1"]["status"] == "Completed"
+
+
+def test_a_dry_run_counts_and_samples_from_the_org_and_writes_nothing(payloads, salesforce):
+    url, deals = payloads["url"], payloads["deals"]
+    set_payload(url, "sync_crm__opportunity_fields", [score(d, "0.37") for d, _ in deals[:3]])
+
+    result = run_sync(
+        url,
+        url,
+        MAPPINGS["opportunity_fields"],
+        open_destination=_destination(salesforce),
+        run_id="test",
+        dry_run=True,
+    )
+
+    assert (result.status, result.written) == ("dry_run", 3)
+    old, new = result.sample[0]["changes"]["ai_win_probability"]
+    assert new == 0.37 and old != 0.37
+    assert _writes(salesforce) == []
+    assert query(url, "select count(*) as n from reverse_etl.sync_state")[0]["n"] == 0
