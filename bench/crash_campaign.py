@@ -49,6 +49,8 @@ RECORD_FAILURE_RATE = 0.02
 class CampaignResult:
     rounds: int = 0
     killed: int = 0
+    killed_in_flight: int = 0
+    """Kills that left a batch in the journal: sent, its answer not yet recorded."""
     duplicate_tasks: int = 0
     lost_updates: int = 0
     unreconciled_runs: int = 0
@@ -74,6 +76,7 @@ def run_campaign(url: str, server, runs: int, seed: int = 1) -> CampaignResult:
             child.send_signal(signal.SIGKILL)
             result.killed += 1
         child.wait()
+        result.killed_in_flight += _in_flight(url)
         _resume(url, server)
         result.rounds += 1
         _check(url, mappings, result, round_number)
@@ -190,6 +193,12 @@ def _change_payloads(url: str, rng: random.Random, round_number: int) -> None:
                         "win@1",
                     )
                 )
+
+
+def _in_flight(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        exists = conn.execute("select to_regclass('reverse_etl.sync_journal') is not null").fetchone()[0]
+        return int(exists and conn.execute("select count(*) > 0 from reverse_etl.sync_journal").fetchone()[0])
 
 
 # --- checks ------------------------------------------------------------------------------------------
