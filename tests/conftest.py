@@ -78,6 +78,7 @@ TINY_DEMO_MODULES = frozenset(
         "test_time_travel.py",
         "test_morning_as_pipeline_role.py",
         "test_mornings_without_false_alarms.py",
+        "test_salesforce_write_back.py",
     }
 )
 

@@ -19,6 +19,7 @@ except in a mapping's `clear_when_absent` fields; a task a rep completed or dism
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Iterator, Mapping
@@ -122,7 +123,7 @@ class SalesforceDestination:
         writer_conn = psycopg.connect(
             **self.conn.info.get_parameters(), password=self.conn.info.password, autocommit=True
         )
-        with writer_conn:
+        with writer_conn, contextlib.closing(self.org):
             journal.ensure_journal(writer_conn)
             resent = journal.left_in_flight(writer_conn, self.mapping.name)
             if resent:
