@@ -22,7 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceSetupError
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceBusy, SalesforceSetupError
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,14 @@ def _usage_hook(usage: ApiUsage, session_login: bool, on_limit: str):
                 "expired for MOMENTUM_SALESFORCE_INSTANCE_URL; get a new one (e.g. `sf org display`)"
             )
         if response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in response.text:
+            used = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+            if used is not None and int(used[1]) < int(used[2]):
+                # The daily budget is not spent: a concurrent-request limit, which passes (api_session callers
+                # that can wait retry it: crm/salesforce/org_writer.py).
+                raise SalesforceBusy(
+                    "Salesforce refused the request: too many concurrent requests for the org (REQUEST_LIMIT_EXCEEDED"
+                    f" at {used[1]}/{used[2]} daily requests); " + on_limit
+                )
             raise SalesforceApiLimitReached(
                 "Salesforce refused the request: the org's daily API limit is reached (REQUEST_LIMIT_EXCEEDED); "
                 + on_limit

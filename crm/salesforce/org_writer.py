@@ -10,19 +10,22 @@ retried call changes nothing twice. A plain create is never sent: its retry coul
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from simple_salesforce import Salesforce
 
 from crm.salesforce.api_session import ApiUsage, retrying_session
-from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceSetupError
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceBusy, SalesforceSetupError
 
 log = logging.getLogger(__name__)
 
 COLLECTION_SIZE = 200
 DEFAULT_API_VERSION = "59.0"
 DEFAULT_SYNC_API_CALLS = 1000
+BUSY_RETRIES = 5  # REQUEST_LIMIT_EXCEEDED under the daily budget: the org's concurrent-request limit
 REQUEST_TIMEOUT = (10, 120)  # connect, read (seconds): a hung answer is retried like a reset
 ON_LIMIT = "the sync stopped; what Salesforce confirmed is recorded and the next run sends the rest"
 
@@ -48,6 +51,7 @@ class OrgWriter:
         backoff_factor: float = 0.5,
     ):
         login = _login(credentials)
+        self.backoff_factor = backoff_factor
         self.call_ceiling = _integer(credentials, "sync_api_calls", DEFAULT_SYNC_API_CALLS)
         self.usage = ApiUsage(ceiling=_integer(credentials, "daily_api_ceiling", None))
         session = retrying_session(
@@ -124,10 +128,18 @@ class OrgWriter:
                 f"this sync used its ceiling of {self.call_ceiling} Salesforce API calls "
                 f"(MOMENTUM_SALESFORCE_SYNC_API_CALLS, retries included): {ON_LIMIT}"
             )
-        answer = self.sf.restful(
-            path, method="PATCH", json={"allOrNone": False, "records": body}, timeout=REQUEST_TIMEOUT
-        )
-        return [_result(item) for item in answer]
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                answer = self.sf.restful(
+                    path, method="PATCH", json={"allOrNone": False, "records": body}, timeout=REQUEST_TIMEOUT
+                )
+                return [_result(item) for item in answer]
+            except SalesforceBusy:
+                if attempt == BUSY_RETRIES:
+                    raise
+                # Exponential backoff with full jitter; the write is idempotent, so sending it again is safe.
+                time.sleep(random.uniform(0, self.backoff_factor * 2**attempt))
+        raise AssertionError("unreachable")
 
 
 def _result(item: dict) -> RecordResult:

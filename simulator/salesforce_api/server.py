@@ -102,8 +102,8 @@ class SalesforceApiServer(QueryApi):
 
     # --- faults (tests) -------------------------------------------------------------------------------
     def fail_next(self, status: int, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
-        """Answer the next `count` requests (with `method`, or any) with `status` (429 or 503) and a
-        Retry-After header."""
+        """Answer the next `count` requests (with `method`, or any) with `status`: 429 or 503 with a
+        Retry-After header, or 403 REQUEST_LIMIT_EXCEEDED (the concurrent-request limit)."""
         with self._lock:
             self._faults.append(Fault(status, count, retry_after, method))
 
@@ -153,6 +153,8 @@ class SalesforceApiServer(QueryApi):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
+                if fault.status == 403:  # the org's concurrent-request limit, not its daily budget
+                    raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
                 message = "Too many requests" if fault.status == 429 else "Server unavailable"
                 raise ApiError(
                     fault.status, "SERVER_UNAVAILABLE", message, {"Retry-After": str(fault.retry_after)}

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from crm.salesforce.destination import SalesforceFieldsMissing, open_salesforce_destination
+from crm.salesforce.errors import SalesforceApiLimitReached
 from crm.salesforce.org_writer import SalesforceSyncBudget
 from reverse_etl.mapping import load_mappings
 from reverse_etl.sync import run_sync
@@ -167,3 +168,17 @@ def test_a_dry_run_counts_and_samples_from_the_org_and_writes_nothing(payloads, 
     assert new == 0.37 and old != 0.37
     assert _writes(salesforce) == []
     assert query(url, "select count(*) as n from reverse_etl.sync_state")[0]["n"] == 0
+
+
+def test_the_concurrent_request_limit_is_waited_out_and_the_daily_limit_stops_the_sync(payloads, salesforce):
+    url, deals = payloads["url"], payloads["deals"]
+    set_payload(url, "sync_crm__opportunity_fields", [score(d, "0.41") for d, _ in deals[:4]])
+    salesforce.api.fail_next(403, count=2, method="PATCH")
+
+    busy = _sync(url, salesforce, "opportunity_fields")
+    set_payload(url, "sync_crm__opportunity_fields", [score(d, "0.42") for d, _ in deals[4:8]])  # new records
+    salesforce.api.exhaust_daily_limit()
+
+    assert (busy.status, busy.written) == ("succeeded", 4)
+    with pytest.raises(SalesforceApiLimitReached, match="daily API limit"):
+        _sync(url, salesforce, "opportunity_fields")
