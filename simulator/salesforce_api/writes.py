@@ -18,6 +18,7 @@ server applies the request-level faults (429/503, slow answers, a connection dro
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import secrets
@@ -73,6 +74,7 @@ class WriteFaults:
         return self.happens(self.drop_after_write_rate)
 
 
+@functools.cache
 def column_names(object_name: str) -> dict[str, str]:
     """API name -> demo CRM column, for the SELECT's plain `column as "ApiName"` pairs."""
     return {api: column for column, api in re.findall(r'(\w+) as "(\w+)"', SALESFORCE_SELECTS[object_name])}
@@ -138,6 +140,7 @@ class OrgWriter:
     def _apply(self, records: list[dict], all_or_none: bool, write_one) -> list[dict]:
         results = []
         with self._connect() as conn, conn.transaction() as outer:
+            self._now = _clock(conn)  # one lookup per request, not per record
             for record in records:
                 failure = self._injected_failure(record)
                 if failure is not None:
@@ -181,7 +184,7 @@ class OrgWriter:
                 read_only,
             )
         assignments = [sql.SQL("{} = %s").format(sql.Identifier(columns[name])) for name in names]
-        assignments.append(sql.SQL("system_modstamp = {}").format(_clock(conn)))
+        assignments.append(sql.SQL("system_modstamp = {}").format(self._now))
         statement = sql.SQL("update crm.{} set {} where {} = any(%s) returning {}").format(
             sql.Identifier(table), sql.SQL(", ").join(assignments), sql.Identifier(key), sql.Identifier(key)
         )
@@ -204,7 +207,7 @@ class OrgWriter:
         inserted = {key: _new_id(object_name), columns[external_field]: external_value, **values}
         if object_name == "Task":
             inserted.setdefault("status", DEFAULT_TASK_STATUS)
-        clock = _clock(conn)
+        clock = self._now
         updates = [sql.SQL("{} = excluded.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in values]
         updates.append(sql.SQL("system_modstamp = {}").format(clock))
         statement = sql.SQL(
