@@ -30,10 +30,9 @@ def _destination(server, **settings):
     return functools.partial(open_salesforce_destination, credentials=credentials)
 
 
-def _sync(url, server, name, **settings):
-    return run_sync(
-        url, url, MAPPINGS[name], open_destination=_destination(server, **settings), run_id="test"
-    )
+def _sync(url, server, name, force=False, **settings):
+    destination = _destination(server, **settings)
+    return run_sync(url, url, MAPPINGS[name], open_destination=destination, run_id="test", force=force)
 
 
 @pytest.fixture
@@ -182,3 +181,39 @@ def test_the_concurrent_request_limit_is_waited_out_and_the_daily_limit_stops_th
     assert (busy.status, busy.written) == ("succeeded", 4)
     with pytest.raises(SalesforceApiLimitReached, match="daily API limit"):
         _sync(url, salesforce, "opportunity_fields")
+
+
+def test_a_run_dying_after_salesforce_applied_a_batch_loses_no_update(payloads, salesforce, monkeypatch):
+    """The journal forgets a batch's sync state before sending it: when the payload then returns to the value
+    last confirmed, the record is still sent, and the dead run's value does not stay in the CRM."""
+    from crm.salesforce.org_writer import OrgWriter
+
+    url, deals = payloads["url"], payloads["deals"]
+    deal = deals[0][0]
+    set_payload(url, "sync_crm__opportunity_fields", [score(deal, "0.50")])
+    _sync(url, salesforce, "opportunity_fields")
+    applied_then_died = OrgWriter.update
+
+    def update_then_die(self, *args):
+        applied_then_died(self, *args)
+        raise ConnectionResetError("killed after Salesforce applied the batch")
+
+    monkeypatch.setattr(OrgWriter, "update", update_then_die)
+    set_payload(url, "sync_crm__opportunity_fields", [score(deal, "0.60")])
+    with pytest.raises(ConnectionResetError):
+        _sync(url, salesforce, "opportunity_fields", force=True)  # force: one deal of one is 100% changed
+    monkeypatch.setattr(OrgWriter, "update", applied_then_died)
+    journalled = query(url, "select record_keys from reverse_etl.sync_journal")
+    set_payload(
+        url, "sync_crm__opportunity_fields", [score(deal, "0.50")]
+    )  # back to the last confirmed value
+
+    again = _sync(url, salesforce, "opportunity_fields", force=True)
+
+    assert journalled == [{"record_keys": [deal]}]
+    assert (again.changed, again.written) == (1, 1)
+    value = query(
+        url, "select ai_win_probability::text as p from crm.opportunity where opportunity_id = %s", (deal,)
+    )
+    assert value == [{"p": "0.5000"}]
+    assert query(url, "select count(*) as n from reverse_etl.sync_journal")[0]["n"] == 0
