@@ -4,7 +4,7 @@
 
 Each round changes the payloads (new probabilities on a random part of the open deals, new or reworded
 TMVA tasks, some tasks dropping out), starts both syncs (opportunity_fields, tasks) in a child process,
-SIGKILLs it after a random delay (before a request, mid-request, between batches, or never), then runs
+SIGKILLs it a random delay after its imports (before a request, mid-request, between batches, or never), then runs
 them again to completion. The server answers 429/503, slow answers, dropped connections after the
 write and per-record failures at the rates below. After every resumed round it asserts:
 - 0 duplicate tasks (one Momentum task per external id);
@@ -67,15 +67,16 @@ def run_campaign(url: str, server, runs: int, seed: int = 1) -> CampaignResult:
     _create_payload_tables(url, mappings)
     result = CampaignResult()
     started = time.monotonic()
-    run_seconds = _resume(url, server)  # the first full sync: how long a run takes, to place the kills
+    run_seconds = _resume(url, server)  # the first full sync: how long the syncs take, to place the kills
     for round_number in range(runs):
         _change_payloads(url, rng, round_number)
         child = _start_child(url, server)
+        child.stdout.readline()  # imports done: the kill lands while the syncs run (or just after)
         time.sleep(rng.uniform(0, run_seconds * 1.2))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             result.killed += 1
-        child.wait()
+        child.communicate()
         result.killed_in_flight += _in_flight(url)
         _resume(url, server)
         result.rounds += 1
@@ -97,6 +98,7 @@ def child_main(url: str, server_json: str) -> None:
     }
     factory = functools.partial(open_salesforce_destination, credentials=credentials)
     mappings = load_mappings()
+    print("ready", flush=True)
     for name in SYNCS:
         for _ in range(50):  # a killed run's session may hold the sync's lock a moment longer
             result = run_sync(url, url, mappings[name], open_destination=factory, run_id="crash-campaign")
@@ -119,12 +121,17 @@ def _server_json(server) -> str:
 
 def _start_child(url: str, server) -> subprocess.Popen:
     command = [sys.executable, "-m", "bench.crash_campaign", "--child", url, _server_json(server)]
-    return subprocess.Popen(command, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    return subprocess.Popen(
+        command, env={**os.environ, "PYTHONPATH": os.getcwd()}, stdout=subprocess.PIPE, text=True
+    )
 
 
 def _resume(url: str, server) -> float:
-    started = time.monotonic()
+    """Run both syncs to the end; returns their seconds (imports aside)."""
     child = _start_child(url, server)
+    child.stdout.readline()
+    started = time.monotonic()
+    child.stdout.read()
     if child.wait() != 0:
         raise RuntimeError("a resumed sync failed: see its output above")
     return time.monotonic() - started

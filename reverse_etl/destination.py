@@ -3,7 +3,9 @@
 The engine streams each run's changed records into the destination's stage with COPY, asks which
 records cannot be written (and why), then writes the rest in one step (or, on a dry run, counts
 what a write would do). Implementations live with their CRM in `crm/`; the orchestration layer
-hands the sync a factory, so this package never imports a CRM.
+hands the sync a factory, so this package never imports a CRM. A destination behind an API
+(crm/salesforce/destination.py) stages in the warehouse the same way and returns the records the CRM
+refused from `write` (`WriteCounts.failures`).
 """
 
 from __future__ import annotations
