@@ -69,7 +69,15 @@ def crm_destination(settings: Settings) -> DestinationFactory | None:
     """What reverse ETL writes into: a factory of one mapping's destination over an open connection, or None
     when this version writes nothing back to that CRM (the payloads stay in `reverse_etl.sync_crm__*`)."""
     _check(settings.crm)
-    if settings.crm == "demo" or _demo_behind_api(settings):
+    if settings.crm == "demo":
+        return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
+    if settings.crm == "salesforce":
+        from crm.salesforce.destination import open_salesforce_destination
+
+        return functools.partial(
+            open_salesforce_destination, credentials=settings.crm_credentials.get("salesforce", {})
+        )
+    if settings.crm == "hubspot" and _demo_behind_api(settings):
         return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
     return None
 
@@ -84,7 +92,8 @@ def crm_grants(settings: Settings) -> CrmGrants | None:
 
 def _demo_behind_api(settings: Settings) -> bool:
     """`momentum demo --crm salesforce` (or `hubspot`): the demo CRM served through the local API of the configured
-    CRM. Until write-back through that CRM's API exists, Momentum writes into the demo CRM behind it."""
+    CRM. The Salesforce API writes into the demo CRM's tables, so the pipeline role keeps the demo CRM's grants;
+    HubSpot has no write-back through its API yet, so Momentum writes into the demo CRM behind it."""
     return settings.crm_credentials.get(settings.crm, {}).get("demo_server") == "1"
 
 

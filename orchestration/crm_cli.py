@@ -5,6 +5,8 @@ Registered in orchestration/cli.py with `main.add_command(crm)`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from crm.check import check_crm, format_report
@@ -28,4 +30,47 @@ def check() -> None:
     report = check_crm(crm_source(settings, url))
     click.echo(format_report(report))
     if report.problems:
+        raise SystemExit(1)
+
+
+@crm.command()
+@click.option(
+    "--check", "check_only", is_flag=True, help="List the fields Momentum writes that the CRM lacks."
+)
+@click.option(
+    "--write-package",
+    "package_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write a Salesforce metadata package (missing fields, permission set) for an admin to deploy.",
+)
+def setup(check_only: bool, package_dir: Path | None) -> None:
+    """What the CRM needs before Momentum writes back: every field its syncs write, with its type, and
+    which are missing; exit 1 when one is."""
+    settings = load_settings()
+    if settings.crm != "salesforce":
+        click.echo(
+            f"MOMENTUM_CRM={settings.crm}: nothing to set up (Momentum writes back only to Salesforce here)"
+        )
+        return
+    from crm.salesforce.org_writer import OrgWriter
+    from crm.salesforce.setup import check_fields, format_check, write_package
+    from reverse_etl.mapping import load_mappings
+
+    org = OrgWriter(settings.crm_credentials.get("salesforce", {}))
+    try:
+        statuses = check_fields(org, list(load_mappings().values()))
+        limits = org.sf.restful("limits/")["DailyApiRequests"]
+        budget = (
+            f"{limits['Remaining']:,} of {limits['Max']:,} daily requests left; each sync may use "
+            f"{org.call_ceiling:,} (MOMENTUM_SALESFORCE_SYNC_API_CALLS)"
+        )
+    finally:
+        org.close()
+    click.echo(format_check(statuses, budget))
+    if package_dir is not None:
+        files = write_package(package_dir, statuses)
+        click.echo(
+            f"wrote {len(files)} files to {package_dir}: deploy with `sf project deploy start --metadata-dir {package_dir}`"
+        )
+    if any(not status.present for status in statuses):
         raise SystemExit(1)

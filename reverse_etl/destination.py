@@ -3,7 +3,9 @@
 The engine streams each run's changed records into the destination's stage with COPY, asks which
 records cannot be written (and why), then writes the rest in one step (or, on a dry run, counts
 what a write would do). Implementations live with their CRM in `crm/`; the orchestration layer
-hands the sync a factory, so this package never imports a CRM.
+hands the sync a factory, so this package never imports a CRM. A destination behind an API
+(crm/salesforce/destination.py) stages in the warehouse the same way and returns the records the CRM
+refused from `write` (`WriteCounts.failures`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ class WriteCounts:
     inserted: int = 0
     updated: int = 0
     retired: int = 0
+    failures: tuple[tuple[str, str], ...] = ()
+    """(record key, the CRM's reason) of each record the CRM refused during the write: an API destination
+    learns them only from its answers. The engine logs them and leaves them out of sync state."""
 
     @property
     def written(self) -> int:

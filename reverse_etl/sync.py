@@ -186,6 +186,7 @@ def _send(
             counts, changes = destination.count_writes(), destination.sample(max(changed, run.sample_size))
             raise psycopg.Rollback()
         counts = destination.write()
+        errors += counts.failures  # an API destination hears of refused records only in its answers
         if run.same_database:
             _remember(dconn, run, destination.stage_table, destination.keys_table, errors)
     return counts, changes, errors

@@ -15,5 +15,10 @@ class SalesforceApiLimitReached(RuntimeError):
     """The org's daily API budget (or Momentum's ceiling within it) is spent: stop, keep what was extracted."""
 
 
+class SalesforceBusy(SalesforceApiLimitReached):
+    """REQUEST_LIMIT_EXCEEDED while the daily budget is not spent: the org's concurrent-request limit, which
+    passes; a writer retries it with backoff, the extract stops as for the daily limit."""
+
+
 class SalesforceFieldMissing(LookupError):
     """A field Momentum requires is not visible to the integration user."""

@@ -7,63 +7,47 @@ and `limits`. Every response carries `Sforce-Limit-Info: api-usage=N/M`; its `Da
 clock (crm.system_now()), as a real org's is its server's. The demo CRM is read through read-only
 connections; `queryAll` returns live rows only, since the demo CRM deletes rows outright.
 
+Writes (sObject Collections update and upsert by external id) go through writes.py into the demo CRM.
+
 For tests, `SalesforceApiServer` injects faults: the next N requests answered 429 or 503 with
 Retry-After, the daily API limit reached (403 REQUEST_LIMIT_EXCEEDED), fields hidden by field-level
-security (absent from describe, INVALID_FIELD in SOQL). `requests` records what the server saw.
+security (absent from describe, INVALID_FIELD in SOQL), Momentum's custom fields not deployed, and at rates
+(`WriteFaults`) on writes: 429/503, slow answers, the connection dropped after the write was committed,
+per-record failures. `requests` records what the server saw.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import queue
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
-import uuid
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-from psycopg import sql
 
-from simulator.salesforce_api.catalog import (
-    ApiField,
-    ApiObject,
-    id_18_sql,
-    read_catalog,
-    source_select,
-    value_sql,
-)
-from simulator.salesforce_api.results import CsvResult, JsonResult, write_csv_result, write_json_result
-from simulator.salesforce_api.soql import Condition, Query, SoqlError, parse_soql
+from simulator.salesforce_api.api_error import ApiError
+from simulator.salesforce_api.catalog import ApiObject, read_catalog
+from simulator.salesforce_api.queries import QueryApi
+from simulator.salesforce_api.results import CsvResult, JsonResult
+from simulator.salesforce_api.writes import OrgWriter, WriteFaults
 
-# The literal a SOQL condition needs for each field type (anything else: a quoted string).
-_LITERAL_TYPES = {
-    "datetime": datetime,
-    "date": date,
-    "boolean": bool,
-    "int": int,
-    "double": (int, float),
-    "currency": (int, float),
-}
 REST_PAGE_SIZE = 2000  # Salesforce's default batch size for query pages
 DEFAULT_DAILY_LIMIT = 100_000
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, error_code: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
-        self.headers = headers or {}
+# Momentum's custom fields (docs: README, "Salesforce write-back"); an org that has not deployed them lacks them.
+MOMENTUM_FIELD_PREFIX = "AI_"
 
 
 @dataclass
@@ -82,7 +66,7 @@ class SeenRequest:
 
 
 @dataclass
-class SalesforceApiServer:
+class SalesforceApiServer(QueryApi):
     """The server's state: what it serves, its API budget, injected faults and the requests it saw."""
 
     warehouse_url: str
@@ -91,6 +75,9 @@ class SalesforceApiServer:
     rest_page_size: int = REST_PAGE_SIZE
     api_used: int = 0
     hidden_fields: set[tuple[str, str]] = field(default_factory=set)
+    momentum_fields_deployed: bool = True
+    """False: describe and writes lack Momentum's custom fields, as in an org whose admin has not deployed them."""
+    write_faults: WriteFaults = field(default_factory=WriteFaults)
     # The latest requests, for tests (bounded: a demo server may run for many mornings).
     requests: deque[SeenRequest] = field(default_factory=lambda: deque(maxlen=100_000))
     _faults: list[Fault] = field(default_factory=list)
@@ -103,11 +90,20 @@ class SalesforceApiServer:
         self._jobs: dict[str, tuple[dict, CsvResult]] = {}
         with self.connection() as conn:
             self.catalog = read_catalog(conn)
+        if not self.momentum_fields_deployed:
+            for object_name, api_object in self.catalog.items():
+                for api_field in api_object.fields:
+                    if api_field.name.startswith(MOMENTUM_FIELD_PREFIX):
+                        self.hidden_fields.add((object_name, api_field.name))
+        self.writer = OrgWriter(self.api_object, self._write_connection, self.write_faults)
+
+    def _write_connection(self) -> psycopg.Connection:
+        return psycopg.connect(self.warehouse_url, options="-c timezone=UTC")
 
     # --- faults (tests) -------------------------------------------------------------------------------
     def fail_next(self, status: int, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
-        """Answer the next `count` requests (with `method`, or any) with `status` (429 or 503) and a
-        Retry-After header."""
+        """Answer the next `count` requests (with `method`, or any) with `status`: 429 or 503 with a
+        Retry-After header, or 403 REQUEST_LIMIT_EXCEEDED (the concurrent-request limit)."""
         with self._lock:
             self._faults.append(Fault(status, count, retry_after, method))
 
@@ -157,6 +153,8 @@ class SalesforceApiServer:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
+                if fault.status == 403:  # the org's concurrent-request limit, not its daily budget
+                    raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
                 message = "Too many requests" if fault.status == 429 else "Server unavailable"
                 raise ApiError(
                     fault.status, "SERVER_UNAVAILABLE", message, {"Retry-After": str(fault.retry_after)}
@@ -205,147 +203,6 @@ class SalesforceApiServer:
             }
         }
 
-    # --- queries -------------------------------------------------------------------------------------
-    def _parse(self, soql: str) -> Query:
-        try:
-            return parse_soql(soql)
-        except SoqlError as error:
-            raise ApiError(400, error.error_code, str(error)) from None
-
-    def _count(self, query: Query) -> int:
-        api_object = self.api_object(query.object_name)
-        select = sql.SQL("select count(*) from {} o").format(source_select(api_object.name))
-        with self.connection() as conn:
-            return conn.execute(select + self._where_order_limit(api_object, query)).fetchone()[0]
-
-    def _select(self, query: Query, *, csv: bool, version: str) -> sql.Composable:
-        if query.count:
-            raise ApiError(400, "MALFORMED_QUERY", "COUNT() is not supported in a Bulk query")
-        api_object = self.api_object(query.object_name)
-        fields = [self._field(api_object, name) for name in query.fields]
-        if csv:
-            columns = sql.SQL(", ").join(
-                sql.SQL("{} as {}").format(value_sql(f, csv=True), sql.Identifier(f.name)) for f in fields
-            )
-        else:
-            url = sql.SQL("{} || {}").format(
-                sql.Literal(f"/services/data/v{version}/sobjects/{api_object.name}/"),
-                id_18_sql(sql.Identifier("Id")),
-            )
-            pairs = [
-                sql.SQL("'attributes', json_build_object('type', {}, 'url', {})").format(
-                    sql.Literal(api_object.name), url
-                )
-            ]
-            pairs += [sql.SQL("{}, {}").format(sql.Literal(f.name), value_sql(f, csv=False)) for f in fields]
-            columns = sql.SQL("json_build_object({})::text").format(sql.SQL(", ").join(pairs))
-        select = sql.SQL("select {} from {} o").format(columns, source_select(api_object.name))
-        return select + self._where_order_limit(api_object, query)
-
-    def _field(self, api_object: ApiObject, name: str):
-        found = api_object.field(name)
-        if found is None:
-            raise ApiError(
-                400,
-                "INVALID_FIELD",
-                f"No such column '{name}' on entity '{api_object.name}'. If you are attempting to use a custom "
-                "field, be sure to append the '__c' after the custom field name.",
-            )
-        return found
-
-    def _comparable(self, api_object: ApiObject, condition: Condition) -> ApiField:
-        """The condition's field, when its literal has the field's type (a quoted datetime does not)."""
-        api_field = self._field(api_object, condition.field)
-        expected = _LITERAL_TYPES.get(api_field.type, str)
-        if condition.value is not None and not isinstance(condition.value, expected):
-            raise ApiError(
-                400,
-                "INVALID_FIELD",
-                f"value of filter criterion for field '{api_field.name}' must be of type {api_field.type} "
-                "and should not be enclosed in quotes",
-            )
-        return api_field
-
-    def _where_order_limit(self, api_object: ApiObject, query: Query) -> sql.Composable:
-        clauses = sql.SQL("")
-        if query.conditions:
-            clauses += sql.SQL(" where ") + sql.SQL(" and ").join(
-                sql.SQL("{} {} {}").format(
-                    sql.Identifier(self._comparable(api_object, c).name),
-                    sql.SQL(c.operator),
-                    sql.Literal(c.value),
-                )
-                for c in query.conditions
-            )
-        if query.order_by:
-            direction = sql.SQL(" desc" if query.descending else "")
-            clauses += sql.SQL(" order by {}{}").format(
-                sql.Identifier(self._field(api_object, query.order_by).name), direction
-            )
-        if query.limit is not None:
-            clauses += sql.SQL(" limit {}").format(sql.Literal(query.limit))
-        return clauses
-
-    def rest_query(self, soql: str, version: str) -> dict:
-        query = self._parse(soql)
-        if query.count:
-            return {"totalSize": self._count(query), "done": True, "records": []}
-        select = self._select(query, csv=False, version=version)
-        with self.connection() as conn:
-            result = write_json_result(conn, select, self._folder, self.rest_page_size)
-        query_id = "01g" + uuid.uuid4().hex[:15]
-        self._queries[query_id] = result
-        return self.rest_page(query_id, 0, version)
-
-    def rest_page(self, query_id: str, number: int, version: str) -> dict:
-        result = self._queries.get(query_id)
-        if result is None or number >= len(result.page_offsets):
-            raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        records = [json.loads(line) for line in result.page(number)]
-        done = number + 1 >= len(result.page_offsets)
-        page = {"totalSize": result.total, "done": done, "records": records}
-        if done:
-            self._queries.pop(query_id, None)
-            result.path.unlink(missing_ok=True)
-        else:
-            page["nextRecordsUrl"] = (
-                f"/services/data/v{version}/query/{query_id}-{(number + 1) * self.rest_page_size}"
-            )
-        return page
-
-    def create_query_job(self, body: dict, version: str) -> dict:
-        if body.get("operation") not in ("query", "queryAll") or not body.get("query"):
-            raise ApiError(400, "INVALIDJOB", "a query job needs operation query or queryAll and a query")
-        query = self._parse(body["query"])
-        select = self._select(query, csv=True, version=version)
-        with self.connection() as conn:
-            result = write_csv_result(conn, select, self._folder)
-        job_id = "750" + uuid.uuid4().hex[:15]
-        info = {
-            "id": job_id,
-            "operation": body["operation"],
-            "object": query.object_name,
-            "state": "UploadComplete",
-            "concurrencyMode": "Parallel",
-            "contentType": "CSV",
-            "apiVersion": float(version),
-            "lineEnding": "LF",
-            "columnDelimiter": "COMMA",
-        }
-        self._jobs[job_id] = (info, result)
-        return info
-
-    def query_job(self, job_id: str) -> tuple[dict, CsvResult]:
-        if job_id not in self._jobs:
-            raise ApiError(404, "NOT_FOUND", f"Job not found: {job_id}")
-        info, result = self._jobs[job_id]
-        return {**info, "state": "JobComplete", "numberRecordsProcessed": result.total, "retries": 0}, result
-
-    def delete_job(self, job_id: str) -> None:
-        _, result = self._jobs.pop(job_id, (None, None))
-        if result is not None:
-            result.path.unlink(missing_ok=True)
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one TLS handshake per client session, not per request
@@ -373,8 +230,15 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        faults = self.api.write_faults
+        is_write = method == "PATCH" and "/composite/sobjects" in url.path
         try:
             self.api.admit(method, url.path, token)
+            if is_write and faults.happens(faults.status_rate):
+                status = faults.rng.choice((429, 503))
+                raise ApiError(
+                    status, "SERVER_UNAVAILABLE", "Injected fault", {"Retry-After": str(faults.retry_after)}
+                )
             status, payload, headers = self._route(method, url.path, parse_qs(url.query), body)
         except ApiError as error:
             status, headers = error.status, error.headers
@@ -383,6 +247,14 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers = 500, {}
             payload = [{"message": f"{type(error).__name__}: {error}", "errorCode": "UNKNOWN_EXCEPTION"}]
         self.api.requests.append(SeenRequest(method, url.path, status))
+        if is_write and faults.happens(faults.slow_rate):
+            time.sleep(faults.slow_seconds)
+        if is_write and status == 200 and faults.drops_answer():
+            # The write is committed; the client never hears so (its retry must be idempotent).
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if isinstance(payload, bytes):
             content, content_type = payload, "text/csv; charset=UTF-8"
         else:
@@ -403,6 +275,10 @@ class _Handler(BaseHTTPRequestHandler):
         version, resource = parts[2][1:], parts[3:]
         api = self.api
         match method, resource:
+            case "PATCH", ["composite", "sobjects"]:
+                return 200, api.writer.update(json.loads(body or b"{}")), {}
+            case "PATCH", ["composite", "sobjects", object_name, external_field]:
+                return 200, api.writer.upsert(object_name, external_field, json.loads(body or b"{}")), {}
             case "GET", ["limits"]:
                 return 200, api.limits(), {}
             case "GET", ["sobjects"]:
@@ -439,7 +315,7 @@ class RunningServer:
 
     def environment(self) -> dict[str, str]:
         """The MOMENTUM_SALESFORCE_* settings that point Momentum (MOMENTUM_CRM=salesforce) at this server;
-        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        DEMO_SERVER tells crm/connectors.py the org is the demo CRM behind this server (its grants)."""
         return {
             "MOMENTUM_SALESFORCE_INSTANCE_URL": self.instance_url,
             "MOMENTUM_SALESFORCE_ACCESS_TOKEN": self.api.access_token,

@@ -1,6 +1,7 @@
 """The SOQL the local Salesforce server understands: exactly what Momentum's API source sends.
 
-    SELECT Field, Field FROM Object [WHERE Field op literal [AND ...]] [ORDER BY Field [ASC|DESC]] [LIMIT n]
+    SELECT Field, Field FROM Object [WHERE condition [AND ...]] [ORDER BY Field [ASC|DESC]] [LIMIT n]
+    condition: Field op literal, or Field IN (literal, literal, ...)
     SELECT COUNT() FROM Object [WHERE ...]
 
 Literals: datetimes (`2026-12-04T10:00:00Z`, `...+01:00`), dates, 'quoted strings', numbers, true, false,
@@ -25,6 +26,8 @@ _QUERY = re.compile(
 _CONDITION = re.compile(
     r"^\s*(?P<field>\w+)\s*(?P<op>=|!=|<=|>=|<|>)\s*(?P<literal>'(?:[^'\\]|\\.)*'|\S+)\s*$"
 )
+_IN_CONDITION = re.compile(r"^\s*(?P<field>\w+)\s+in\s*\((?P<literals>.*)\)\s*$", re.IGNORECASE | re.DOTALL)
+_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|[^\s,]+")
 _OPERATORS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -39,7 +42,7 @@ class SoqlError(ValueError):
 @dataclass(frozen=True)
 class Condition:
     field: str
-    operator: str  # the SQL operator
+    operator: str  # the SQL operator; "in" with a tuple of values
     value: object
 
 
@@ -79,6 +82,12 @@ def parse_soql(text: str) -> Query:
 
 
 def _condition(text: str) -> Condition:
+    listed = _IN_CONDITION.match(text)
+    if listed is not None:
+        values = tuple(_literal(literal) for literal in _LITERAL.findall(listed["literals"]))
+        if not values:
+            raise SoqlError("MALFORMED_QUERY", f"an IN list needs a value: {text[:80]}")
+        return Condition(listed["field"], "in", values)
     match = _CONDITION.match(text)
     if match is None:
         raise SoqlError("MALFORMED_QUERY", f"unexpected condition: {text[:80]}")

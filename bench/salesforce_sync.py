@@ -1,0 +1,75 @@
+"""First-sync throughput of the Salesforce destination: every open opportunity's fields and a set of TMVA
+tasks written through simple-salesforce into the local Salesforce server, then a second sync.
+
+    .venv/bin/python -m bench.salesforce_sync --preset demo
+
+Prints, per sync, the records written, seconds, records/s and the API calls (as the org counts them: every
+request, retries included), beside Salesforce's documented limits (200 records per sObject Collections call).
+The payloads are the crash campaign's (bench/crash_campaign.py), in `<warehouse>_sfsync_<preset>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import random
+import time
+
+import psycopg
+
+from bench.crash_campaign import SYNCS, _change_payloads, _create_payload_tables
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--preset", default="demo")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    from bench.salesforce_extract import bench_database_url
+    from crm.salesforce.destination import open_salesforce_destination
+    from reverse_etl.mapping import load_mappings
+    from reverse_etl.sync import run_sync
+    from simulator.build import build_demo_crm
+    from simulator.salesforce_api import serve_demo_crm
+
+    url = bench_database_url(f"_sfsync_{args.preset}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("drop schema if exists reverse_etl cascade")
+    build_demo_crm(url, args.preset, seed=args.seed)
+    mappings = load_mappings()
+    _create_payload_tables(url, mappings)
+    _change_payloads(url, random.Random(args.seed), 0)
+    report = []
+    with serve_demo_crm(url) as server:
+        credentials = {
+            "instance_url": server.instance_url,
+            "access_token": server.api.access_token,
+            "ca_bundle": str(server.ca_file),
+            "sync_api_calls": "100000",
+        }
+        factory = functools.partial(open_salesforce_destination, credentials=credentials)
+        for attempt in ("first", "second"):
+            for name in SYNCS:
+                calls_before, started = server.api.api_used, time.perf_counter()
+                result = run_sync(
+                    url, url, mappings[name], open_destination=factory, run_id=f"bench-{attempt}"
+                )
+                seconds = time.perf_counter() - started
+                report.append(
+                    {
+                        "sync": f"{attempt} {name}",
+                        "written": result.written,
+                        "failed": result.failed,
+                        "seconds": round(seconds, 2),
+                        "records_per_second": round(result.written / seconds) if result.written else 0,
+                        "api_calls": server.api.api_used - calls_before,
+                    }
+                )
+    print(json.dumps({"preset": args.preset, "collection_limit": 200, "syncs": report}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""`momentum crm setup --check` for Salesforce: which fields Momentum's syncs write are missing from the
+org (its describe, as the integration user sees it), and a metadata package an admin deploys to add them.
+
+The package (`--write-package DIR`, deployable with `sf project deploy start --metadata-dir DIR`) holds
+the missing custom fields and a permission set, `Momentum_Integration`, giving edit access to every
+field Momentum writes; assign it to the integration user. Custom fields of tasks are defined on the
+Activity object, as Salesforce keeps Task and Event fields there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from crm.salesforce.destination import required_fields
+from crm.salesforce.org_writer import OrgWriter
+from crm.salesforce.write_fields import WriteField
+from reverse_etl.mapping import Mapping
+
+PERMISSION_SET = "Momentum_Integration"
+METADATA_API_VERSION = "59.0"
+# Salesforce defines the custom fields of Task (and Event) on Activity.
+METADATA_OBJECT = {"Task": "Activity"}
+_XMLNS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
+
+
+@dataclass(frozen=True)
+class FieldStatus:
+    object_name: str
+    field: WriteField
+    present: bool
+
+
+def check_fields(org: OrgWriter, mappings: list[Mapping]) -> list[FieldStatus]:
+    return [
+        FieldStatus(object_name, field, field.api_name in org.field_names(object_name))
+        for object_name, fields in required_fields(mappings).items()
+        for field in fields
+    ]
+
+
+def format_check(statuses: list[FieldStatus], budget: str) -> str:
+    lines = ["Salesforce fields Momentum writes:"]
+    for status in statuses:
+        state = "ok" if status.present else "MISSING"
+        lines.append(
+            f"  {status.object_name:<12} {status.field.api_name:<32} {status.field.type_label:<22} {state}"
+        )
+    missing = [s for s in statuses if not s.present]
+    lines += ["", f"API budget: {budget}", ""]
+    if missing:
+        lines.append(
+            f"NOT READY: {len(missing)} fields missing ("
+            + ", ".join(f"{s.object_name}.{s.field.api_name}" for s in missing)
+            + "): write a package with `momentum crm setup --check --write-package DIR` for an admin to deploy, "
+            "or give the integration user access to them"
+        )
+    else:
+        lines.append("ready: every field Momentum writes is there")
+    return "\n".join(lines)
+
+
+def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
+    """The missing custom fields, and the permission set for every field Momentum writes; returns the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    missing = [s for s in statuses if not s.present and s.field.custom]
+    by_object: dict[str, list[WriteField]] = {}
+    for status in missing:
+        by_object.setdefault(METADATA_OBJECT.get(status.object_name, status.object_name), []).append(
+            status.field
+        )
+    (folder / "objects").mkdir(exist_ok=True)
+    for object_name, fields in by_object.items():
+        body = "\n".join(_custom_field(field) for field in fields)
+        written.append(
+            _write(
+                folder / "objects" / f"{object_name}.object",
+                f"<CustomObject {_XMLNS}>\n{body}\n</CustomObject>",
+            )
+        )
+    (folder / "permissionsets").mkdir(exist_ok=True)
+    permissions = "\n".join(
+        f"    <fieldPermissions>\n        <editable>true</editable>\n"
+        f"        <field>{_member(s)}</field>\n        <readable>true</readable>\n    </fieldPermissions>"
+        for s in statuses
+        if s.field.custom
+    )
+    written.append(
+        _write(
+            folder / "permissionsets" / f"{PERMISSION_SET}.permissionset",
+            f"<PermissionSet {_XMLNS}>\n{permissions}\n    <label>Momentum integration</label>\n</PermissionSet>",
+        )
+    )
+    members = "\n".join(f"        <members>{_member(s)}</members>" for s in missing)
+    types = f"    <types>\n{members}\n        <name>CustomField</name>\n    </types>\n" if missing else ""
+    types += f"    <types>\n        <members>{PERMISSION_SET}</members>\n        <name>PermissionSet</name>\n    </types>\n"
+    written.append(
+        _write(
+            folder / "package.xml",
+            f"<Package {_XMLNS}>\n{types}    <version>{METADATA_API_VERSION}</version>\n</Package>",
+        )
+    )
+    return written
+
+
+def _member(status: FieldStatus) -> str:
+    return f"{METADATA_OBJECT.get(status.object_name, status.object_name)}.{status.field.api_name}"
+
+
+def _custom_field(field: WriteField) -> str:
+    label = field.api_name.removesuffix("__c").replace("_", " ")
+    parts = [f"<fullName>{field.api_name}</fullName>", f"<label>{escape(label)}</label>"]
+    if field.kind == "ExternalId":
+        parts += ["<type>Text</type>", f"<length>{field.size}</length>", "<externalId>true</externalId>"]
+        parts += ["<unique>true</unique>", "<caseSensitive>false</caseSensitive>"]
+    elif field.kind in ("Text", "LongTextArea"):
+        parts += [f"<type>{field.kind}</type>", f"<length>{field.size}</length>"]
+        parts += ["<visibleLines>5</visibleLines>"] if field.kind == "LongTextArea" else []
+    elif field.kind in ("Number", "Currency", "Percent"):
+        parts += [
+            f"<type>{field.kind}</type>",
+            f"<precision>{field.size}</precision>",
+            f"<scale>{field.scale}</scale>",
+        ]
+    else:
+        parts.append(f"<type>{field.kind}</type>")
+    inner = "\n".join(f"        {part}" for part in parts)
+    return f"    <fields>\n{inner}\n    </fields>"
+
+
+def _write(path: Path, xml: str) -> Path:
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + xml + "\n")
+    return path
