@@ -143,7 +143,7 @@ def _create_payload_tables(url: str, mappings: dict[str, Mapping]) -> None:
         conn.execute("create schema if not exists reverse_etl")
         for name in SYNCS:
             mapping = mappings[name]
-            columns = [mapping.match_key, *mapping.written_fields]
+            columns = [mapping.match_key, *mapping.written_fields, *mapping.compare_only]
             conn.execute(
                 sql.SQL("drop table if exists {table}; create table {table} ({columns})").format(
                     table=sql.Identifier(*mapping.source_parts),

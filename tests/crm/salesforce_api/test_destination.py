@@ -171,14 +171,16 @@ def test_a_dry_run_counts_and_samples_from_the_org_and_writes_nothing(payloads, 
 
 def test_the_concurrent_request_limit_is_waited_out_and_the_daily_limit_stops_the_sync(payloads, salesforce):
     url, deals = payloads["url"], payloads["deals"]
-    set_payload(url, "sync_crm__opportunity_fields", [score(d, "0.41") for d, _ in deals[:4]])
+    set_payload(url, "sync_crm__opportunity_fields", [score(d, "0.41") for d, _ in deals[:8]])
     salesforce.api.fail_next(403, count=2, method="PATCH")
 
     busy = _sync(url, salesforce, "opportunity_fields")
-    set_payload(url, "sync_crm__opportunity_fields", [score(d, "0.42") for d, _ in deals[4:8]])  # new records
+    # Two of the eight synced deals move: well inside the change-share guard, so only the limit can stop it.
+    moved = [score(d, "0.42" if i < 2 else "0.41") for i, (d, _) in enumerate(deals[:8])]
+    set_payload(url, "sync_crm__opportunity_fields", moved)
     salesforce.api.exhaust_daily_limit()
 
-    assert (busy.status, busy.written) == ("succeeded", 4)
+    assert (busy.status, busy.written) == ("succeeded", 8)
     with pytest.raises(SalesforceApiLimitReached, match="daily API limit"):
         _sync(url, salesforce, "opportunity_fields")
 
