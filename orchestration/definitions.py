@@ -11,6 +11,7 @@ from orchestration.expectations.data_docs import data_docs_sensors
 from orchestration.extract.assets import extract_crm_objects
 from orchestration.jobs import build_schedules, morning_job, retrain_job
 from orchestration.ml.assets import deal_scores, slip_champion, slip_model, win_champion, win_model
+from orchestration.ml.backtest_asset import deal_scores_backtest
 from orchestration.ml.checks import promotion_checks
 from orchestration.ml.drift_checks import drift_checks, retrain_on_drift
 from orchestration.resources import build_resources
@@ -28,6 +29,7 @@ defs = dg.Definitions(
         win_champion,
         slip_champion,
         deal_scores,
+        deal_scores_backtest,
         tmva_daily,
         dbt_output_models,
         *reverse_etl_assets,

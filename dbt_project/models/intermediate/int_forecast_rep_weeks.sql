@@ -32,8 +32,15 @@ not_yet_created as (
 ),
 
 scored_dates as (
-    -- The dates the morning job scored: only those have an AI forecast.
-    select distinct as_of_date from {{ ref('stg_ml__deal_scores') }}
+    -- The dates the morning job scored, or else the backtest did: only those have an AI forecast.
+    select as_of_date, 'morning_run' as ai_forecast_source
+    from {{ ref('stg_ml__deal_scores') }}
+    group by as_of_date
+    union all
+    select as_of_date, 'backtest' as ai_forecast_source
+    from {{ ref('stg_ml__deal_scores_backtest') }}
+    where as_of_date not in (select as_of_date from {{ ref('stg_ml__deal_scores') }})
+    group by as_of_date
 ),
 
 won_deals as (
@@ -126,6 +133,7 @@ final as (
         end as open_deals_without_slip_count,
         coalesce(not_yet_created.not_yet_created_expected_amount, 0) as not_yet_created_expected_amount,
         coalesce(quarter_actuals.quarter_closed_won_amount, 0) as quarter_closed_won_amount,
+        scored_dates.ai_forecast_source,
         weeks.fiscal_quarter_end_date < {{ as_of_date() }} as is_quarter_complete
     from reps
     cross join weeks

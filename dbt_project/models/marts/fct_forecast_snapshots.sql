@@ -43,12 +43,13 @@ rolled_up as (
         fiscal_quarter,
         week_of_quarter,
         is_quarter_complete,
+        ai_forecast_source,
         {%- for measure in measures %}
         sum({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
     from rep_weeks
     -- By position: the company level groups by constants, which Postgres refuses by expression.
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
@@ -101,6 +102,7 @@ final as (
             when open_deals_without_slip_count = 0 then 'p_close_in_quarter'
             else 'p_win_without_slip'
         end as ai_forecast_basis,
+        ai_forecast_source,
         closed_won_amount + stage_weighted_pipeline_amount as stage_weighted_forecast_amount,
         quarter_closed_won_amount
     from ranged
