@@ -39,6 +39,15 @@ retrain_job = dg.define_asset_job(
     executor_def=ONE_PROCESS,
 )
 
+# The backtest alone and the forecast models over its scores (`momentum forecast backtest --rerun`, or the UI):
+# a data engineer reruns it after changing the models or the forecast, without a whole retrain.
+forecast_backtest_job = dg.define_asset_job(
+    "forecast_backtest",
+    selection=dg.AssetSelection.assets(deal_scores_backtest).downstream(),
+    description="Rerun the walk-forward forecast backtest and rebuild the forecast marts over it.",
+    executor_def=ONE_PROCESS,
+)
+
 
 def build_schedules(timezone: str) -> list[dg.ScheduleDefinition]:
     @dg.schedule(job=morning_job, cron_schedule="0 6 * * *", execution_timezone=timezone, name="morning_at_6")
