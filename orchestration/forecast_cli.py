@@ -36,7 +36,12 @@ def backtest(as_json: bool, rerun: bool) -> None:
     """Error by week of quarter (mean abs % error per company, team, rep) of the AI forecast, the reps'
     commit, the bias-corrected commit, the stage-weighted pipeline and, on the demo CRM, the oracle; and how
     often the actual fell inside the AI's P10-P90."""
-    from ml.backtest.report import add_rep_derived_forecasts, backtest_report, read_forecast_rows
+    from ml.backtest.report import (
+        add_rep_derived_forecasts,
+        backtest_report,
+        read_forecast_rows,
+        read_forecast_today,
+    )
     from ml.evaluation.truth import truth_readable
 
     settings = load_settings()
@@ -55,8 +60,7 @@ def backtest(as_json: bool, rerun: bool) -> None:
 
         dates = rows[["as_of_date", "fiscal_quarter_end_date"]].drop_duplicates()
         oracle = oracle_open_and_new_by_rep(admin_url, list(dates.itertuples(index=False, name=None)))
-    as_of = max(rows["as_of_date"])
-    report = backtest_report(add_rep_derived_forecasts(rows, oracle), as_of)
+    report = backtest_report(add_rep_derived_forecasts(rows, oracle), read_forecast_today(url))
     click.echo(json.dumps(report, indent=2) if as_json else render(report))
 
 
@@ -65,16 +69,17 @@ def _rerun(settings) -> None:
 
     started = time.monotonic()
     day = _crm_today(settings)
-    click.echo(f"Rerunning the forecast backtest as of {day} ...")
+    # On stderr, so `--rerun --json` prints nothing but the JSON on stdout.
+    click.echo(f"Rerunning the forecast backtest as of {day} ...", err=True)
     _run_or_exit(settings, "forecast_backtest", day)
-    click.echo(f"  done in {time.monotonic() - started:.0f}s")
+    click.echo(f"  done in {time.monotonic() - started:.0f}s", err=True)
 
 
 def render(report: dict) -> str:
     """Per level, mean abs % error by week of quarter, and the P10-P90 coverage."""
     names = report["forecasts"]
     lines = [
-        f"Forecast backtest: quarters {', '.join(report['quarters'])} (complete before {report['as_of_date']})"
+        f"Forecast backtest: quarters {', '.join(report['quarters'])} (complete on {report['as_of_date']})"
     ]
     for level, result in report["levels"].items():
         lines += ["", f"{level}: mean absolute % error by week of quarter"]

@@ -56,6 +56,12 @@ def read_forecast_rows(warehouse_url: str) -> pd.DataFrame:
     return frame
 
 
+def read_forecast_today(warehouse_url: str) -> date:
+    """The as-of date the forecast marts were last built for."""
+    with psycopg.connect(warehouse_url) as conn:
+        return conn.execute("select max(as_of_date) from intermediate.int_forecast_weeks").fetchone()[0]
+
+
 def add_rep_derived_forecasts(rows: pd.DataFrame, oracle_by_rep: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add `bias_corrected_commit` and (given the oracle's open + new expected per rep and date) `oracle`:
     computed per rep, summed to teams and the company."""
