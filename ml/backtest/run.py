@@ -54,11 +54,15 @@ def run_backtest(
     experiment_id = ensure_experiment(client, artifact_root, EXPERIMENT_NAME) if quarters else None
     scored: list[pd.DataFrame] = []
     notes: dict[str, dict[str, str]] = {}
+    backtested: list[str] = []
     for quarter in quarters:
-        models = train_quarter_models(snapshots, quarter.start, min_closed_per_class)
         in_quarter = snapshots[
             (snapshots["as_of_date"] >= quarter.start) & (snapshots["as_of_date"] <= quarter.end)
         ]
+        if in_quarter.empty:  # before the CRM's first deal: nothing the morning job could have scored
+            continue
+        backtested.append(quarter.label)
+        models = train_quarter_models(snapshots, quarter.start, min_closed_per_class)
         scores = score_snapshots(in_quarter, models)
         scores["trained_as_of"] = quarter.start
         scores["backtest_run_id"] = run_id
@@ -70,7 +74,7 @@ def run_backtest(
         )
     all_scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=["opportunity_id"])
     written = replace_backtest_scores(warehouse_url, all_scores) if scored else 0
-    return BacktestSummary(run_id, [q.label for q in quarters], written, time.perf_counter() - started, notes)
+    return BacktestSummary(run_id, backtested, written, time.perf_counter() - started, notes)
 
 
 def _log_quarter(
