@@ -79,7 +79,9 @@ final as (
         end as ai_probability_source,
         case
             when is_date_scored then coalesce(p_close_in_quarter, p_win, stage_default_probability)
-        end as ai_probability
+        end as ai_probability,
+        -- The win probability alone (won ever, whenever): int_forecast_rep_weeks calibrates it to the quarter.
+        case when is_date_scored then coalesce(p_win, stage_default_probability) end as ai_win_probability
     from quarter_pipeline
 )
 

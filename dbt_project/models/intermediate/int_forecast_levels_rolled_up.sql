@@ -7,7 +7,8 @@
     so forecast accuracy is measured backwards (fct_forecast_accuracy).
 
     AI forecast = closed-won to date + open pipeline expected (sum of amount x p_close_in_quarter,
-    int_forecast_deals_weighted) + not-yet-created expected (int_not_yet_created_wins_estimated).
+    int_forecast_deals_weighted) + not-yet-created expected (int_not_yet_created_wins_estimated)
+    + pulled-in expected (open deals dated outside the quarter, int_forecast_pull_ins_expected).
 
     Range: the open pipeline's sum of independent won-or-not deals, by the normal approximation
     (mean sum(a p), variance sum(a^2 p (1-p)), z = 1.2816 for the 10th and 90th percentiles),
@@ -26,7 +27,8 @@ with rep_weeks as (
 {%- set measures = [
     'closed_won_amount', 'commit_amount', 'best_case_amount', 'open_deal_count', 'open_pipeline_amount',
     'stage_weighted_pipeline_amount', 'ai_expected_pipeline_amount', 'ai_pipeline_variance',
-    'open_deals_without_slip_count', 'not_yet_created_expected_amount', 'quarter_closed_won_amount'] %}
+    'open_deals_without_slip_count', 'not_yet_created_expected_amount', 'pull_in_expected_amount',
+    'quarter_closed_won_amount'] %}
 
 rolled_up as (
     {%- for level, group_expr, owner_expr, team_expr in [
@@ -90,11 +92,15 @@ final as (
         stage_weighted_pipeline_amount,
         {{ round_money('ai_expected_pipeline_amount') }} as ai_expected_pipeline_amount,
         {{ round_money('not_yet_created_expected_amount') }} as not_yet_created_expected_amount,
-        {{ round_money('closed_won_amount + ai_expected_pipeline_amount + not_yet_created_expected_amount') }}
+        {{ round_money('pull_in_expected_amount') }} as pull_in_expected_amount,
+        {{ round_money('closed_won_amount + ai_expected_pipeline_amount + not_yet_created_expected_amount
+            + pull_in_expected_amount') }}
             as ai_forecast_amount,
-        {{ round_money('closed_won_amount + pipeline_p10_amount + not_yet_created_expected_amount') }}
+        {{ round_money('closed_won_amount + pipeline_p10_amount + not_yet_created_expected_amount
+            + pull_in_expected_amount') }}
             as ai_forecast_p10_amount,
-        {{ round_money('closed_won_amount + pipeline_p90_amount + not_yet_created_expected_amount') }}
+        {{ round_money('closed_won_amount + pipeline_p90_amount + not_yet_created_expected_amount
+            + pull_in_expected_amount') }}
             as ai_forecast_p90_amount,
         {{ round_money('ai_pipeline_stddev_amount') }} as ai_pipeline_stddev_amount,
         open_deals_without_slip_count,

@@ -93,6 +93,7 @@ final as (
         stage_weighted_pipeline_amount,
         ai_expected_pipeline_amount,
         not_yet_created_expected_amount,
+        pull_in_expected_amount,
         ai_forecast_amount,
         -- least/greatest skip nulls: the shock range alone while not calibrated.
         {{ round_money("case when ai_forecast_amount is not null then greatest(least(ai_forecast_amount
