@@ -19,6 +19,7 @@ from orchestration.crm_cli import crm
 from orchestration.dashboard_cli import dashboard_command
 from orchestration.evaluate_cli import evaluate, model
 from orchestration.failures import ExplainedGroup
+from orchestration.forecast_cli import forecast
 from orchestration.runner import JobReport, run_job
 from orchestration.sim_cli import sim
 from orchestration.summary import print_run_summary
@@ -211,6 +212,7 @@ main.add_command(model)
 main.add_command(sim)
 main.add_command(crm)
 main.add_command(dashboard_command, name="dashboard")
+main.add_command(forecast)
 
 
 UI_STOP_SECONDS = 10

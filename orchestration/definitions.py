@@ -9,8 +9,9 @@ from orchestration.dbt_project.assets import dbt_output_models, dbt_warehouse_mo
 from orchestration.expectations.checks import expectation_checks
 from orchestration.expectations.data_docs import data_docs_sensors
 from orchestration.extract.assets import extract_crm_objects
-from orchestration.jobs import build_schedules, morning_job, retrain_job
+from orchestration.jobs import build_schedules, forecast_backtest_job, morning_job, retrain_job
 from orchestration.ml.assets import deal_scores, slip_champion, slip_model, win_champion, win_model
+from orchestration.ml.backtest_asset import deal_scores_backtest
 from orchestration.ml.checks import promotion_checks
 from orchestration.ml.drift_checks import drift_checks, retrain_on_drift
 from orchestration.resources import build_resources
@@ -28,12 +29,13 @@ defs = dg.Definitions(
         win_champion,
         slip_champion,
         deal_scores,
+        deal_scores_backtest,
         tmva_daily,
         dbt_output_models,
         *reverse_etl_assets,
     ],
     asset_checks=[*expectation_checks, *promotion_checks, *drift_checks],
-    jobs=[morning_job, retrain_job],
+    jobs=[morning_job, retrain_job, forecast_backtest_job],
     schedules=build_schedules(settings.schedule_timezone),
     sensors=[*data_docs_sensors, retrain_on_drift],
     resources=build_resources(settings),

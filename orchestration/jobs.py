@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.dbt_project.assets import dbt_warehouse_models
 from orchestration.extract.assets import extract_crm_objects
 from orchestration.ml.assets import MODEL_KEYS, slip_champion, slip_model, win_champion, win_model
+from orchestration.ml.backtest_asset import deal_scores_backtest
 from orchestration.resources import AS_OF_TAG
 
 # A run executes in one process, whoever launches it (the CLI, the schedule, the UI): its resources, the
@@ -12,10 +13,10 @@ from orchestration.resources import AS_OF_TAG
 # and a run launched by the schedule behaves as `momentum run` does.
 ONE_PROCESS = dg.in_process_executor
 
-# The morning job never trains: it scores with whatever models are champion.
+# The morning job never trains: it scores with whatever models are champion (the backtest trains too).
 morning_job = dg.define_asset_job(
     "morning",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*MODEL_KEYS),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*MODEL_KEYS, deal_scores_backtest),
     description="Extract the CRM, build and check the warehouse, score deals, pick TMVAs, sync back to the CRM.",
     executor_def=ONE_PROCESS,
 )
@@ -25,9 +26,25 @@ morning_job = dg.define_asset_job(
 retrain_job = dg.define_asset_job(
     "retrain",
     selection=dg.AssetSelection.assets(
-        extract_crm_objects, dbt_warehouse_models, win_model, slip_model, win_champion, slip_champion
+        extract_crm_objects,
+        dbt_warehouse_models,
+        win_model,
+        slip_model,
+        win_champion,
+        slip_champion,
+        deal_scores_backtest,
     ),
-    description="Rebuild the snapshots, train win and slip challengers, promote each when not worse than its champion.",
+    description="Rebuild the snapshots, train win and slip challengers, promote each when not worse than its champion, "
+    "and rerun the walk-forward forecast backtest.",
+    executor_def=ONE_PROCESS,
+)
+
+# The backtest alone and the forecast models over its scores (`momentum forecast backtest --rerun`, or the UI):
+# a data engineer reruns it after changing the models or the forecast, without a whole retrain.
+forecast_backtest_job = dg.define_asset_job(
+    "forecast_backtest",
+    selection=dg.AssetSelection.assets(deal_scores_backtest).downstream(),
+    description="Rerun the walk-forward forecast backtest and rebuild the forecast marts over it.",
     executor_def=ONE_PROCESS,
 )
 

@@ -14,7 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 DBT_FOLDERS = {path.name for path in (ROOT / "dbt_project" / "models").iterdir() if path.is_dir()}
 # Who may import the simulator: the CLI that drives it, the benchmarks that build demo CRMs, and tests.
-SIMULATOR_IMPORTERS = ("orchestration/cli.py", "orchestration/sim_cli.py", "bench/", "tests/", "simulator/")
+SIMULATOR_IMPORTERS = (
+    "orchestration/cli.py",
+    "orchestration/sim_cli.py",
+    "orchestration/forecast_cli.py",
+    "bench/",
+    "tests/",
+    "simulator/",
+)
 
 
 def _python_files() -> list[Path]:

@@ -258,6 +258,12 @@ def forecast(url: str, level: str, group: str, as_of: str, *columns: str) -> tup
     return tuple(None if value is None else float(value) for value in rows[0])
 
 
+def forecast_text(url: str, snapshot_id: str, column: str) -> str | None:
+    (value,), = query(url, f"select {column} from marts.fct_forecast_snapshots where forecast_snapshot_id = %s",
+                      snapshot_id)  # fmt: skip
+    return value
+
+
 def test_forecast_uses_the_reps_latest_call_for_the_quarter_made_before_the_date(built):
     # GIVEN u_ae1's Q1 calls on 03-09 (30k) and 03-16 (25k), a Q2 call and a call after today
     columns = ("commit_amount", "best_case_amount")
@@ -287,8 +293,18 @@ def test_forecast_weights_the_quarters_open_pipeline_by_stage_and_by_that_days_s
 def test_ai_forecast_range_on_the_monday_is_the_pipelines_p10_to_p90(built):
     # GIVEN the Monday's one open deal of Q1: 10k won in the quarter with p = 0.2 (sd 4k)
     columns = ("ai_forecast_p10_amount", "ai_forecast_p90_amount", "ai_pipeline_stddev_amount")
-    # THEN P10 cannot go below the 50k already won, P90 = 50k + 2k + 1.2816 x 4k
-    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 57126.4, 4000)
+    # THEN the deal-level range: P10 cannot go below the 50k already won, P90 = 50k + 2k + 1.2816 x 4k
+    (p10, p90, stddev), = query(
+        built,
+        f"select {', '.join(columns)} from intermediate.int_forecast_levels_rolled_up"
+        " where forecast_snapshot_id = 'rep:u_ae1@2026-03-16'",
+    )  # fmt: skip
+    assert (float(p10), float(p90), float(stddev)) == (50000, 57126.4, 4000)
+    # AND with no past quarter's error to calibrate on, the published range adds a shared shock of 15% of
+    # the 2k still expected: P90 = 52k + 1.2816 x sqrt(4k^2 + 300^2)
+    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 57140.8, 4000)
+    method = forecast_text(built, "rep:u_ae1@2026-03-16", "ai_range_method")
+    assert method == "independent_deals_with_shock"
     basis = query(
         built,
         "select ai_forecast_basis from marts.fct_forecast_snapshots where forecast_level = 'rep'"

@@ -120,3 +120,44 @@ def test_a_blocking_data_failure_stops_scoring_and_leaves_the_crm_untouched(demo
     )
     assert _query(url, "select count(*) from crm.opportunity where ai_win_probability is not null") == [(0,)]
     assert _query(url, "select count(*) from crm.task where ai_external_id is not null") == [(0,)]
+
+
+def test_forecast_accuracy_has_an_ai_forecast_for_every_past_week_from_the_backtest(morning_after_retrain):
+    # GIVEN the retrain job (the walk-forward backtest in it) and a morning run on the tiny demo
+    url, _ = morning_after_retrain
+    # THEN every week of every complete quarter since the CRM's first snapshot has an AI forecast and its
+    # range, marked as the backtest's (before it there was no deal to score, as for the morning job)
+    rows = _query(
+        url,
+        "select count(*), count(ai_forecast_amount), count(ai_forecast_p10_amount),"
+        " count(*) filter (where ai_forecast_source = 'backtest') from marts.fct_forecast_accuracy"
+        " where as_of_date >= (select min(as_of_date) from marts.fct_deal_snapshots)",
+    )
+    total, with_ai, with_range, from_backtest = rows[0]
+    assert total > 0
+    assert with_ai == with_range == from_backtest == total
+    # AND today's forecast is the morning run's
+    assert _query(
+        url, "select distinct ai_forecast_source from marts.fct_forecast_snapshots where is_current"
+    ) == [("morning_run",)]
+    # AND each backtest score came from models trained at its quarter's start, before its date
+    late = _query(
+        url,
+        "select count(*) from ml.deal_scores_backtest as b join intermediate.int_forecast_weeks as w"
+        " using (as_of_date) where b.trained_as_of <> w.fiscal_quarter_start_date or b.trained_as_of > b.as_of_date",
+    )
+    assert late == [(0,)]
+    # AND its MLflow runs are in their own experiment, one per quarter, and never registered
+    mlflow_url = urlunsplit(urlsplit(url)._replace(path=urlsplit(url).path + "_mlflow"))
+    runs = _query(
+        mlflow_url,
+        "select count(*) from runs join experiments using (experiment_id) where experiments.name = 'momentum_backtest'",
+    )
+    quarters = _query(url, "select count(distinct trained_as_of) from ml.deal_scores_backtest")
+    assert runs == quarters and quarters[0][0] >= 1
+    registered_from_backtest = _query(
+        mlflow_url,
+        "select count(*) from model_versions where run_id in (select run_uuid from runs join experiments"
+        " using (experiment_id) where experiments.name = 'momentum_backtest')",
+    )
+    assert registered_from_backtest == [(0,)]

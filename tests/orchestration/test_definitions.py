@@ -98,3 +98,12 @@ def test_drift_checks_warn_on_the_scores_in_the_morning_and_a_sensor_can_retrain
     sensor = next(sensor for sensor in defs.sensors if sensor.name == "retrain_on_drift")
     assert sensor.job_name == "retrain"
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def test_the_forecast_backtest_runs_with_retrain_and_alone_never_with_the_morning():
+    backtest = _key("ml/deal_scores_backtest")
+    assert backtest not in defs.resolve_job_def("morning").asset_layer.executable_asset_keys
+    assert backtest in defs.resolve_job_def("retrain").asset_layer.executable_asset_keys
+    alone = defs.resolve_job_def("forecast_backtest").asset_layer.executable_asset_keys
+    assert {backtest, _key("marts/fct_forecast_snapshots"), _key("marts/fct_forecast_accuracy")} <= alone
+    assert _key("ml/win_model") not in alone and _key("reverse_etl/tasks") not in alone

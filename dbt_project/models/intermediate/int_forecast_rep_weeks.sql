@@ -3,7 +3,8 @@
     closed-won so far, the rep's latest commit / best-case call, the open pipeline closing in
     the quarter (raw, stage-weighted and, on dates the morning job scored, its AI expectation
     and variance from int_forecast_deals_weighted) and the not-yet-created deals expected to be
-    won in the quarter (int_not_yet_created_wins_estimated).
+    won in the quarter (int_not_yet_created_wins_estimated) and the open deals dated outside the
+    quarter expected to be won inside it (int_forecast_pull_ins_expected; their variance joins the AI's).
 
     The AI range treats each open deal as won in the quarter or not, independently: its amount
     a with probability p. The sum then has mean sum(a p) and variance sum(a^2 p (1 - p)); both
@@ -31,13 +32,24 @@ not_yet_created as (
     select * from {{ ref('int_not_yet_created_wins_estimated') }}
 ),
 
+pull_ins as (
+    select * from {{ ref('int_forecast_pull_ins_expected') }}
+),
+
 scored_dates as (
-    -- The dates the morning job scored: only those have an AI forecast.
-    select distinct as_of_date from {{ ref('stg_ml__deal_scores') }}
+    -- The dates the morning job scored, or else the backtest did: only those have an AI forecast.
+    select as_of_date, 'morning_run' as ai_forecast_source
+    from {{ ref('stg_ml__deal_scores') }}
+    group by as_of_date
+    union all
+    select as_of_date, 'backtest' as ai_forecast_source
+    from {{ ref('stg_ml__deal_scores_backtest') }}
+    where as_of_date not in (select as_of_date from {{ ref('stg_ml__deal_scores') }})
+    group by as_of_date
 ),
 
 won_deals as (
-    select opportunities.owner_id, opportunities.closed_date, opportunities.amount
+    select opportunities.opportunity_id, opportunities.owner_id, opportunities.closed_date, opportunities.amount
     from {{ ref('stg_crm__opportunities') }} as opportunities
     inner join {{ ref('stg_crm__opportunity_stages') }} as stages
         on opportunities.stage_name = stages.stage_name
@@ -93,6 +105,7 @@ open_pipeline as (
         sum(amount) as open_pipeline_amount,
         sum(amount * stage_default_probability) as stage_weighted_pipeline_amount,
         sum(amount * ai_probability) as ai_expected_pipeline_amount,
+        sum(amount * ai_win_probability) as ai_win_weighted_pipeline_amount,
         sum(amount * amount * ai_probability * (1 - ai_probability)) as ai_pipeline_variance,
         sum(case when ai_probability_source <> 'p_close_in_quarter' then 1 else 0 end)
             as open_deals_without_slip_count
@@ -100,14 +113,28 @@ open_pipeline as (
     group by owner_id, as_of_date
 ),
 
-final as (
+pipeline_won as (
+    -- What the quarter's pipeline of each date actually won inside the quarter: the AI expectation's
+    -- truth, once the quarter is over, for the calibration below.
+    select pipeline_deals.owner_id, pipeline_deals.as_of_date, sum(won_deals.amount) as pipeline_won_amount
+    from pipeline_deals
+    inner join weeks on pipeline_deals.as_of_date = weeks.as_of_date
+    inner join won_deals
+        on pipeline_deals.opportunity_id = won_deals.opportunity_id
+        and won_deals.closed_date between pipeline_deals.as_of_date and weeks.fiscal_quarter_end_date
+    group by pipeline_deals.owner_id, pipeline_deals.as_of_date
+),
+
+rep_rows as (
     select
         reps.user_id as owner_id,
         reps.team,
         weeks.as_of_date,
         weeks.is_current,
         weeks.fiscal_quarter,
+        weeks.fiscal_quarter_end_date,
         weeks.week_of_quarter,
+        pipeline_won.pipeline_won_amount,
         coalesce(closed_won.closed_won_amount, 0) as closed_won_amount,
         latest_calls.commit_amount,
         latest_calls.best_case_amount,
@@ -117,15 +144,21 @@ final as (
         case
             when scored_dates.as_of_date is not null
                 then coalesce(open_pipeline.ai_expected_pipeline_amount, 0)
-        end as ai_expected_pipeline_amount,
+        end as ai_expected_pipeline_uncalibrated_amount,
         case
-            when scored_dates.as_of_date is not null then coalesce(open_pipeline.ai_pipeline_variance, 0)
+            when scored_dates.as_of_date is not null then coalesce(open_pipeline.ai_win_weighted_pipeline_amount, 0)
+        end as ai_win_weighted_pipeline_amount,
+        case
+            when scored_dates.as_of_date is not null
+                then coalesce(open_pipeline.ai_pipeline_variance, 0) + coalesce(pull_ins.pull_in_variance, 0)
         end as ai_pipeline_variance,
         case
             when scored_dates.as_of_date is not null then coalesce(open_pipeline.open_deals_without_slip_count, 0)
         end as open_deals_without_slip_count,
         coalesce(not_yet_created.not_yet_created_expected_amount, 0) as not_yet_created_expected_amount,
+        coalesce(pull_ins.pull_in_expected_amount, 0) as pull_in_expected_amount,
         coalesce(quarter_actuals.quarter_closed_won_amount, 0) as quarter_closed_won_amount,
+        scored_dates.ai_forecast_source,
         weeks.fiscal_quarter_end_date < {{ as_of_date() }} as is_quarter_complete
     from reps
     cross join weeks
@@ -139,6 +172,35 @@ final as (
     left join scored_dates on weeks.as_of_date = scored_dates.as_of_date
     left join not_yet_created
         on reps.user_id = not_yet_created.owner_id and weeks.as_of_date = not_yet_created.as_of_date
+    left join pull_ins on reps.user_id = pull_ins.owner_id and weeks.as_of_date = pull_ins.as_of_date
+    left join pipeline_won on reps.user_id = pipeline_won.owner_id and weeks.as_of_date = pipeline_won.as_of_date
+),
+
+calibration as (
+    -- The AI's in-quarter expectation scaled by what such expectations won in the quarters that ended
+    -- before the date (all reps, same week of quarter within 1): point in time; 1 without a past.
+    select
+        dates.as_of_date,
+        sum(coalesce(past.pipeline_won_amount, 0)) / nullif(sum(past.ai_win_weighted_pipeline_amount), 0)
+            as pipeline_won_per_expected
+    from (select distinct as_of_date, week_of_quarter from weeks) as dates
+    inner join rep_rows as past
+        on past.fiscal_quarter_end_date < dates.as_of_date
+        and abs(past.week_of_quarter - dates.week_of_quarter) <= 1
+        and past.ai_expected_pipeline_uncalibrated_amount is not null
+    group by dates.as_of_date
+),
+
+final as (
+    select
+        rep_rows.*,
+        coalesce(
+            rep_rows.ai_win_weighted_pipeline_amount * calibration.pipeline_won_per_expected,
+            rep_rows.ai_expected_pipeline_uncalibrated_amount
+        ) as ai_expected_pipeline_amount,
+        coalesce(calibration.pipeline_won_per_expected, 1) as pipeline_calibration_factor
+    from rep_rows
+    left join calibration on rep_rows.as_of_date = calibration.as_of_date
 )
 
 select * from final

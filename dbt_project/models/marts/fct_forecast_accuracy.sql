@@ -4,8 +4,10 @@
     the rep commit and the stage-weighted pipeline against the quarter's actual closed-won.
 
     Error = forecast - actual (positive: over-forecast); the absolute percentage error divides
-    by the actual and is null when the actual is 0. The AI forecast exists only for weeks the
-    morning job scored, so its error is null on the weeks before Momentum ran.
+    by the actual and is null when the actual is 0. The AI forecast of a week the morning job did
+    not score comes from the walk-forward backtest (ml/backtest/: models trained only on deals closed
+    before the quarter began), marked ai_forecast_source = 'backtest'; it is null only for weeks
+    neither covered.
 #}
 with forecasts as (
     select * from {{ ref('fct_forecast_snapshots') }}
@@ -33,6 +35,7 @@ final as (
         ai_forecast_p10_amount,
         ai_forecast_p90_amount,
         ai_forecast_basis,
+        ai_forecast_source,
         commit_amount,
         stage_weighted_forecast_amount,
         {%- for name, column in forecast_columns %}

@@ -1,0 +1,107 @@
+"""`momentum forecast backtest [--json] [--rerun]`: the forecasts' errors over every complete quarter.
+
+Registered on the main group in orchestration/cli.py: main.add_command(forecast)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from warehouse.server import pipeline_warehouse_url, warehouse_url
+from warehouse.settings import load_settings
+
+FORECAST_LABELS = {
+    "ai": "AI",
+    "commit": "commit",
+    "bias_corrected_commit": "bias-corr.",
+    "stage_weighted": "stage-wtd",
+    "oracle": "oracle",
+}
+
+
+@click.group()
+def forecast() -> None:
+    """The forecast: how it did on every past quarter."""
+
+
+@forecast.command("backtest")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the JSON documented in README, 'Forecast backtest'."
+)
+@click.option("--rerun", is_flag=True, help="Rerun the walk-forward backtest and the forecast marts first.")
+def backtest(as_json: bool, rerun: bool) -> None:
+    """Error by week of quarter (mean abs % error per company, team, rep) of the AI forecast, the reps'
+    commit, the bias-corrected commit, the stage-weighted pipeline and, on the demo CRM, the oracle; and how
+    often the actual fell inside the AI's P10-P90."""
+    from ml.backtest.report import (
+        add_rep_derived_forecasts,
+        backtest_report,
+        read_forecast_rows,
+        read_forecast_today,
+    )
+    from ml.evaluation.truth import truth_readable
+
+    settings = load_settings()
+    url = pipeline_warehouse_url(settings)
+    if rerun:
+        _rerun(settings)
+    rows = read_forecast_rows(url)
+    if rows.empty:
+        raise click.ClickException(
+            "marts.fct_forecast_snapshots has no complete quarter yet: run `momentum demo` (or `retrain` then `run`)"
+        )
+    oracle = None
+    admin_url = warehouse_url(settings)
+    if truth_readable(admin_url):  # the demo CRM: evaluation may read the simulator's truth
+        from simulator.oracle_by_rep import oracle_open_and_new_by_rep
+
+        dates = rows[["as_of_date", "fiscal_quarter_end_date"]].drop_duplicates()
+        oracle = oracle_open_and_new_by_rep(admin_url, list(dates.itertuples(index=False, name=None)))
+    report = backtest_report(add_rep_derived_forecasts(rows, oracle), read_forecast_today(url))
+    click.echo(json.dumps(report, indent=2) if as_json else render(report))
+
+
+def _rerun(settings) -> None:
+    from orchestration.cli import _crm_today, _run_or_exit
+
+    started = time.monotonic()
+    day = _crm_today(settings)
+    # On stderr, so `--rerun --json` prints nothing but the JSON on stdout.
+    click.echo(f"Rerunning the forecast backtest as of {day} ...", err=True)
+    _run_or_exit(settings, "forecast_backtest", day)
+    click.echo(f"  done in {time.monotonic() - started:.0f}s", err=True)
+
+
+def render(report: dict) -> str:
+    """Per level, mean abs % error by week of quarter, and the P10-P90 coverage."""
+    names = report["forecasts"]
+    lines = [
+        f"Forecast backtest: quarters {', '.join(report['quarters'])} (complete on {report['as_of_date']})"
+    ]
+    for level, result in report["levels"].items():
+        lines += ["", f"{level}: mean absolute % error by week of quarter"]
+        lines.append(
+            f"  {'week':>4} {'rows':>5} " + " ".join(f"{FORECAST_LABELS[n]:>10}" for n in names) + "  P10-P90"
+        )
+        for entry in [*result["by_week"], {"week_of_quarter": "all"} | result["all_weeks"]]:
+            cells = " ".join(_pct(entry["mape"].get(n)) for n in names)
+            lines.append(
+                f"  {entry['week_of_quarter']:>4} {entry['rows']:>5} {cells}  {_pct(entry['p10_p90_coverage'], 7)}"
+            )
+    target = report["target"]
+    lines += [
+        "",
+        f"Target ({target['level']} level, week {target['from_week']} on, mean absolute error): AI / commit "
+        f"{target['ai_to_commit']} (<= 0.5), AI / oracle {target['ai_to_oracle']} (<= 1.25), "
+        f"P10-P90 coverage {_pct(target['p10_p90_coverage'], 0).strip()} (70-90%)",
+        "AI forecast rows by source: "
+        + ", ".join(f"{k} {v}" for k, v in report["ai_forecast_source"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def _pct(value: float | None, width: int = 10) -> str:
+    return f"{'-' if value is None else f'{100 * value:.1f}%':>{width}}"
