@@ -61,7 +61,9 @@ SALESFORCE_SELECTS: dict[str, str] = {
                ai_win_probability as "AI_Win_Probability__c", ai_next_best_action as "AI_Next_Best_Action__c",
                ai_model_version as "AI_Model_Version__c", ai_scored_at as "AI_Scored_At__c",
                ai_slip_risk as "AI_Slip_Risk__c", ai_top_reasons_for as "AI_Top_Reasons_For__c",
-               ai_top_reasons_against as "AI_Top_Reasons_Against__c"
+               ai_top_reasons_against as "AI_Top_Reasons_Against__c",
+               ai_close_in_quarter_probability as "AI_Close_In_Quarter_Probability__c",
+               ai_forecast_category as "AI_Forecast_Category__c", ai_forecast_flag as "AI_Forecast_Flag__c"
         from crm.opportunity""",
     "OpportunityHistory": f"""
         select history_id as "Id", opportunity_id as "OpportunityId", created_date as "CreatedDate",

@@ -91,7 +91,11 @@ create table crm.opportunity (
     -- Deal insights (issue 16); text fields of a CRM's usual 255-character limit.
     ai_slip_risk         numeric(5, 4),
     ai_top_reasons_for   varchar(255),
-    ai_top_reasons_against varchar(255)
+    ai_top_reasons_against varchar(255),
+    -- Forecast adjustments (issue 17).
+    ai_close_in_quarter_probability numeric(5, 4),
+    ai_forecast_category varchar(40),
+    ai_forecast_flag     varchar(255)
 );
 
 -- One row per change of stage, amount, close date or forecast category, holding

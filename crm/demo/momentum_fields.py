@@ -14,6 +14,9 @@ ADDED_FIELDS = (
     ("opportunity", "ai_slip_risk", "numeric(5, 4)"),
     ("opportunity", "ai_top_reasons_for", "varchar(255)"),
     ("opportunity", "ai_top_reasons_against", "varchar(255)"),
+    ("opportunity", "ai_close_in_quarter_probability", "numeric(5, 4)"),
+    ("opportunity", "ai_forecast_category", "varchar(40)"),
+    ("opportunity", "ai_forecast_flag", "varchar(255)"),
 )
 
 

@@ -24,6 +24,9 @@ ai_top_reasons_for          AI_Top_Reasons_For__c           Text(255)
 ai_top_reasons_against      AI_Top_Reasons_Against__c       Text(255)
 ai_model_version            AI_Model_Version__c             Text(80)
 ai_scored_at                AI_Scored_At__c                 DateTime
+ai_close_in_quarter_probability AI_Close_In_Quarter_Probability__c Number(5,4)
+ai_forecast_category        AI_Forecast_Category__c         Text(40)
+ai_forecast_flag            AI_Forecast_Flag__c             Text(255)
 """
 
 _TASK = """

@@ -32,6 +32,9 @@ def test_an_earlier_demo_crm_gets_the_insight_fields_once(warehouse_url):
             "opportunity.ai_slip_risk",
             "opportunity.ai_top_reasons_for",
             "opportunity.ai_top_reasons_against",
+            "opportunity.ai_close_in_quarter_probability",
+            "opportunity.ai_forecast_category",
+            "opportunity.ai_forecast_flag",
         ]
         assert again == []
         assert {column for _, column, _ in ADDED_FIELDS} <= _columns(conn)

@@ -23,7 +23,11 @@ def test_the_shipped_mappings_load_inside_the_allow_list():
     assert set(mappings) == {"opportunity_fields", "tasks"}
     assert mappings["opportunity_fields"].stamp_fields == (
         "ai_scored_at", "ai_slip_risk", "ai_top_reasons_for", "ai_top_reasons_against",
+        "ai_close_in_quarter_probability",
     )  # fmt: skip
+    # The forecast category and its flag change rarely: compared; the probability moves daily: a stamp
+    assert {"ai_forecast_category", "ai_forecast_flag"} <= set(mappings["opportunity_fields"].fields)
+    assert "ai_forecast_flag" in mappings["opportunity_fields"].clear_when_absent
     assert mappings["opportunity_fields"].compare_only == ("compare_slip_risk_band", "compare_reason_factors")
     assert mappings["tasks"].match_key == "ai_external_id"
 

@@ -6,7 +6,11 @@
     without a TMVA today has its stale advice cleared.
 #}
 with open_deals as (
-    select opportunity_id from {{ ref('ml_open_deals__features') }}
+    select opportunity_id, close_date, forecast_category from {{ ref('ml_open_deals__features') }}
+),
+
+category_thresholds as (
+    select * from {{ ref('int_forecast_category_thresholds') }}
 ),
 
 deal_scores as (
@@ -30,6 +34,30 @@ todays_top_actions as (
         row_number() over (partition by opportunity_id order by action_rank, tmva_id) as action_order
     from {{ ref('stg_actions__tmva_daily') }}
     where as_of_date = {{ as_of_date() }}
+),
+
+forecast_categories as (
+    -- The AI forecast category (issue 17) from the probability as written (2 decimals), so the CRM's number and
+    -- category agree; null without a slip champion (no p_close_in_quarter), never guessed from p_win.
+    select
+        open_deals.opportunity_id,
+        open_deals.forecast_category as rep_forecast_category,
+        round(cast(latest_scores.p_close_in_quarter as numeric), 2) as close_in_quarter_probability,
+        case
+            when latest_scores.p_close_in_quarter is null then null
+            when open_deals.forecast_category = 'Omitted'
+                or round(cast(latest_scores.p_close_in_quarter as numeric), 2) < category_thresholds.omitted_probability
+                then 'Omitted'
+            when round(cast(latest_scores.p_close_in_quarter as numeric), 2) >= category_thresholds.commit_probability
+                then 'Commit'
+            when round(cast(latest_scores.p_close_in_quarter as numeric), 2) >= category_thresholds.best_case_probability
+                then 'Best Case'
+            else 'Pipeline'
+        end as ai_forecast_category,
+        {{ fiscal_quarter_label('open_deals.close_date') }} as close_date_quarter
+    from open_deals
+    left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
+    cross join category_thresholds
 ),
 
 final as (
@@ -62,8 +90,20 @@ final as (
         end as compare_slip_risk_band,
         -- Which factors the reasons name, for and against, without their numbers: compared, never written.
         coalesce(latest_scores.factors_for, '') || ' | ' || coalesce(latest_scores.factors_against, '')
-            as compare_reason_factors
+            as compare_reason_factors,
+        -- Forecast adjustments (issue 17): the probability is a stamp (it moves daily), the category and the
+        -- flag are compared (they change rarely); reverse_etl/mappings/opportunity_fields.yml.
+        forecast_categories.close_in_quarter_probability as ai_close_in_quarter_probability,
+        forecast_categories.ai_forecast_category,
+        case
+            when forecast_categories.ai_forecast_category <> forecast_categories.rep_forecast_category
+                then 'AI says ' || forecast_categories.ai_forecast_category || ': '
+                    || cast(round(forecast_categories.close_in_quarter_probability * 100) as integer)
+                    || '% to close in ' || forecast_categories.close_date_quarter
+                    || ' vs rep''s ' || forecast_categories.rep_forecast_category
+        end as ai_forecast_flag
     from open_deals
+    left join forecast_categories on open_deals.opportunity_id = forecast_categories.opportunity_id
     left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
     left join todays_top_actions
         on open_deals.opportunity_id = todays_top_actions.opportunity_id
