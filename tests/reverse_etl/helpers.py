@@ -27,7 +27,8 @@ create schema if not exists reverse_etl;
 create table reverse_etl.sync_crm__opportunity_fields (
     opportunity_id text, ai_win_probability numeric, ai_model_version text,
     ai_next_best_action text, ai_scored_at timestamptz, ai_slip_risk numeric, ai_top_reasons_for text,
-    ai_top_reasons_against text, compare_slip_risk_band integer, compare_reason_factors text
+    ai_top_reasons_against text, compare_slip_risk_band integer, compare_reason_factors text,
+    ai_close_in_quarter_probability numeric, ai_forecast_category text, ai_forecast_flag text
 );
 create table reverse_etl.sync_crm__tasks (
     ai_external_id text, what_id text, who_id text, owner_id text, subject text, type text,
