@@ -113,10 +113,10 @@ weeks = query(
 figure = charts.lines(
     weeks,
     "week_of_quarter",
-    {
-        "ai_forecast_amount": "AI forecast",
-        "commit_amount": "Commit",
+    {  # the AI last, on top: where it equals the stage-weighted forecast it would otherwise be hidden
         "stage_weighted_forecast_amount": "Stage-weighted",
+        "commit_amount": "Commit",
+        "ai_forecast_amount": "AI forecast",
     },
 )
 charts.add_range_band(figure, weeks, "week_of_quarter", "ai_forecast_p10_amount", "ai_forecast_p90_amount")
