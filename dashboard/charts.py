@@ -18,6 +18,7 @@ PALETTE = {
     "Stage-weighted": "#64748b",
     "Open pipeline (expected)": "#60a5fa",
     "Not yet created (expected)": "#bfdbfe",
+    "Pulled in (expected)": "#93c5fd",
     "Won": "#16a34a",
     "Lost": "#dc2626",
 }
@@ -66,8 +67,14 @@ def draw(figure: go.Figure, *, height: int = 340) -> None:
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis={"automargin": True},
-        # Below the plot: above it, the legend would sit under plotly's toolbar.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        # Below the plot: above it, the legend would sit under plotly's toolbar. Lower under an x-axis title,
+        # which it would otherwise cover.
+        legend={
+            "orientation": "h",
+            "yanchor": "top",
+            "y": -0.3 if figure.layout.xaxis.title.text else -0.15,
+            "x": 0,
+        },
     )
     st.plotly_chart(figure, config=PLOTLY_CONFIG)
 
@@ -103,3 +110,27 @@ def lines(frame_: pd.DataFrame, x: str, series: dict[str, str], *, money_axis: b
     if money_axis:
         figure.update_yaxes(tickprefix="$", tickformat="~s")
     return figure
+
+
+def add_range_band(figure: go.Figure, frame_: pd.DataFrame, x: str, low: str, high: str) -> None:
+    """Shade the P10–P90 range behind the lines (drawn first, so the forecasts stay on top)."""
+    band = frame_.dropna(subset=[low, high])
+    if band.empty:
+        return
+    figure.add_scatter(
+        x=band[x], y=band[high], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+    )
+    figure.add_scatter(
+        x=band[x], y=band[low], mode="lines", line={"width": 0}, fill="tonexty", name="AI P10–P90",
+        fillcolor="rgba(37, 99, 235, 0.15)",
+    )  # fmt: skip
+    figure.data = figure.data[-2:] + figure.data[:-2]
+
+
+def label_points(figure: go.Figure, trace_name: str, labels: pd.Series) -> None:
+    """Show `labels` in the hover box of the trace named `trace_name` (for example where each point comes from)."""
+    figure.update_traces(
+        selector={"name": trace_name},
+        text=list(labels),
+        hovertemplate="%{x}: %{y:$,.0f} (%{text})<extra>" + trace_name + "</extra>",
+    )

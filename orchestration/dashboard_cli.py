@@ -7,9 +7,12 @@ one line before it starts anything. Usage statistics are off by flag and by envi
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -25,6 +28,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
 APP_SCRIPT = Path(dashboard.__file__).parent / "app.py"
 EXIT_REFUSED = 2
+WARM_UP_SECONDS = 180  # a start on a busy 2-core machine; past it the pages warm on first visit instead
 
 
 class DashboardRefused(click.ClickException):
@@ -51,9 +55,37 @@ def dashboard_command(host: str, port: int) -> None:
         "MOMENTUM_DASHBOARD_MLFLOW_URL": mlflow_reader,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    click.echo(f"Leadership's dashboard at http://{_url_host(host)}:{port} (Ctrl-C stops it)")
     process = subprocess.Popen(streamlit_command(host, port), env=environment, start_new_session=True)
+    try:
+        warm_up(host, port, process)
+    except BaseException:  # Ctrl-C while warming: stop the server too, not only this command
+        os.killpg(process.pid, signal.SIGTERM)
+        raise
+    click.echo(f"Leadership's dashboard at http://{_url_host(host)}:{port} (Ctrl-C stops it)")
     raise SystemExit(_run_until_stopped(process))
+
+
+def warm_up(host: str, port: int, process, timeout: float = WARM_UP_SECONDS) -> None:
+    """Wait for the server, then run every page once (orchestration/dashboard_warmup.py) so the user's first
+    visit is as fast as the next ones. Only an optimisation: if it fails, the pages warm on first visit."""
+    import urllib.request
+
+    from orchestration.dashboard_warmup import warm_host, warm_pages
+
+    click.echo("Starting leadership's dashboard (warming its pages) ...")
+    deadline = time.monotonic() + timeout
+    health = f"http://{warm_host(host)}:{port}/_stcore/health"
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.read() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        return  # exited (its own message says why) or slow: nothing to warm
+    with contextlib.suppress(Exception):
+        warm_pages(host, port, timeout=max(deadline - time.monotonic(), 1))
 
 
 def streamlit_command(host: str, port: int) -> list[str]:

@@ -32,11 +32,18 @@ if by_week.empty:
     st.stop()
 
 ai_measured = int(by_week["ai_weeks"].sum())
-cols = st.columns(3)
+backtest_weeks, morning_weeks = int(by_week["backtest_weeks"].sum()), int(by_week["morning_run_weeks"].sum())
+cols = st.columns(4)
 cols[0].metric("Quarters measured", int(by_week["quarters"].max()))
 cols[1].metric("Weeks with an AI forecast", ai_measured)
-cols[2].metric("Weeks measured", int(by_week["quarters"].sum()))
-if ai_measured == 0:
+cols[2].metric("Of them from the backtest", backtest_weeks)
+cols[3].metric("Weeks measured", int(by_week["quarters"].sum()))
+if ai_measured:
+    st.caption(
+        f"Where the AI forecast of past weeks comes from: {backtest_weeks} from the walk-forward backtest (models"
+        f" trained only on deals closed before each quarter began), {morning_weeks} from morning runs."
+    )
+else:
     charts.empty(
         "No backtest yet — run `momentum retrain`: the AI forecast of past weeks exists only for dates the morning"
         " job scored, and none of the complete quarters' weeks was. The commit and stage-weighted errors are shown."
@@ -89,7 +96,8 @@ quarters = query(
 quarter = filters.quarter if filters.quarter in quarters else quarters[0]
 charts.frame(
     f"{quarter}: each week's forecasts against the actual",
-    "The forecasts made in each week of the quarter, and the quarter's actual closed-won (the dotted line)."
+    "The forecasts made in each week of the quarter, the AI's P10–P90 range (shaded) and the quarter's actual"
+    " closed-won (the dotted line); hover an AI point for where it comes from (backtest or morning run)."
     + (
         ""
         if filters.quarter in quarters
@@ -105,11 +113,15 @@ weeks = query(
 figure = charts.lines(
     weeks,
     "week_of_quarter",
-    {
-        "ai_forecast_amount": "AI forecast",
-        "commit_amount": "Commit",
+    {  # the AI last, on top: where it equals the stage-weighted forecast it would otherwise be hidden
         "stage_weighted_forecast_amount": "Stage-weighted",
+        "commit_amount": "Commit",
+        "ai_forecast_amount": "AI forecast",
     },
+)
+charts.add_range_band(figure, weeks, "week_of_quarter", "ai_forecast_p10_amount", "ai_forecast_p90_amount")
+charts.label_points(
+    figure, "AI forecast", weeks["ai_forecast_source"].fillna("not scored").str.replace("_", " ")
 )
 figure.add_hline(
     y=float(weeks["actual_closed_won_amount"].iloc[0]), line_dash="dot", annotation_text="actual"

@@ -57,7 +57,7 @@ left, right = st.columns(2)
 with left:
     charts.frame(
         "The AI forecast and the calls",
-        "The AI forecast (bar: closed won, expected open pipeline, expected not-yet-created deals; whisker: P10–P90)"
+        "The AI forecast (bar: closed won, expected open pipeline, expected not-yet-created deals, expected wins of deals dated after the quarter; whisker: P10–P90)"
         " beside the reps' commit and best case and the stage-weighted forecast.",
         as_of,
     )
@@ -67,6 +67,8 @@ with left:
         "ai_expected_pipeline_amount": "Open pipeline (expected)",
         "not_yet_created_expected_amount": "Not yet created (expected)",
     }
+    if "pull_in_expected_amount" in latest:  # marts built before the backtest have no pull-in line
+        parts["pull_in_expected_amount"] = "Pulled in (expected)"
     for column, label in parts.items():
         figure.add_bar(x=["AI forecast"], y=[latest[column]], name=label, marker_color=charts.PALETTE[label])
     figure.add_scatter(

@@ -3,8 +3,11 @@ figures equal to the marts, filters that change the numbers."""
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
+import numpy
 import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -75,6 +78,16 @@ def test_this_quarter_shows_the_company_forecast_commit_and_closed_won_of_the_fo
     )
 
 
+def test_this_quarters_breakdown_includes_the_expected_pull_ins_of_the_forecast_mart(dashboard_warehouse):
+    (pull_in,) = _one(
+        dashboard_warehouse.url,
+        "select pull_in_expected_amount from marts.fct_forecast_snapshots where is_current and forecast_level = 'company'",
+    )
+    breakdown = json.loads(_open("this_quarter").get("plotly_chart")[0].proto.spec)
+    (pulled_in,) = [t for t in breakdown["data"] if t.get("name") == "Pulled in (expected)"]
+    assert _values(pulled_in["y"]) == [pytest.approx(float(pull_in))]
+
+
 def test_the_rep_filter_shows_that_reps_forecast(dashboard_warehouse):
     rep_name, ai, company_ai = _one(
         dashboard_warehouse.url,
@@ -128,6 +141,37 @@ def test_forecast_accuracy_says_why_the_ai_column_is_empty(dashboard_warehouse):
     assert _metric(app, "Weeks with an AI forecast") == str(ai_weeks)
     says_no_backtest = any("No backtest yet" in info.value for info in app.info)
     assert says_no_backtest == (ai_weeks == 0)
+
+
+def test_forecast_accuracy_draws_the_backtests_ai_errors_and_says_where_they_come_from(dashboard_warehouse):
+    # The tiny demo retrained, so the walk-forward backtest scored the weeks of the complete quarters.
+    backtest_weeks, morning_weeks = _one(
+        dashboard_warehouse.url,
+        "select count(*) filter (where ai_forecast_source = 'backtest' and ai_forecast_amount is not null),"
+        " count(*) filter (where ai_forecast_source = 'morning_run' and ai_forecast_amount is not null)"
+        " from marts.fct_forecast_accuracy where forecast_level = 'company'",
+    )
+    assert backtest_weeks > 0, "the tiny demo's retrain left no backtest in fct_forecast_accuracy"
+    app = _open("forecast_accuracy")
+    assert _metric(app, "Of them from the backtest") == str(backtest_weeks)
+    assert any(
+        f"{backtest_weeks} from the walk-forward backtest" in c.value
+        and f"{morning_weeks} from morning runs" in c.value
+        for c in app.caption
+    )
+    assert not any("No backtest yet" in info.value for info in app.info)
+    error_chart, range_chart, quarter_chart = (chart.proto.spec for chart in app.get("plotly_chart"))
+    (ai_errors,) = [t for t in json.loads(error_chart)["data"] if t["name"] == "AI forecast"]
+    assert any(value is not None for value in _values(ai_errors["y"]))
+    assert any(value is not None for value in _values(json.loads(range_chart)["data"][0]["y"]))
+    assert "AI P10–P90" in [t.get("name") for t in json.loads(quarter_chart)["data"]]
+
+
+def _values(column) -> list:
+    """A plotly trace's values, whether the JSON holds a list or a typed array (base64 with its dtype)."""
+    if isinstance(column, dict):
+        return numpy.frombuffer(base64.b64decode(column["bdata"]), dtype=column["dtype"]).tolist()
+    return column
 
 
 def test_models_shows_the_champion_mlflow_holds(dashboard_warehouse):

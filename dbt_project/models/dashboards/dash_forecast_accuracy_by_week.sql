@@ -3,7 +3,7 @@
     quarter in fct_forecast_accuracy, per rep, team and the company and week of quarter, the mean absolute
     percentage error of the AI forecast, the reps' commit and the stage-weighted pipeline, and how often the
     actual fell inside the AI's P10-P90 range. Weeks without an AI value (not scored, no backtest yet) count
-    in ai_weeks as zero and leave the AI columns null: the page says why.
+    in ai_weeks as zero (backtest_weeks and morning_run_weeks say where the others came from) and leave the AI columns null: the page says why.
 #}
 with accuracy as (
     select * from {{ ref('fct_forecast_accuracy') }}
@@ -18,6 +18,8 @@ final as (
         week_of_quarter,
         count(*) as quarters,
         count(ai_forecast_amount) as ai_weeks,
+        count(ai_forecast_amount) filter (where ai_forecast_source = 'backtest') as backtest_weeks,
+        count(ai_forecast_amount) filter (where ai_forecast_source = 'morning_run') as morning_run_weeks,
         avg(ai_abs_pct_error) as ai_mean_abs_pct_error,
         avg(commit_abs_pct_error) as commit_mean_abs_pct_error,
         avg(stage_weighted_abs_pct_error) as stage_weighted_mean_abs_pct_error,
