@@ -40,10 +40,13 @@ retrain_job = dg.define_asset_job(
 )
 
 # The backtest alone and the forecast models over its scores (`momentum forecast backtest --rerun`, or the UI):
-# a data engineer reruns it after changing the models or the forecast, without a whole retrain.
+# a data engineer reruns it after changing the models or the forecast, without a whole retrain. Never the CRM
+# syncs: the AI forecast category's cuts learn from backtest scores, so the opportunity payload lies downstream,
+# but a rerun of the backtest must not write the CRM (the next morning does, through its guard).
 forecast_backtest_job = dg.define_asset_job(
     "forecast_backtest",
-    selection=dg.AssetSelection.assets(deal_scores_backtest).downstream(),
+    selection=dg.AssetSelection.assets(deal_scores_backtest).downstream()
+    - dg.AssetSelection.key_prefixes("reverse_etl"),
     description="Rerun the walk-forward forecast backtest and rebuild the forecast marts over it.",
     executor_def=ONE_PROCESS,
 )
