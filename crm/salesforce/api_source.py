@@ -36,6 +36,7 @@ from simple_salesforce.exceptions import SalesforceResourceNotFound
 
 from crm.salesforce.api_session import ApiUsage, retrying_session
 from crm.salesforce.copy_text import csv_pages_to_copy, records_to_copy
+from crm.salesforce.credentials import login_arguments, whole_number
 from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceFieldMissing, SalesforceSetupError
 from crm.salesforce.fields import OBJECTS_BY_RAW_NAME, SalesforceObject
 from crm.salesforce.layout import SALESFORCE_LAYOUT
@@ -76,10 +77,6 @@ _PG_TYPES = {
     "time": "time",
 }
 _NOT_EXTRACTED = frozenset({"address", "location", "base64", "anyType", "complexvalue"})
-_SETTINGS_HELP = (
-    "set MOMENTUM_SALESFORCE_INSTANCE_URL and MOMENTUM_SALESFORCE_ACCESS_TOKEN, or MOMENTUM_SALESFORCE_USERNAME, "
-    "MOMENTUM_SALESFORCE_PASSWORD and MOMENTUM_SALESFORCE_SECURITY_TOKEN"
-)
 
 
 class SalesforceApiSource:
@@ -117,19 +114,12 @@ class SalesforceApiSource:
     @classmethod
     def from_settings(cls, credentials: Mapping[str, str]) -> SalesforceApiSource:
         """From the MOMENTUM_SALESFORCE_* variables (Settings.crm_credentials["salesforce"])."""
-        if credentials.get("instance_url") and credentials.get("access_token"):
-            login = {"instance_url": credentials["instance_url"], "session_id": credentials["access_token"]}
-        elif all(credentials.get(key) for key in ("username", "password", "security_token")):
-            login = {key: credentials[key] for key in ("username", "password", "security_token")}
-            login["domain"] = credentials.get("domain") or "login"
-        else:
-            raise SalesforceSetupError(f"MOMENTUM_CRM=salesforce needs credentials: {_SETTINGS_HELP}")
         return cls(
-            login,
+            login_arguments(credentials, "MOMENTUM_CRM=salesforce"),
             api_version=credentials.get("api_version") or DEFAULT_API_VERSION,
             ca_bundle=credentials.get("ca_bundle") or None,
-            bulk_threshold=_integer(credentials, "bulk_threshold", DEFAULT_BULK_THRESHOLD),
-            daily_api_ceiling=_integer(credentials, "daily_api_ceiling", None),
+            bulk_threshold=whole_number(credentials, "bulk_threshold", DEFAULT_BULK_THRESHOLD),
+            daily_api_ceiling=whole_number(credentials, "daily_api_ceiling", None),
         )
 
     # --- connection ---------------------------------------------------------------------------------
@@ -266,15 +256,3 @@ def _missing_fields_error(sf_object: SalesforceObject, missing: list[str]) -> Sa
         f"{'it' if len(missing) == 1 else 'them'}; grant read access (field-level security) "
         "in its profile or permission set"
     )
-
-
-def _integer(credentials: Mapping[str, str], key: str, default: int | None) -> int | None:
-    value = credentials.get(key)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SalesforceSetupError(
-            f"MOMENTUM_SALESFORCE_{key.upper()}={value!r} is not a whole number"
-        ) from None

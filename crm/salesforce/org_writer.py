@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from simple_salesforce import Salesforce
 
 from crm.salesforce.api_session import ApiUsage, retrying_session
-from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceBusy, SalesforceSetupError
+from crm.salesforce.credentials import login_arguments, whole_number
+from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceBusy
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ class OrgWriter:
         retries: int = 6,
         backoff_factor: float = 0.5,
     ):
-        login = _login(credentials)
+        login = login_arguments(credentials, "write-back to Salesforce")
         self.backoff_factor = backoff_factor
-        self.call_ceiling = _integer(credentials, "sync_api_calls", DEFAULT_SYNC_API_CALLS)
-        self.usage = ApiUsage(ceiling=_integer(credentials, "daily_api_ceiling", None))
+        self.call_ceiling = whole_number(credentials, "sync_api_calls", DEFAULT_SYNC_API_CALLS)
+        self.usage = ApiUsage(ceiling=whole_number(credentials, "daily_api_ceiling", None))
         session = retrying_session(
             retries=retries,
             backoff_factor=backoff_factor,
@@ -148,27 +149,3 @@ def _result(item: dict) -> RecordResult:
     errors = item.get("errors") or [{}]
     words = "; ".join(f"{e.get('statusCode', 'UNKNOWN')}: {e.get('message', '')}" for e in errors)
     return RecordResult(False, error=words)
-
-
-def _login(credentials: Mapping[str, str]) -> dict[str, str]:
-    if credentials.get("instance_url") and credentials.get("access_token"):
-        return {"instance_url": credentials["instance_url"], "session_id": credentials["access_token"]}
-    if all(credentials.get(key) for key in ("username", "password", "security_token")):
-        login = {key: credentials[key] for key in ("username", "password", "security_token")}
-        return login | {"domain": credentials.get("domain") or "login"}
-    raise SalesforceSetupError(
-        "write-back to Salesforce needs credentials: set MOMENTUM_SALESFORCE_INSTANCE_URL and "
-        "MOMENTUM_SALESFORCE_ACCESS_TOKEN, or MOMENTUM_SALESFORCE_USERNAME, _PASSWORD and _SECURITY_TOKEN"
-    )
-
-
-def _integer(credentials: Mapping[str, str], key: str, default: int | None) -> int | None:
-    value = credentials.get(key)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SalesforceSetupError(
-            f"MOMENTUM_SALESFORCE_{key.upper()}={value!r} is not a whole number"
-        ) from None

@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import email.utils
 import math
-import queue
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import psycopg
 
 from simulator.hubspot_api import reads
 from simulator.hubspot_portal import PORTAL_OBJECTS
+from simulator.read_only_connections import ReadOnlyConnections
 
 PAGE_LIMIT = 100  # most records per list page; 50 with propertiesWithHistory
 HISTORY_PAGE_LIMIT = 50
@@ -75,7 +74,7 @@ class HubSpotApiServer:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._pool: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self._connections = ReadOnlyConnections(self.warehouse_url)
         self._recent: deque[float] = deque()
         with self.connection() as conn:
             self.properties = reads.read_properties(conn)
@@ -97,25 +96,12 @@ class HubSpotApiServer:
         }
 
     # --- plumbing --------------------------------------------------------------------------------------
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
-        try:
-            conn = self._pool.get_nowait()
-        except queue.Empty:
-            conn = psycopg.connect(
-                self.warehouse_url,
-                autocommit=True,
-                options="-c default_transaction_read_only=on -c timezone=UTC",
-            )
-        try:
-            yield conn
-        finally:
-            if not (conn.closed or conn.broken):
-                self._pool.put(conn)
+    def connection(self) -> AbstractContextManager[psycopg.Connection]:
+        """A pooled read-only connection to the demo CRM."""
+        return self._connections.connection()
 
     def close(self) -> None:
-        while not self._pool.empty():
-            self._pool.get_nowait().close()
+        self._connections.close()
 
     def clock(self) -> str:
         with self.connection() as conn:

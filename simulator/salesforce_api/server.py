@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import json
-import queue
 import secrets
 import shutil
 import socket
@@ -30,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 
+from simulator.read_only_connections import ReadOnlyConnections
 from simulator.salesforce_api.api_error import ApiError
 from simulator.salesforce_api.catalog import ApiObject, read_catalog
 from simulator.salesforce_api.queries import QueryApi
@@ -84,7 +84,7 @@ class SalesforceApiServer(QueryApi):
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._pool: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self._connections = ReadOnlyConnections(self.warehouse_url)
         self._folder = Path(tempfile.mkdtemp(prefix="momentum-salesforce-api-"))
         self._queries: dict[str, JsonResult] = {}
         self._jobs: dict[str, tuple[dict, CsvResult]] = {}
@@ -116,25 +116,12 @@ class SalesforceApiServer(QueryApi):
         self.hidden_fields.add((object_name, field_name))
 
     # --- plumbing --------------------------------------------------------------------------------------
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
-        try:
-            conn = self._pool.get_nowait()
-        except queue.Empty:
-            conn = psycopg.connect(
-                self.warehouse_url,
-                autocommit=True,
-                options="-c default_transaction_read_only=on -c timezone=UTC",
-            )
-        try:
-            yield conn
-        finally:
-            if not (conn.closed or conn.broken):
-                self._pool.put(conn)
+    def connection(self) -> AbstractContextManager[psycopg.Connection]:
+        """A pooled read-only connection to the demo CRM."""
+        return self._connections.connection()
 
     def close(self) -> None:
-        while not self._pool.empty():
-            self._pool.get_nowait().close()
+        self._connections.close()
         shutil.rmtree(self._folder, ignore_errors=True)
 
     def clock(self) -> str:
