@@ -6,7 +6,7 @@ extract and to reverse ETL, which only know their interfaces.
 - `demo`: the simulated CRM in the warehouse's schema `crm`.
 - `salesforce`: a Salesforce org through its REST and Bulk 2.0 APIs (MOMENTUM_SALESFORCE_* credentials).
 - `hubspot`: a HubSpot portal through its CRM v3 API (MOMENTUM_HUBSPOT_* credentials).
-- `files`: a folder of CRM export files (MOMENTUM_CRM_PATH); today Salesforce's data export.
+- `files`: a folder of CRM export files (MOMENTUM_CRM_PATH): Salesforce's data export, or HubSpot's exports.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def crm_layout(settings: Settings) -> RawLayout:
         return DEMO_LAYOUT
     if settings.crm == "hubspot":
         return HUBSPOT_LAYOUT
-    if settings.crm == "files":
-        _export_folder(settings)
+    if settings.crm == "files" and _is_hubspot_export(_export_folder(settings)):
+        return HUBSPOT_LAYOUT
     return SALESFORCE_LAYOUT
 
 
@@ -53,9 +53,14 @@ def crm_source(settings: Settings, warehouse_url: str) -> CrmSource:
     if settings.crm == "demo":
         return DemoCrmSource(warehouse_url, DEMO_SCHEMA)
     if settings.crm == "files":
+        folder = _export_folder(settings)
+        if _is_hubspot_export(folder):
+            from crm.hubspot.export_source import HubSpotExportSource
+
+            return HubSpotExportSource(folder)
         from crm.salesforce.export_source import SalesforceExportSource
 
-        return SalesforceExportSource(_export_folder(settings))
+        return SalesforceExportSource(folder)
     if settings.crm == "hubspot":
         from crm.hubspot.api_source import HubSpotApiSource
 
@@ -105,12 +110,21 @@ def _export_folder(settings: Settings) -> Path:
         )
     if not folder.is_dir():
         raise CrmNotConfigured(f"MOMENTUM_CRM_PATH={folder} is not a folder: point it at the export's folder")
-    if not (folder / SALESFORCE_EXPORT_MARKER).is_file():
+    if not (folder / SALESFORCE_EXPORT_MARKER).is_file() and not _is_hubspot_export(folder):
         raise CrmNotConfigured(
-            f"MOMENTUM_CRM_PATH={folder} holds no {SALESFORCE_EXPORT_MARKER}: Momentum reads a Salesforce data "
-            "export (one CSV per object, named by its API name, e.g. Opportunity.csv, OpportunityHistory.csv)"
+            f"MOMENTUM_CRM_PATH={folder} holds no {SALESFORCE_EXPORT_MARKER} and no HubSpot deals export: Momentum "
+            "reads a Salesforce data export (one CSV per object, named by its API name, e.g. Opportunity.csv, "
+            "OpportunityHistory.csv) or HubSpot's exports (a deals CSV whose header has Record ID, Deal Name and "
+            "Deal Stage, with the companies and contacts exports beside it)"
         )
     return folder
+
+
+def _is_hubspot_export(folder: Path) -> bool:
+    """A folder without Salesforce's Opportunity.csv whose CSVs include a HubSpot deals export."""
+    from crm.hubspot.export_files import is_hubspot_export
+
+    return not (folder / SALESFORCE_EXPORT_MARKER).is_file() and is_hubspot_export(folder)
 
 
 def _check(kind: str) -> None:
