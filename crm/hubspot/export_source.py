@@ -86,6 +86,7 @@ class HubSpotExportSource:
         """The day after the export's latest Last Modified Date (the first as-of date that sees all of it);
         asked before a run, so an export that cannot be read stops there in one line."""
         self.raise_problems()
+        tables.stage_rows(self.export)  # says here, before any load, when what a stage means is missing
         if self._today is None:
             stamps = (
                 parse_stamp(
