@@ -141,3 +141,22 @@ def export_salesforce(folder: str, placeholder_history: bool) -> None:
     for name, rows in written.items():
         click.echo(f"  {name:<28} {rows:>9,} rows")
     click.echo(f"Read it with MOMENTUM_CRM=files MOMENTUM_CRM_PATH={folder} momentum run")
+
+
+@sim.command("export-hubspot")
+@click.argument("folder", type=click.Path(file_okay=False, writable=True))
+@click.option(
+    "--date-entered/--no-date-entered",
+    default=True,
+    show_default=True,
+    help='Include the deals\' "Date entered <stage> (<pipeline>)" columns, the only stage history an export has.',
+)
+def export_hubspot(folder: str, date_entered: bool) -> None:
+    """Write the demo CRM as HubSpot's deals, companies and contacts exports, for MOMENTUM_CRM=files."""
+    from simulator.hubspot_export import write_hubspot_export
+
+    written = write_hubspot_export(warehouse_url(load_settings()), Path(folder), date_entered=date_entered)
+    click.echo(f"HubSpot exports of the demo CRM in {folder}:")
+    for name, rows in written.items():
+        click.echo(f"  {name:<40} {rows:>9,} rows")
+    click.echo(f"Read them with MOMENTUM_CRM=files MOMENTUM_CRM_PATH={folder} momentum run")

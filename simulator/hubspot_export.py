@@ -1,5 +1,5 @@
 """The demo CRM written as HubSpot's exports: deals, companies and contacts CSVs as "Export all records" writes
-them (`momentum sim export-hubspot FOLDER` is not a command; tests and benchmarks call this), for
+them (`momentum sim export-hubspot FOLDER`), for
 MOMENTUM_CRM=files and its tests.
 
 The demo CRM is seen as the HubSpot portal the local API serves (simulator/hubspot_portal.py), then written as

@@ -66,6 +66,7 @@ SLOW_MODULES = frozenset(
         "test_salesforce_staging_on_demo_crm.py",
         "test_hubspot_staging_on_demo_crm.py",
         "test_salesforce_export_end_to_end.py",
+        "test_hubspot_export_end_to_end.py",
     }
 )
 # Fixtures that build a demo CRM (tiny_demo also runs the jobs on it): a test using one is slow wherever it is.

@@ -26,9 +26,12 @@ class ExportColumn:
 @dataclass(frozen=True)
 class ExportKind:
     name: str  # "deals"
-    # A header with all of these (labels or names, lower-cased) is this export.
+    # A header with a column for each of these properties (by label or name) is this export.
     signature: tuple[str, ...]
     columns: tuple[ExportColumn, ...]
+
+    def matches(self, header: list[str]) -> bool:
+        return set(self.signature) <= set(self.find(header))
 
     def find(self, header: list[str]) -> dict[str, int]:
         """prop -> its position in the header (the first column matching one of its labels)."""
@@ -50,7 +53,7 @@ _RECORD_ID = ("Record ID", "hs_object_id")
 _MODIFIED = ("Last Modified Date", "hs_lastmodifieddate")
 DEALS = ExportKind(
     "deals",
-    ("deal name", "deal stage"),
+    ("dealname",),
     (
         _c("id", *_RECORD_ID, "Deal ID", required=True),
         _c("dealname", "Deal Name", required=True),
@@ -76,7 +79,7 @@ DEALS = ExportKind(
 )
 COMPANIES = ExportKind(
     "companies",
-    ("company name",),
+    ("name",),
     (
         _c("id", *_RECORD_ID, "Company ID", required=True),
         _c("name", "Company name", "Name", required=True),
@@ -91,7 +94,7 @@ COMPANIES = ExportKind(
 )
 CONTACTS = ExportKind(
     "contacts",
-    ("first name", "email"),
+    ("firstname", "email"),
     (
         _c("id", *_RECORD_ID, "Contact ID", required=True),
         _c("firstname", "First Name"),
@@ -110,7 +113,7 @@ CONTACTS = ExportKind(
 # per stage, for when the deals export lacks "Is closed" / "Is Closed Won" / "Deal probability".
 PIPELINES = ExportKind(
     "pipelines",
-    ("probability", "is closed"),
+    ("probability", "isclosed"),
     (
         _c("pipeline_label", "Pipeline", required=True),
         _c("label", "Stage", "Deal Stage", required=True),

@@ -129,6 +129,5 @@ def _kind_of(path: Path) -> tuple[ExportKind | None, str, list[str]]:
 
     delimiter = max(DELIMITERS, key=score)
     header = split(delimiter)
-    lowered = {name.strip().lower() for name in header}
-    kind = next((k for k in KINDS if all(label in lowered for label in k.signature)), None)
+    kind = next((k for k in KINDS if k.matches(header)), None)
     return kind, delimiter, header

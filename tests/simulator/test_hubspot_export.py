@@ -9,10 +9,13 @@ import datetime as dt
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
 from crm.check import check_crm
 from crm.hubspot.export_source import HubSpotExportSource
 from extract.load import extract_crm
+from orchestration.cli import main
+from orchestration.failures import EXIT_USER_ERROR
 from simulator.build import build_demo_crm
 from simulator.hubspot_export import FILE_NAMES, write_hubspot_export
 
@@ -109,3 +112,32 @@ def test_the_tiny_demo_as_hubspot_exports_lands_in_raw_hubspot_as_the_api_would(
             " (select system_modstamp from crm.opportunity union all select system_modstamp from crm.account"
             "  union all select system_modstamp from crm.contact) s",
         )
+
+
+def test_the_cli_writes_the_exports_and_a_run_on_one_without_deal_stage_says_which_file(tiny_crm, tmp_path):
+    env = {"MOMENTUM_WAREHOUSE_URL": tiny_crm, "MOMENTUM_HOME": str(tmp_path / "home")}
+    folder = tmp_path / "export"
+
+    written = CliRunner().invoke(main, ["sim", "export-hubspot", str(folder), "--no-date-entered"], env=env)
+
+    assert written.exit_code == 0, written.output
+    assert FILE_NAMES["deals"] in written.output and "MOMENTUM_CRM_PATH=" in written.output
+    deals_path = folder / FILE_NAMES["deals"]
+    rows = _rows(deals_path)
+    assert not any(name.startswith("Date entered") for name in rows[0])
+
+    # A run on the deals export without its Deal Stage column stops before anything runs, in one line
+    with deals_path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(
+            stream, [name for name in rows[0] if name != "Deal Stage"], extrasaction="ignore"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    files = env | {"MOMENTUM_CRM": "files", "MOMENTUM_CRM_PATH": str(folder)}
+    run = CliRunner().invoke(main, ["run"], env=files)
+
+    assert run.exit_code == EXIT_USER_ERROR, run.output
+    assert run.output.strip().splitlines() == [
+        f"momentum: {FILE_NAMES['deals']} (deals export, read as comma-separated) has no column Deal Stage "
+        "(required): include that property in the export"
+    ]
