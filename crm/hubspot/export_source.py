@@ -69,7 +69,12 @@ class HubSpotExportSource:
 
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         self.raise_problems()
-        stamp = OBJECTS_BY_RAW_NAME[object_name].modstamp
+        # A deal's history versions are read again whenever the deal changed (export_tables.history_rows).
+        stamp = (
+            tables.DEAL_MODIFIED
+            if object_name == "deal_property_history"
+            else OBJECTS_BY_RAW_NAME[object_name].modstamp
+        )
         rows = (
             [row.get(name, "") for name in fields]
             for row in self._records(object_name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crm.hubspot.export_files import HubSpotExport, HubSpotExportFile
 from crm.salesforce.export_files import ExportFileError
@@ -27,6 +27,8 @@ TRUE_WORDS = {"true", "yes", "1"}
 FALSE_WORDS = {"false", "no", "0"}
 DEFAULT_PIPELINE = "Sales Pipeline"
 _HISTORY_OF_CURRENT = ("amount", "closedate", "hs_forecast_category")
+# Not a raw column: what an incremental read of the history compares with its watermark.
+DEAL_MODIFIED = "_deal_modified"
 
 
 def stage_id(pipeline: str, label: str) -> str:
@@ -183,11 +185,11 @@ def history_rows(export: HubSpotExport) -> Iterator[dict[str, str]]:
         ]
         if not versions:
             continue
-        created = deals.value(row, "createdate")
+        first = _first_moment(deals.value(row, "createdate"), versions)
         for prop in _HISTORY_OF_CURRENT:
             value = deals.value(row, prop)
             if value and _readable(prop, value):
-                versions.append((prop, _current_value(prop, value), created))
+                versions.append((prop, _current_value(prop, value), first))
         for prop, value, stamp in versions:
             yield {
                 "id": f"{deal}|{prop}|{stamp}",
@@ -196,7 +198,27 @@ def history_rows(export: HubSpotExport) -> Iterator[dict[str, str]]:
                 "value": value,
                 "sourcetype": "EXPORT",
                 "timestamp": stamp,
+                # A later export of a changed deal sends all its versions again: the current amount's version
+                # keeps its old timestamp but carries the new value.
+                DEAL_MODIFIED: deals.value(row, "hs_lastmodifieddate"),
             }
+
+
+def _first_moment(created: str, versions: list[tuple[str, str, str]]) -> str:
+    """The deal's first history moment, made to hold a stage: its creation, with the earliest stage it entered
+    moved there when it was entered later (the export rounds both to its own precision), so no history row
+    lacks a stage. Without a readable creation date, the earliest stage's."""
+    earliest = min(
+        range(len(versions)), key=lambda i: parse_stamp(versions[i][2]) or datetime.max.replace(tzinfo=UTC)
+    )
+    created_at, entered_at = parse_stamp(created), parse_stamp(versions[earliest][2])
+    if created_at is None or entered_at is None:
+        return versions[earliest][2]
+    if created_at < entered_at:
+        prop, value, _ = versions[earliest]
+        versions[earliest] = (prop, value, created)
+        return created
+    return versions[earliest][2]
 
 
 def deal_contact_rows(export: HubSpotExport) -> Iterator[dict[str, str]]:
@@ -269,7 +291,3 @@ def _keep(kept: dict[str, str], key: str, text: str, better) -> None:
     old = parse_stamp(kept[key]) if key in kept else None
     if old is None or better(stamp, old):
         kept[key] = text
-
-
-def stamp_of(text: str) -> datetime | None:
-    return parse_stamp(text)

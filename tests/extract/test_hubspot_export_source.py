@@ -208,3 +208,35 @@ def test_momentum_crm_files_tells_a_hubspot_export_from_a_salesforce_one_and_nam
     empty.mkdir()
     with pytest.raises(CrmNotConfigured, match="no Opportunity.csv and no HubSpot deals export"):
         crm_layout(dataclasses.replace(settings, crm_path=empty))
+
+
+def test_a_newer_export_reads_only_changed_deals_and_their_history_carries_the_new_amount(
+    tmp_path, warehouse_url
+):
+    # GIVEN an export extracted once
+    folder = _folder(tmp_path, _csv([_deal("101", stamp="2026-03-01 10:00"), _deal("102")]))
+    deals_file = next(folder.glob("*deals*.csv"))
+    _extract(folder, warehouse_url, "deal", "deal_property_history")
+
+    # WHEN a newer export replaces it, with deal 102's amount changed a day later
+    deals_file.write_text(
+        _csv([_deal("101", stamp="2026-03-01 10:00"), _deal("102", stamp="2026-03-03 09:00", Amount="5000")])
+    )
+    again = _extract(folder, warehouse_url, "deal", "deal_property_history")
+
+    # THEN only deal 102 is read again (the extract re-reads rows stamped at its watermark: 101's are older)
+    assert again["deal"].received == 1
+    assert {
+        row[0]
+        for row in _query(warehouse_url, "select distinct deal_id from raw_hubspot.deal_property_history")
+    } == {
+        "101",
+        "102",
+    }
+    # ...and its amount version, the same version as before, now holds the new amount in its latest extract
+    latest_amount = _query(
+        warehouse_url,
+        "select value from raw_hubspot.deal_property_history where deal_id = '102' and property = 'amount'"
+        " order by _extracted_at desc limit 1",
+    )
+    assert latest_amount == [("5000",)]

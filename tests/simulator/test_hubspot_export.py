@@ -100,6 +100,18 @@ def test_the_tiny_demo_as_hubspot_exports_lands_in_raw_hubspot_as_the_api_would(
         )
         == 0
     )
+    # ...and its first history moment holds a stage (amount and close date stand from then: an export has no
+    # history of them), so no snapshot is without a stage
+    assert (
+        _one(
+            tiny_crm,
+            """select count(*) from (select deal_id, min("timestamp") first_moment from raw_hubspot.deal_property_history
+                                 group by deal_id) f
+           where not exists (select 1 from raw_hubspot.deal_property_history h where h.deal_id = f.deal_id
+                             and h.property = 'dealstage' and h."timestamp" = f.first_moment)""",
+        )
+        == 0
+    )
     # ...and the contact roles come from Associated Contact IDs
     assert _one(tiny_crm, "select count(*) from raw_hubspot.deal_contact") == _one(
         tiny_crm, "select count(distinct (opportunity_id, contact_id)) from crm.opportunity_contact_role"
