@@ -75,7 +75,7 @@ def what_is_missing(inventory: CrmInventory | None) -> list[str]:
         missing.append(
             f"stage history is missing: the CRM has {inventory.won} won and {inventory.lost} lost deals, but {where}"
             " (training needs each deal's stage as it stood week by week; import OpportunityHistory or the"
-            " deal stage history)"
+            ' deal stage history; a HubSpot export carries it only in its "Date entered" stage properties)'
         )
     if inventory.activities == 0:
         missing.append("no activities (tasks, events) either: activity features will all be zero")

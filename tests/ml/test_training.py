@@ -106,7 +106,8 @@ def test_closed_deals_without_stage_history_are_named_as_missing_history_not_mis
     assert result.message == (
         "not enough closed deals to train: 0 won, 0 lost, need 30 of each; stage history is missing: the CRM "
         "has 60 won and 40 lost deals, but opportunity_history is empty (training needs each deal's stage as it "
-        "stood week by week; import OpportunityHistory or the deal stage history); no activities (tasks, events) "
+        "stood week by week; import OpportunityHistory or the deal stage history; a HubSpot export carries it "
+        'only in its "Date entered" stage properties); no activities (tasks, events) '
         "either: activity features will all be zero; scores fall back to stage probability"
     )
 
