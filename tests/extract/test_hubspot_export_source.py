@@ -117,6 +117,13 @@ def test_a_semicolon_separated_export_with_a_bom_lands_in_raw_hubspot_with_the_a
         "select value from raw_hubspot.deal_property_history where deal_id = '102' and property = 'dealstage'"
         ' order by "timestamp"',
     ) == [("Sales Pipeline|Discovery",), ("Sales Pipeline|Closed Won",)]
+    # ...with the current amount and close date from its creation, and no forecast category (a closed deal's
+    # back-dated would give the outcome away)
+    assert _query(
+        warehouse_url,
+        "select property, value, \"timestamp\" = '2026-01-05 09:00+00' from raw_hubspot.deal_property_history"
+        " where deal_id = '102' and property <> 'dealstage' order by property",
+    ) == [("amount", "1000", True), ("closedate", "2026-03-31", True)]
     assert _query(warehouse_url, "select id, firstname, lastname from raw_hubspot.owner") == [
         ("Ana Lima", "Ana", "Lima")
     ]
