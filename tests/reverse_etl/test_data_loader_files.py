@@ -12,6 +12,7 @@ import pytest
 
 from crm.salesforce.data_loader.csv_file import CLEAR, write_atomically
 from crm.salesforce.data_loader.destination import DataLoaderOutbox
+from crm.salesforce.data_loader.outbox import outbox_line
 from crm.salesforce.write_fields import mapped_fields
 from reverse_etl import load_mappings, run_sync
 from tests.reverse_etl.helpers import OPPORTUNITY_IDS, execute, query, score, set_payload, tmva
@@ -207,3 +208,19 @@ def test_a_complete_write_replaces_the_file_whole(tmp_path):
     assert write_atomically(target, ["Id"], [["c"]]) == 1
     assert read_csv(target) == (["Id"], [{"Id": "c"}])
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"]
+
+
+def test_the_run_summary_names_the_run_folder_or_says_nothing_was_needed(crm, tmp_path):
+    set_payload(crm, "sync_crm__opportunity_fields", [score(OPPORTUNITY_IDS[0], "0.42")])
+    sync(crm, tmp_path, "opportunity_fields", "run-hhhh8888")
+
+    written = outbox_line(tmp_path, AS_OF, "run-hhhh8888", run_succeeded=True)
+    idle = outbox_line(tmp_path, AS_OF, "run-iiii9999", run_succeeded=True)
+    failed = outbox_line(tmp_path, AS_OF, "run-iiii9999", run_succeeded=False)
+
+    assert (
+        written
+        == f"CRM files to load by hand: {tmp_path / '2026-05-04_run-runhhhh8'} (manifest.json says how to load each)"
+    )
+    assert idle is not None and "none written" in idle and str(tmp_path) in idle
+    assert failed is None

@@ -90,9 +90,11 @@ def _locked(folder: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def outbox_line(outbox: Path, as_of: date | None, run_id: str) -> str:
-    """The run summary's line for MOMENTUM_CRM=files: where this run's files are, or that it wrote none."""
+def outbox_line(outbox: Path, as_of: date | None, run_id: str, *, run_succeeded: bool) -> str | None:
+    """The run summary's line for MOMENTUM_CRM=files: where this run's files are, or that it needed none."""
     folder = outbox / folder_name(as_of, run_id)
     if (folder / MANIFEST).is_file():
         return f"CRM files to load by hand: {folder} ({MANIFEST} says how to load each)"
-    return f"CRM files: none written by this run (nothing changed); the outbox is {outbox}"
+    if run_succeeded:
+        return f"CRM files: none written by this run (no record changed); the outbox is {outbox}"
+    return None
