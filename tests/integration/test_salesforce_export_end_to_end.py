@@ -184,21 +184,21 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_and_writes_dat
     assert without_close_date == [(0,)]
     # AND the reverse-ETL syncs wrote Data Loader files into the outbox, one folder for the run, counts reconciled
     outbox = settings.outbox_dir
-    [folder] = list(outbox.iterdir())
-    manifest = json.loads((folder / "manifest.json").read_text())["files"]
+    [run_folder] = list(outbox.iterdir())
+    manifest = json.loads((run_folder / "manifest.json").read_text())["files"]
     logged = _sync_log(url, morning.run_id)
     for sync_name in load_mappings():
         event = instance.get_latest_materialization_event(dg.AssetKey(["reverse_etl", sync_name]))
         assert event.asset_materialization.metadata["status"].value == "succeeded", sync_name
         in_files = {
-            entry["operation"]: _csv_rows(folder / name)
+            entry["operation"]: _csv_rows(run_folder / name)
             for name, entry in manifest.items()
             if entry["sync"] == sync_name and "retire" not in name
         }
         assert sum(len(rows) for rows in in_files.values()) == logged[sync_name]["written"] > 0, sync_name
-    opportunity_rows = _csv_rows(folder / "opportunity_fields-Opportunity-update.csv")
+    opportunity_rows = _csv_rows(run_folder / "opportunity_fields-Opportunity-update.csv")
     assert {row["Id"] for row in opportunity_rows} == open_deals
-    assert _csv_rows(folder / "tasks-Task-upsert.csv")[0]["AI_External_Id__c"]
+    assert _csv_rows(run_folder / "tasks-Task-upsert.csv")[0]["AI_External_Id__c"]
     # AND the summary says where the extract landed
     print_run_summary(settings, [retrain, morning], total_seconds=None)
     summary = capsys.readouterr().out
@@ -208,12 +208,12 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_and_writes_dat
         f"open deals {len(open_deals)}, scored {len(scored)}, TMVAs {tmvas}, deals with placeholders "
         f"{placeholders}, longest push {longest_push} days"
     )
-    assert f"CRM files to load by hand: {folder}" in summary
+    assert f"CRM files to load by hand: {run_folder}" in summary
 
     # WHEN Data Loader refused one opportunity (its error file dropped into the run's folder) and the morning runs
     # again on the same export
     refused = opportunity_rows[0]
-    with (folder / "error120426061500000.csv").open("w", encoding="utf-8", newline="") as stream:
+    with (run_folder / "error120426061500000.csv").open("w", encoding="utf-8", newline="") as stream:
         writer = csv.DictWriter(stream, [*refused, "ERROR"])
         writer.writeheader()
         writer.writerow(refused | {"ERROR": "ENTITY_IS_LOCKED:the entity is locked for editing:--"})
@@ -223,7 +223,7 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_and_writes_dat
     again_logged = _sync_log(url, again.run_id)
     assert again_logged["tasks"]["written"] == 0, again_logged
     assert again_logged["opportunity_fields"]["written"] == 1, again_logged
-    [new_folder] = [f for f in outbox.iterdir() if f != folder]
+    [new_folder] = [f for f in outbox.iterdir() if f != run_folder]
     assert [row["Id"] for row in _csv_rows(new_folder / "opportunity_fields-Opportunity-update.csv")] == [
         refused["Id"]
     ]
