@@ -6,7 +6,8 @@ extract and to reverse ETL, which only know their interfaces.
 - `demo`: the simulated CRM in the warehouse's schema `crm`.
 - `salesforce`: a Salesforce org through its REST and Bulk 2.0 APIs (MOMENTUM_SALESFORCE_* credentials).
 - `hubspot`: a HubSpot portal through its CRM v3 API (MOMENTUM_HUBSPOT_* credentials).
-- `files`: a folder of CRM export files (MOMENTUM_CRM_PATH): Salesforce's data export, or HubSpot's exports.
+- `files`: a folder of CRM export files (MOMENTUM_CRM_PATH): Salesforce's data export, or HubSpot's exports. Write-back
+  to a Salesforce export goes to Data Loader CSV files in the outbox (MOMENTUM_CRM_OUTBOX) for the user to load.
 """
 
 from __future__ import annotations
@@ -82,6 +83,12 @@ def crm_destination(settings: Settings) -> DestinationFactory | None:
         return functools.partial(
             open_salesforce_destination, credentials=settings.crm_credentials.get("salesforce", {})
         )
+    if settings.crm == "files":
+        if _is_hubspot_export(_export_folder(settings)):
+            return None  # HubSpot's import format is not written yet: the payloads stay in the warehouse
+        from crm.salesforce.data_loader.destination import DataLoaderOutbox
+
+        return DataLoaderOutbox(settings.outbox_dir)
     if settings.crm == "hubspot" and _demo_behind_api(settings):
         return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from actions.coverage import gap_lines
+from crm.salesforce.data_loader.outbox import outbox_line
 from ml.data.targets import WIN
 from ml.registry.client import CHAMPION, alias_version, mlflow_client
 from orchestration.reverse_etl.summary_lines import sync_lines
@@ -32,6 +33,10 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
             click.echo(f"  {line}")
         for line in sync_lines(url, report):
             click.echo(f"  {line}")
+        if settings.crm == "files" and report.job_name == "morning":  # write-back as files to load by hand
+            line = outbox_line(settings.outbox_dir, report.as_of, report.run_id, run_succeeded=report.success)
+            if line:
+                click.echo(f"  {line}")
         for step in report.failed_steps:
             click.echo(f"  step failed: {step} (details: momentum ui -> Runs -> {report.run_id[:8]})")
         if report.failed_checks or report.failed_steps:

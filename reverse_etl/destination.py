@@ -11,8 +11,9 @@ refused from `write` (`WriteCounts.failures`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import psycopg
 from psycopg import sql
@@ -67,3 +68,13 @@ class Destination(Protocol):
 
 # (open connection to the destination, mapping) -> the destination for that mapping's run.
 DestinationFactory = Callable[[psycopg.Connection, Mapping], Destination]
+
+
+@runtime_checkable
+class ReturnsLoadResults(Protocol):
+    """A factory whose destination's writes are loaded later by someone else (files a user loads with a data
+    loader): the CRM's refusals come back on a later run. Before its diff, a run takes them, logs each with the
+    CRM's message and forgets the records' sync state, so today's diff sends them again; leaving the context
+    without error marks them read."""
+
+    def refused_records(self, mapping: Mapping) -> AbstractContextManager[list[tuple[str, str]]]: ...

@@ -13,6 +13,7 @@ equal the payload is left alone: at-least-once delivery, exactly-once effect. Th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +21,7 @@ from datetime import date
 import psycopg
 
 from reverse_etl import diff, guard, sync_state
-from reverse_etl.destination import DestinationFactory, WriteCounts
+from reverse_etl.destination import DestinationFactory, ReturnsLoadResults, WriteCounts
 from reverse_etl.mapping import Mapping, check_allow_list, load_allow_list
 from reverse_etl.result import DRY_RUN, FAILED, PARTIAL, REFUSED, STOPPED, SUCCEEDED, SyncResult
 from warehouse.copy import stream_copy
@@ -115,13 +116,37 @@ def _run(
             return run.outcome(REFUSED, "another run of this sync is in progress")
         # Holding the sync's lock, no other session is running it: a 'running' row left is a killed run's.
         sync_state.close_abandoned_logs(wconn, run.mapping.name, run.sync_run_id)
-        stats = diff.build_diff(wconn, run.mapping)
-        last = guard.last_write(wconn, run.mapping.name, as_of)
-        stop = guard.guard_rail(run.mapping, stats, guard.change_share_limit(run.mapping, last, stats), force)
-        if stop and not run.dry_run:
-            return run.outcome(STOPPED, stop, received=stats.received, changed=stats.changed)
-        # A dry run shows the diff a stopped run would have sent: that is what the user looks at before forcing.
-        return _write(wconn, run, stats, would_stop=stop)
+        with _refused_after_the_fact(wconn, run) as refused:
+            stats = diff.build_diff(wconn, run.mapping)
+            last = guard.last_write(wconn, run.mapping.name, as_of)
+            stop = guard.guard_rail(
+                run.mapping, stats, guard.change_share_limit(run.mapping, last, stats), force
+            )
+            if stop and not run.dry_run:
+                result = run.outcome(STOPPED, stop, received=stats.received, changed=stats.changed)
+            else:
+                # A dry run shows the diff a stopped run would have sent: that is what the user looks at before forcing.
+                result = _write(wconn, run, stats, would_stop=stop)
+        if refused:
+            note = f"{len(refused)} records the CRM refused on loading an earlier run's files, logged and offered again"
+            result = dataclasses.replace(
+                result, message=f"{result.message}; {note}" if result.message else note
+            )
+        return result
+
+
+@contextlib.contextmanager
+def _refused_after_the_fact(wconn: psycopg.Connection, run: _Run):
+    """Records a destination loaded by hand was refused (ReturnsLoadResults): logged in sync_record_error under
+    this run, their state forgotten so that today's diff sends them again. A dry run leaves them for a real one."""
+    if run.dry_run or not isinstance(run.open_destination, ReturnsLoadResults):
+        yield []
+        return
+    with run.open_destination.refused_records(run.mapping) as refused:
+        if refused:
+            sync_state.forget_records(wconn, run.mapping.name, [key for key, _ in refused])
+            sync_state.record_errors(wconn, run.sync_run_id, run.mapping.name, refused)
+        yield refused
 
 
 def _write(

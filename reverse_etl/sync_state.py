@@ -169,6 +169,14 @@ def record_synced(
     )
 
 
+def forget_records(conn: psycopg.Connection, sync_name: str, record_keys: list[str]) -> None:
+    """Drop the state of records the CRM refused after the fact (a data loader's error file): sent again."""
+    conn.execute(
+        "delete from reverse_etl.sync_state where sync_name = %s and record_key = any(%s)",
+        (sync_name, record_keys),
+    )
+
+
 def forget_missing(conn: psycopg.Connection, sync_name: str, keys_table: str) -> None:
     """Drop the state of records no longer in the payload (their tasks were just retired).
 

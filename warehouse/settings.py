@@ -33,6 +33,8 @@ class Settings:
     or files (a folder of export files, MOMENTUM_CRM_PATH)."""
     crm_path: Path | None = None
     """The folder of CRM export files MOMENTUM_CRM=files reads."""
+    crm_outbox: Path | None = None
+    """Where MOMENTUM_CRM=files writes the Data Loader files to load by hand; None: `<home>/outbox`."""
     crm_credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
     """Per CRM ("salesforce", "hubspot"): its MOMENTUM_<CRM>_* settings, secrets included: never printed."""
     lock_timeout_seconds: float = 60
@@ -61,6 +63,10 @@ class Settings:
         return self.home / "mlflow-artifacts"
 
     @property
+    def outbox_dir(self) -> Path:
+        return self.crm_outbox or self.home / "outbox"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
@@ -82,6 +88,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         crm=env.get("MOMENTUM_CRM") or "demo",
         crm_path=Path(env["MOMENTUM_CRM_PATH"]).expanduser().resolve()
         if env.get("MOMENTUM_CRM_PATH")
+        else None,
+        crm_outbox=Path(env["MOMENTUM_CRM_OUTBOX"]).expanduser().resolve()
+        if env.get("MOMENTUM_CRM_OUTBOX")
         else None,
         crm_credentials=_crm_credentials(env),
         lock_timeout_seconds=_seconds(env, "MOMENTUM_LOCK_TIMEOUT", 60),

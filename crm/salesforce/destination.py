@@ -25,19 +25,17 @@ import math
 from collections.abc import Iterator, Mapping
 
 import psycopg
-from psycopg import sql
 
 from crm.salesforce import write_journal as journal
 from crm.salesforce.errors import SalesforceFieldMissing
 from crm.salesforce.org_writer import COLLECTION_SIZE, OrgWriter
+from crm.salesforce.staged_records import StagedRecords
 from crm.salesforce.write_fields import WriteField, mapped_fields, object_fields
 from reverse_etl.destination import WriteCounts
 from reverse_etl.mapping import Mapping as SyncMapping
 
 log = logging.getLogger(__name__)
 
-STAGE = "_retl_stage"
-KEYS = "_retl_keys"
 SETUP_HINT = "run `momentum crm setup --check` (and --write-package DIR for the admin)"
 
 
@@ -45,10 +43,7 @@ class SalesforceFieldsMissing(SalesforceFieldMissing):
     """The org lacks fields a sync writes: nothing was written."""
 
 
-class SalesforceDestination:
-    stage_table = STAGE
-    keys_table = KEYS
-
+class SalesforceDestination(StagedRecords):
     def __init__(self, conn: psycopg.Connection, mapping: SyncMapping, org: OrgWriter):
         self.conn = conn
         self.mapping = mapping
@@ -63,27 +58,6 @@ class SalesforceDestination:
                 + ", ".join(f"{f.api_name} ({f.type_label})" for f in missing)
                 + f"; {SETUP_HINT}"
             )
-
-    # --- staging (in the warehouse) ----------------------------------------------------------------------
-    def create_stage(self) -> None:
-        columns = [sql.SQL("{} text").format(sql.Identifier(c)) for c in self._staged_columns()]
-        self.conn.execute(
-            sql.SQL("create temp table {} ({}, error text) on commit drop").format(
-                sql.Identifier(STAGE), sql.SQL(", ").join(columns)
-            )
-        )
-        self.conn.execute(
-            sql.SQL("create temp table {} (record_key text primary key) on commit drop").format(
-                sql.Identifier(KEYS)
-            )
-        )
-
-    def stage_copy_sql(self) -> sql.Composed:
-        names = sql.SQL(", ").join(sql.Identifier(c) for c in self._staged_columns())
-        return sql.SQL("copy {} ({}) from stdin").format(sql.Identifier(STAGE), names)
-
-    def keys_copy_sql(self) -> sql.Composed:
-        return sql.SQL("copy {} (record_key) from stdin").format(sql.Identifier(KEYS))
 
     def mark_failures(self) -> list[tuple[str, str]]:
         return []  # Salesforce judges each record itself; its answers come back from write()
@@ -193,19 +167,6 @@ class SalesforceDestination:
         return retired, failures
 
     # --- helpers ---------------------------------------------------------------------------------------
-    def _staged_columns(self) -> list[str]:
-        return ["record_key", "payload_hash", *self.mapping.written_fields]
-
-    def _staged(self) -> Iterator[dict]:
-        columns = self._staged_columns()
-        cursor = self.conn.execute(
-            sql.SQL("select {} from {} where error is null order by record_key").format(
-                sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(STAGE)
-            )
-        )
-        for row in cursor:
-            yield dict(zip(columns, row, strict=True))
-
     def _record(self, row: dict) -> dict:
         """The record as the API takes it; a null is left out (never a null over a value) unless the field is
         one Momentum owns outright (clear_when_absent), which the null clears."""
@@ -223,24 +184,6 @@ class SalesforceDestination:
         status = object_fields(self.mapping).field("status", self.mapping.name).api_name
         rows = self.org.query(f"SELECT Id, {key}, {status} FROM {self.sobject} WHERE {key} != null")
         return {row[key]: (row["Id"], row[status]) for row in rows}
-
-    def _writable(self, existing: tuple[str, str] | None) -> bool:
-        rule = self.mapping.writable_when
-        return existing is None or rule is None or existing[1] in rule.values
-
-    def _stale(self, existing: Mapping[str, tuple[str, str]]) -> list[tuple[str, str]]:
-        """(external id, Id) of Momentum's tasks in a retirable status whose key left today's payload."""
-        rule = self.mapping.retire_missing
-        if rule is None:
-            return []
-        in_payload = {
-            k for (k,) in self.conn.execute(sql.SQL("select record_key from {}").format(sql.Identifier(KEYS)))
-        }
-        return sorted(
-            (external_id, task_id)
-            for external_id, (task_id, status) in existing.items()
-            if status in rule.from_values and external_id not in in_payload
-        )
 
 
 def open_salesforce_destination(

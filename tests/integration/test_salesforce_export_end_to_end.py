@@ -1,10 +1,12 @@
 """A Salesforce data export runs the whole pipeline: the tiny demo CRM written as an export (placeholder history
 rows included, as real exports have them) and read with MOMENTUM_CRM=files into a fresh warehouse passes
-`momentum crm check`, trains, and runs the morning job on the export's own date, with nothing written back."""
+`momentum crm check`, trains, and runs the morning job on the export's own date, writing back Salesforce Data Loader
+files into the outbox: a second morning writes no new record, and a record Data Loader refused goes out again."""
 
 from __future__ import annotations
 
 import csv
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -115,7 +117,7 @@ def _run(job_name: str, as_of: date, instance: dg.DagsterInstance) -> JobReport:
     return report
 
 
-def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_with_nothing_written_back(
+def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_and_writes_data_loader_files(
     source_crm, files_warehouse, tmp_path, capsys
 ):
     # GIVEN the tiny demo CRM written as a Salesforce data export with placeholder history rows
@@ -180,13 +182,23 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_with_nothing_w
         (export_today,),
     )
     assert without_close_date == [(0,)]
-    # AND the reverse-ETL syncs ran, found no write-back for files, and sent nothing
+    # AND the reverse-ETL syncs wrote Data Loader files into the outbox, one folder for the run, counts reconciled
+    outbox = settings.outbox_dir
+    [run_folder] = list(outbox.iterdir())
+    manifest = json.loads((run_folder / "manifest.json").read_text())["files"]
+    logged = _sync_log(url, morning.run_id)
     for sync_name in load_mappings():
         event = instance.get_latest_materialization_event(dg.AssetKey(["reverse_etl", sync_name]))
-        assert event is not None, sync_name
-        assert event.asset_materialization.metadata["status"].value == "no_destination", sync_name
-    [(sync_log,)] = _query(url, "select to_regclass('reverse_etl.sync_log')")
-    assert sync_log is None or _query(url, "select count(*) from reverse_etl.sync_log") == [(0,)]
+        assert event.asset_materialization.metadata["status"].value == "succeeded", sync_name
+        in_files = {
+            entry["operation"]: _csv_rows(run_folder / name)
+            for name, entry in manifest.items()
+            if entry["sync"] == sync_name and "retire" not in name
+        }
+        assert sum(len(rows) for rows in in_files.values()) == logged[sync_name]["written"] > 0, sync_name
+    opportunity_rows = _csv_rows(run_folder / "opportunity_fields-Opportunity-update.csv")
+    assert {row["Id"] for row in opportunity_rows} == open_deals
+    assert _csv_rows(run_folder / "tasks-Task-upsert.csv")[0]["AI_External_Id__c"]
     # AND the summary says where the extract landed
     print_run_summary(settings, [retrain, morning], total_seconds=None)
     summary = capsys.readouterr().out
@@ -196,6 +208,30 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_with_nothing_w
         f"open deals {len(open_deals)}, scored {len(scored)}, TMVAs {tmvas}, deals with placeholders "
         f"{placeholders}, longest push {longest_push} days"
     )
+    assert f"CRM files to load by hand: {run_folder}" in summary
+
+    # WHEN Data Loader refused one opportunity (its error file dropped into the run's folder) and the morning runs
+    # again on the same export
+    refused = opportunity_rows[0]
+    with (run_folder / "error120426061500000.csv").open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, [*refused, "ERROR"])
+        writer.writeheader()
+        writer.writerow(refused | {"ERROR": "ENTITY_IS_LOCKED:the entity is locked for editing:--"})
+    again = _run("morning", export_today, instance)
+
+    # THEN the second morning writes no new record: only the refused one goes out again, logged with its message
+    again_logged = _sync_log(url, again.run_id)
+    assert again_logged["tasks"]["written"] == 0, again_logged
+    assert again_logged["opportunity_fields"]["written"] == 1, again_logged
+    [new_folder] = [f for f in outbox.iterdir() if f != run_folder]
+    assert [row["Id"] for row in _csv_rows(new_folder / "opportunity_fields-Opportunity-update.csv")] == [
+        refused["Id"]
+    ]
+    assert _query(
+        url,
+        "select record_key from reverse_etl.sync_record_error where sync_run_id = %s and error like %s",
+        (again_logged["opportunity_fields"]["sync_run_id"], "%ENTITY_IS_LOCKED%"),
+    ) == [(refused["Id"],)]
 
     # WHEN the org lives one more day and a new export replaces the folder's files
     history_before = _raw_count(url, "opportunityhistory")
@@ -230,6 +266,22 @@ def test_a_salesforce_export_runs_the_retrain_and_the_morning_job_with_nothing_w
     print(
         f"second export as of {next_today}: history {history_before} -> {history_after}, received {received}, TMVAs {next_tmvas}"
     )
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def _sync_log(url: str, dagster_run_id: str) -> dict[str, dict]:
+    rows = _query(
+        url,
+        "select sync_name, sync_run_id::text, written, retired, failed, changed from reverse_etl.sync_log"
+        " where dagster_run_id = %s",
+        (dagster_run_id,),
+    )
+    columns = ("sync_run_id", "written", "retired", "failed", "changed")
+    return {name: dict(zip(columns, values, strict=True)) for name, *values in rows}
 
 
 def _raw_count(url: str, raw_name: str) -> int:
