@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from actions.coverage import gap_lines
+from crm.connectors import CrmNotConfigured, crm_destination
 from crm.salesforce.data_loader.outbox import outbox_line
 from ml.data.targets import WIN
 from ml.registry.client import CHAMPION, alias_version, mlflow_client
@@ -20,6 +21,7 @@ SLOWEST_STEPS_SHOWN = 8
 
 def print_run_summary(settings: Settings, reports: list[JobReport], *, total_seconds: float | None) -> None:
     url = warehouse_url(settings)
+    writes_files = _writes_data_loader_files(settings)
     for report in reports:
         status = "succeeded" if report.success else "FAILED"
         click.echo(f"\n{report.job_name} job {status} (run {report.run_id[:8]}, as of {report.as_of})")
@@ -33,7 +35,7 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
             click.echo(f"  {line}")
         for line in sync_lines(url, report):
             click.echo(f"  {line}")
-        if settings.crm == "files" and report.job_name == "morning":  # write-back as files to load by hand
+        if writes_files and report.job_name == "morning":  # write-back as files to load by hand
             line = outbox_line(settings.outbox_dir, report.as_of, report.run_id, run_succeeded=report.success)
             if line:
                 click.echo(f"  {line}")
@@ -160,3 +162,13 @@ def _print_outputs(url: str, report: JobReport) -> None:
             (as_of,),
         ).iloc[0]
         click.echo(f"  TMVAs chosen: {tmvas.actions} for {tmvas.reps} reps")
+
+
+def _writes_data_loader_files(settings: Settings) -> bool:
+    """MOMENTUM_CRM=files on a Salesforce export: the syncs write Data Loader files (a HubSpot export: nothing yet)."""
+    if settings.crm != "files":
+        return False
+    try:
+        return crm_destination(settings) is not None
+    except CrmNotConfigured:
+        return False
