@@ -70,6 +70,7 @@ class HubSpotApis:
     pipelines: Any
     properties: Any
     associations: Any
+    property_groups: Any
 
     @classmethod
     def connect(cls, access_token: str, base_url: str, retry: Retry) -> HubSpotApis:
@@ -84,6 +85,7 @@ class HubSpotApis:
             pipelines=client.crm.pipelines.pipelines_api,
             properties=client.crm.properties.core_api,
             associations=client.crm.associations.v4.batch_api,
+            property_groups=client.crm.properties.groups_api,
         )
 
 

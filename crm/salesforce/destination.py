@@ -6,7 +6,7 @@ tasks as upserts on the external-id field `AI_External_Id__c` (idempotent, so a 
 never duplicates a task), and the retire step (Momentum's Open tasks that left the payload -> Expired) as
 updates. Each record's answer comes back from `write`: a record Salesforce rejects is logged with
 Salesforce's own message and offered again by the next run, and sync state is recorded batch by batch for
-what Salesforce confirmed only (write_journal.py makes that crash-safe).
+what Salesforce confirmed only (reverse_etl/write_journal.py makes that crash-safe).
 
 Before anything is written: every field the mapping sends must be in the org's describe (else one error
 names the missing fields and `momentum crm setup --check`), and the planned API calls must fit the sync's
@@ -22,22 +22,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import psycopg
-from psycopg import sql
 
-from crm.salesforce import write_journal as journal
 from crm.salesforce.errors import SalesforceFieldMissing
 from crm.salesforce.org_writer import COLLECTION_SIZE, OrgWriter
 from crm.salesforce.write_fields import WriteField, mapped_fields, object_fields
+from reverse_etl import write_journal as journal
+from reverse_etl.api_stage import WarehouseStage, chunks
 from reverse_etl.destination import WriteCounts
 from reverse_etl.mapping import Mapping as SyncMapping
 
 log = logging.getLogger(__name__)
 
-STAGE = "_retl_stage"
-KEYS = "_retl_keys"
 SETUP_HINT = "run `momentum crm setup --check` (and --write-package DIR for the admin)"
 
 
@@ -45,10 +43,7 @@ class SalesforceFieldsMissing(SalesforceFieldMissing):
     """The org lacks fields a sync writes: nothing was written."""
 
 
-class SalesforceDestination:
-    stage_table = STAGE
-    keys_table = KEYS
-
+class SalesforceDestination(WarehouseStage):
     def __init__(self, conn: psycopg.Connection, mapping: SyncMapping, org: OrgWriter):
         self.conn = conn
         self.mapping = mapping
@@ -63,30 +58,6 @@ class SalesforceDestination:
                 + ", ".join(f"{f.api_name} ({f.type_label})" for f in missing)
                 + f"; {SETUP_HINT}"
             )
-
-    # --- staging (in the warehouse) ----------------------------------------------------------------------
-    def create_stage(self) -> None:
-        columns = [sql.SQL("{} text").format(sql.Identifier(c)) for c in self._staged_columns()]
-        self.conn.execute(
-            sql.SQL("create temp table {} ({}, error text) on commit drop").format(
-                sql.Identifier(STAGE), sql.SQL(", ").join(columns)
-            )
-        )
-        self.conn.execute(
-            sql.SQL("create temp table {} (record_key text primary key) on commit drop").format(
-                sql.Identifier(KEYS)
-            )
-        )
-
-    def stage_copy_sql(self) -> sql.Composed:
-        names = sql.SQL(", ").join(sql.Identifier(c) for c in self._staged_columns())
-        return sql.SQL("copy {} ({}) from stdin").format(sql.Identifier(STAGE), names)
-
-    def keys_copy_sql(self) -> sql.Composed:
-        return sql.SQL("copy {} (record_key) from stdin").format(sql.Identifier(KEYS))
-
-    def mark_failures(self) -> list[tuple[str, str]]:
-        return []  # Salesforce judges each record itself; its answers come back from write()
 
     # --- dry run ---------------------------------------------------------------------------------------
     def count_writes(self) -> WriteCounts:
@@ -104,7 +75,7 @@ class SalesforceDestination:
         key_field = self.key_field.api_name
         names = ", ".join(dict.fromkeys([key_field, *(f.api_name for f in self.fields[1:])]))
         records = []
-        for rows in _chunks(list(self._staged())[:limit], COLLECTION_SIZE):
+        for rows in chunks(list(self._staged())[:limit], COLLECTION_SIZE):
             keys = ", ".join(f"'{_quoted(row['record_key'])}'" for row in rows)
             current = {
                 found[key_field]: found
@@ -131,9 +102,7 @@ class SalesforceDestination:
 
     # --- write -----------------------------------------------------------------------------------------
     def write(self) -> WriteCounts:
-        writer_conn = psycopg.connect(
-            **self.conn.info.get_parameters(), password=self.conn.info.password, autocommit=True
-        )
+        writer_conn = self._writer_connection()
         with writer_conn, contextlib.closing(self.org):
             journal.ensure_journal(writer_conn)
             resent = journal.left_in_flight(writer_conn, self.mapping.name)
@@ -158,7 +127,7 @@ class SalesforceDestination:
     ) -> tuple[int, int, list[tuple[str, str]]]:
         inserted = updated = 0
         failures: list[tuple[str, str]] = []
-        for batch in _chunks(rows, COLLECTION_SIZE):
+        for batch in chunks(rows, COLLECTION_SIZE):
             keys = [row["record_key"] for row in batch]
             batch_id = journal.begin_batch(writer_conn, self.mapping.name, self.mapping.operation, keys)
             records = [self._record(row) for row in batch]
@@ -181,7 +150,7 @@ class SalesforceDestination:
         rule = self.mapping.retire_missing
         status = object_fields(self.mapping).field(rule.column, self.mapping.name).api_name if rule else ""
         retired, failures = 0, []
-        for batch in _chunks(stale, COLLECTION_SIZE):
+        for batch in chunks(stale, COLLECTION_SIZE):
             results = self.org.update(
                 self.sobject, [{"id": task_id, status: rule.to_value} for _, task_id in batch]
             )
@@ -193,19 +162,6 @@ class SalesforceDestination:
         return retired, failures
 
     # --- helpers ---------------------------------------------------------------------------------------
-    def _staged_columns(self) -> list[str]:
-        return ["record_key", "payload_hash", *self.mapping.written_fields]
-
-    def _staged(self) -> Iterator[dict]:
-        columns = self._staged_columns()
-        cursor = self.conn.execute(
-            sql.SQL("select {} from {} where error is null order by record_key").format(
-                sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(STAGE)
-            )
-        )
-        for row in cursor:
-            yield dict(zip(columns, row, strict=True))
-
     def _record(self, row: dict) -> dict:
         """The record as the API takes it; a null is left out (never a null over a value) unless the field is
         one Momentum owns outright (clear_when_absent), which the null clears."""
@@ -233,9 +189,7 @@ class SalesforceDestination:
         rule = self.mapping.retire_missing
         if rule is None:
             return []
-        in_payload = {
-            k for (k,) in self.conn.execute(sql.SQL("select record_key from {}").format(sql.Identifier(KEYS)))
-        }
+        in_payload = self._payload_keys()
         return sorted(
             (external_id, task_id)
             for external_id, (task_id, status) in existing.items()
@@ -248,11 +202,6 @@ def open_salesforce_destination(
 ) -> SalesforceDestination:
     """The DestinationFactory for MOMENTUM_CRM=salesforce (crm/connectors.py)."""
     return SalesforceDestination(conn, mapping, OrgWriter(credentials))
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _quoted(value: str) -> str:

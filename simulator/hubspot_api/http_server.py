@@ -190,7 +190,7 @@ class RunningServer:
 
     def environment(self) -> dict[str, str]:
         """The MOMENTUM_HUBSPOT_* settings that point Momentum (MOMENTUM_CRM=hubspot) at this server;
-        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        DEMO_SERVER tells crm/connectors.py the portal is the demo CRM behind this server (its grants)."""
         return {
             "MOMENTUM_HUBSPOT_BASE_URL": self.base_url,
             "MOMENTUM_HUBSPOT_ACCESS_TOKEN": self.api.access_token,
