@@ -73,6 +73,8 @@ class HubSpotApiServer:
     daily_used: int = 0
     hidden_properties: set[tuple[str, str]] = field(default_factory=set)
     write_faults: WriteFaults = field(default_factory=WriteFaults)
+    momentum_properties_created: bool = True
+    """False: a portal where `momentum crm setup --create` has not run (Momentum's `ai_*` properties hidden)."""
     groups: dict[str, dict[str, str]] = field(
         default_factory=lambda: {
             "deals": {"dealinformation": "Deal information"},
@@ -88,6 +90,13 @@ class HubSpotApiServer:
         self._recent: deque[float] = deque()
         with self.connection() as conn:
             self.properties = reads.read_properties(conn)
+        if not self.momentum_properties_created:
+            self.hidden_properties |= {
+                (object_type, name)
+                for object_type in UNIQUE_PROPERTIES.keys() | {"deals"}
+                for name in self.properties[object_type]
+                if name.startswith("ai_")
+            }
         self.writer = PortalWriter(self.visible, self._write_connection, self.write_faults)
 
     def _write_connection(self) -> psycopg.Connection:
