@@ -156,6 +156,10 @@ class HubSpotDestination(WarehouseStage):
             ]
             refused |= self.portal.associate(self.object_type, field.name, pairs)
         by_id = {result.hubspot_id: key for key, result in results.items() if result.success}
+        if any(task_id not in by_id for task_id in refused):
+            # A refusal naming no task of the batch: none of its associations is known to be made.
+            reason = "; ".join(sorted(set(refused.values())))
+            return {key: RecordResult(False, error=reason) for key in results}
         return results | {
             by_id[task_id]: RecordResult(False, error=reason) for task_id, reason in refused.items()
         }

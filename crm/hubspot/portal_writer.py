@@ -158,7 +158,8 @@ class PortalWriter:
         """Default associations from -> to; returns {from id: HubSpot's reason} of those it refused."""
         refused: dict[str, str] = {}
         for start in range(0, len(pairs), BATCH_SIZE):
-            inputs = [{"from": {"id": f}, "to": {"id": t}} for f, t in pairs[start : start + BATCH_SIZE]]
+            batch = pairs[start : start + BATCH_SIZE]
+            inputs = [{"from": {"id": f}, "to": {"id": t}} for f, t in batch]
             answer = self._write_call(
                 f"{from_type} to {to_type} associations",
                 self.apis.associations.create_default_with_http_info,
@@ -166,7 +167,12 @@ class PortalWriter:
                 to_type,
                 {"inputs": inputs},
             )
-            for error in getattr(answer, "errors", None) or []:
+            # An answer the client could not read (a status it does not expect) confirms nothing.
+            if answer is None:
+                unread = f"associating with {to_type}: HubSpot's answer was unreadable"
+                refused |= {from_id: unread for from_id, _ in batch}
+                continue
+            for error in answer.errors or []:
                 for key in (error.context or {}).get("ids", []):
                     refused[key] = f"associating with {to_type}: {error.category}: {error.message}"
         return refused

@@ -8,7 +8,8 @@ sections 2.4-2.5), as the Salesforce server's writes do:
   contact (HubSpot's default, unlabelled type; associating twice changes nothing).
 
 All succeeded: 200 `{status, results, startedAt, completedAt}`. Some failed: 207 with `numErrors` and `errors`, one
-StandardError per failed input (`context.ids` names it), the others written. A property the portal lacks (never
+StandardError per failed input (`context.ids` names it), the others written (associate/default answers 200 with
+the same `errors`: its documented answer). A property the portal lacks (never
 created, or hidden) fails the whole request with 400 PROPERTY_DOESNT_EXIST, as HubSpot refuses it. Values are
 strings; an empty string clears a property. HubSpot's own words (task status, type, priority) are translated to the
 demo CRM's, the reverse of simulator/hubspot_portal.py; Expired and Dismissed both read back as DEFERRED.
@@ -140,7 +141,10 @@ class PortalWriter:
                     "associationTypeId": 216 if to_type == "deals" else 204,
                 }
                 results.append({"from": {"id": task_id}, "to": {"id": to_id}, "associationSpec": spec})
-        return _answer(results, errors)
+        # This endpoint documents one answer, 200, whose body carries the refused inputs in `errors` (the client
+        # reads no 207 here).
+        status, answer = _answer(results, errors)
+        return 200, answer
 
     # --- one request ------------------------------------------------------------------------------------
     def _inputs(self, object_type: str, body: dict) -> list[dict]:

@@ -230,3 +230,22 @@ def test_a_sync_of_an_object_hubspot_does_not_take_is_refused_in_one_line(payloa
     with pytest.raises(HubSpotSyncUnsupported) as refused:
         _destination(hubspot)(None, forecast)
     assert explain(refused.value) == str(refused.value) and "rep_forecast" in str(refused.value)
+
+
+def test_a_task_whose_contact_hubspot_cannot_associate_is_failed_and_sent_again(payloads, hubspot):
+    url, deals = payloads["url"], payloads["deals"]
+    tasks = _tasks(deals, 3)
+    tasks[2]["who_id"] = "003NOSUCHCONTACT"
+    set_payload(url, "sync_crm__tasks", tasks)
+
+    first = _sync(url, hubspot, "tasks")
+    again = _sync(url, hubspot, "tasks")
+
+    assert (first.status, first.written, first.failed) == ("partial", 2, 1)
+    errors = query(url, "select record_key, error from reverse_etl.sync_record_error order by 1")
+    assert (
+        errors[0]["record_key"] == "tmva-2"
+        and "associating with contacts: OBJECT_NOT_FOUND" in errors[0]["error"]
+    )
+    assert (again.changed, again.failed) == (1, 1)
+    assert query(url, "select count(*) as n from crm.task where ai_external_id = 'tmva-2'")[0]["n"] == 1
