@@ -109,7 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(content)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client killed mid-answer
+            self.wfile.write(content)
 
     def _route(self, method: str, path: str, params: dict, body: dict) -> tuple[int, object]:
         api = self.api
