@@ -1,6 +1,6 @@
-"""Crash campaign: syncs into the local Salesforce server killed at random moments and resumed.
+"""Crash campaign: syncs into the local Salesforce or HubSpot server killed at random moments and resumed.
 
-    .venv/bin/python -m bench.crash_campaign --destination salesforce --runs 100 [--preset tiny] [--seed 1]
+    .venv/bin/python -m bench.crash_campaign --destination salesforce|hubspot --runs 100 [--preset tiny] [--seed 1]
 
 Each round changes the payloads (new probabilities on a random part of the open deals, new or reworded
 TMVA tasks, some tasks dropping out), starts both syncs (opportunity_fields, tasks) in a child process,
@@ -32,7 +32,7 @@ import psycopg
 from psycopg import sql
 
 from reverse_etl.mapping import Mapping, load_mappings
-from simulator.salesforce_api.writes import WriteFaults
+from simulator.write_faults import WriteFaults
 
 SYNCS = ("opportunity_fields", "tasks")
 FAULTS = {
@@ -60,17 +60,21 @@ class CampaignResult:
     problems: list[str] = field(default_factory=list)
 
 
-def run_campaign(url: str, server, runs: int, seed: int = 1) -> CampaignResult:
-    """`server`: a RunningServer over the demo CRM in `url` (faults set by the caller)."""
+def run_campaign(
+    url: str, server, runs: int, seed: int = 1, destination: str = "salesforce"
+) -> CampaignResult:
+    """`server`: a RunningServer of `destination` over the demo CRM in `url` (faults set by the caller)."""
     rng = random.Random(seed)
     mappings = load_mappings()
     _create_payload_tables(url, mappings)
     result = CampaignResult()
     started = time.monotonic()
-    run_seconds = _resume(url, server)  # the first full sync: how long the syncs take, to place the kills
+    run_seconds = _resume(
+        url, server, destination
+    )  # the first full sync: how long the syncs take, to place the kills
     for round_number in range(runs):
         _change_payloads(url, rng, round_number)
-        child = _start_child(url, server)
+        child = _start_child(url, server, destination)
         child.stdout.readline()  # imports done: the kill lands while the syncs run (or just after)
         time.sleep(rng.uniform(0, run_seconds * 1.2))
         if child.poll() is None:
@@ -78,7 +82,7 @@ def run_campaign(url: str, server, runs: int, seed: int = 1) -> CampaignResult:
             result.killed += 1
         child.communicate()
         result.killed_in_flight += _in_flight(url)
-        _resume(url, server)
+        _resume(url, server, destination)
         result.rounds += 1
         _check(url, mappings, result, round_number)
     result.seconds = round(time.monotonic() - started, 1)
@@ -87,16 +91,23 @@ def run_campaign(url: str, server, runs: int, seed: int = 1) -> CampaignResult:
 
 # --- the child: both syncs, as the morning job runs them ---------------------------------------------
 def child_main(url: str, server_json: str) -> None:
-    from crm.salesforce.destination import open_salesforce_destination
     from reverse_etl.sync import run_sync
 
     server = json.loads(server_json)
-    credentials = {
-        "instance_url": server["instance_url"],
-        "access_token": server["access_token"],
-        "ca_bundle": server["ca_file"],
-    }
-    factory = functools.partial(open_salesforce_destination, credentials=credentials)
+    if server["destination"] == "hubspot":
+        from crm.hubspot.destination import open_hubspot_destination
+
+        credentials = {"base_url": server["base_url"], "access_token": server["access_token"]}
+        factory = functools.partial(open_hubspot_destination, credentials=credentials)
+    else:
+        from crm.salesforce.destination import open_salesforce_destination
+
+        credentials = {
+            "instance_url": server["instance_url"],
+            "access_token": server["access_token"],
+            "ca_bundle": server["ca_file"],
+        }
+        factory = functools.partial(open_salesforce_destination, credentials=credentials)
     mappings = load_mappings()
     print("ready", flush=True)
     for name in SYNCS:
@@ -109,9 +120,14 @@ def child_main(url: str, server_json: str) -> None:
             raise SystemExit(f"sync {name} stayed refused: {result.message}")
 
 
-def _server_json(server) -> str:
+def _server_json(server, destination: str) -> str:
+    if destination == "hubspot":
+        return json.dumps(
+            {"destination": destination, "base_url": server.base_url, "access_token": server.api.access_token}
+        )
     return json.dumps(
         {
+            "destination": destination,
             "instance_url": server.instance_url,
             "access_token": server.api.access_token,
             "ca_file": str(server.ca_file),
@@ -119,16 +135,23 @@ def _server_json(server) -> str:
     )
 
 
-def _start_child(url: str, server) -> subprocess.Popen:
-    command = [sys.executable, "-m", "bench.crash_campaign", "--child", url, _server_json(server)]
+def _start_child(url: str, server, destination: str) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "bench.crash_campaign",
+        "--child",
+        url,
+        _server_json(server, destination),
+    ]
     return subprocess.Popen(
         command, env={**os.environ, "PYTHONPATH": os.getcwd()}, stdout=subprocess.PIPE, text=True
     )
 
 
-def _resume(url: str, server) -> float:
+def _resume(url: str, server, destination: str) -> float:
     """Run both syncs to the end; returns their seconds (imports aside)."""
-    child = _start_child(url, server)
+    child = _start_child(url, server, destination)
     child.stdout.readline()
     started = time.monotonic()
     child.stdout.read()
@@ -279,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--child", nargs=2, metavar=("URL", "SERVER_JSON"), help=argparse.SUPPRESS)
-    parser.add_argument("--destination", choices=["salesforce"], default="salesforce")
+    parser.add_argument("--destination", choices=["salesforce", "hubspot"], default="salesforce")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--seed", type=int, default=1)
@@ -289,16 +312,20 @@ def main(argv: list[str] | None = None) -> None:
         return
     from bench.salesforce_extract import bench_database_url
     from simulator.build import build_demo_crm
-    from simulator.salesforce_api import serve_demo_crm
 
-    url = bench_database_url(f"_crash_{args.preset}")
+    if args.destination == "hubspot":
+        from simulator.hubspot_api import serve_demo_crm
+    else:
+        from simulator.salesforce_api import serve_demo_crm
+
+    url = bench_database_url(f"_crash_{args.destination}_{args.preset}")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists reverse_etl cascade")
     build_demo_crm(url, args.preset, seed=args.seed)
     faults = WriteFaults(**FAULTS, record_failure_rate=RECORD_FAILURE_RATE, seed=args.seed)
     with serve_demo_crm(url, write_faults=faults) as server:
-        result = run_campaign(url, server, args.runs, args.seed)
-        api_calls = server.api.api_used
+        result = run_campaign(url, server, args.runs, args.seed, args.destination)
+        api_calls = server.api.daily_used if args.destination == "hubspot" else server.api.api_used
     print(json.dumps({**result.__dict__, "api_calls": api_calls, "faults": FAULTS}, indent=2))
     if result.problems:
         raise SystemExit(1)

@@ -1,11 +1,12 @@
-"""First-sync throughput of the Salesforce destination: every open opportunity's fields and a set of TMVA
-tasks written through simple-salesforce into the local Salesforce server, then a second sync.
+"""First-sync throughput of the Salesforce (or HubSpot) destination: every open opportunity's fields and a set of
+TMVA tasks written through simple-salesforce (hubspot-api-client) into the local server, then a second sync.
 
-    .venv/bin/python -m bench.salesforce_sync --preset demo
+    .venv/bin/python -m bench.salesforce_sync --preset demo [--destination hubspot]
 
 Prints, per sync, the records written, seconds, records/s and the API calls (as the org counts them: every
-request, retries included), beside Salesforce's documented limits (200 records per sObject Collections call).
-The payloads are the crash campaign's (bench/crash_campaign.py), in `<warehouse>_sfsync_<preset>`.
+request, retries included), beside the documented limits (Salesforce: 200 records per sObject Collections call;
+HubSpot: 100 inputs per batch). The payloads are the crash campaign's (bench/crash_campaign.py), in
+`<warehouse>_sfsync_<preset>` (`_hssync_` for HubSpot).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--preset", default="demo")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--destination", choices=["salesforce", "hubspot"], default="salesforce")
     args = parser.parse_args(argv)
     from bench.salesforce_extract import bench_database_url
     from crm.salesforce.destination import open_salesforce_destination
@@ -35,7 +37,12 @@ def main(argv: list[str] | None = None) -> None:
     from simulator.build import build_demo_crm
     from simulator.salesforce_api import serve_demo_crm
 
-    url = bench_database_url(f"_sfsync_{args.preset}")
+    hubspot = args.destination == "hubspot"
+    if hubspot:
+        from crm.hubspot.destination import open_hubspot_destination
+        from simulator.hubspot_api import serve_demo_crm
+
+    url = bench_database_url(f"_{'hs' if hubspot else 'sf'}sync_{args.preset}")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists reverse_etl cascade")
     build_demo_crm(url, args.preset, seed=args.seed)
@@ -44,16 +51,23 @@ def main(argv: list[str] | None = None) -> None:
     _change_payloads(url, random.Random(args.seed), 0)
     report = []
     with serve_demo_crm(url) as server:
-        credentials = {
-            "instance_url": server.instance_url,
-            "access_token": server.api.access_token,
-            "ca_bundle": str(server.ca_file),
-            "sync_api_calls": "100000",
-        }
-        factory = functools.partial(open_salesforce_destination, credentials=credentials)
+        if hubspot:
+            credentials = {"base_url": server.base_url, "access_token": server.api.access_token}
+            factory = functools.partial(
+                open_hubspot_destination, credentials=credentials | {"sync_api_calls": "100000"}
+            )
+        else:
+            credentials = {
+                "instance_url": server.instance_url,
+                "access_token": server.api.access_token,
+                "ca_bundle": str(server.ca_file),
+                "sync_api_calls": "100000",
+            }
+            factory = functools.partial(open_salesforce_destination, credentials=credentials)
+        used = (lambda: server.api.daily_used) if hubspot else (lambda: server.api.api_used)
         for attempt in ("first", "second"):
             for name in SYNCS:
-                calls_before, started = server.api.api_used, time.perf_counter()
+                calls_before, started = used(), time.perf_counter()
                 result = run_sync(
                     url, url, mappings[name], open_destination=factory, run_id=f"bench-{attempt}"
                 )
@@ -65,10 +79,16 @@ def main(argv: list[str] | None = None) -> None:
                         "failed": result.failed,
                         "seconds": round(seconds, 2),
                         "records_per_second": round(result.written / seconds) if result.written else 0,
-                        "api_calls": server.api.api_used - calls_before,
+                        "api_calls": used() - calls_before,
                     }
                 )
-    print(json.dumps({"preset": args.preset, "collection_limit": 200, "syncs": report}, indent=2))
+    limit = 100 if hubspot else 200
+    print(
+        json.dumps(
+            {"preset": args.preset, "destination": args.destination, "batch_limit": limit, "syncs": report},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -89,8 +89,12 @@ def crm_destination(settings: Settings) -> DestinationFactory | None:
         from crm.salesforce.data_loader.destination import DataLoaderOutbox
 
         return DataLoaderOutbox(settings.outbox_dir)
-    if settings.crm == "hubspot" and _demo_behind_api(settings):
-        return functools.partial(DemoCrmDestination, schema=DEMO_SCHEMA)
+    if settings.crm == "hubspot":
+        from crm.hubspot.destination import open_hubspot_destination
+
+        return functools.partial(
+            open_hubspot_destination, credentials=settings.crm_credentials.get("hubspot", {})
+        )
     return None
 
 
@@ -104,8 +108,7 @@ def crm_grants(settings: Settings) -> CrmGrants | None:
 
 def _demo_behind_api(settings: Settings) -> bool:
     """`momentum demo --crm salesforce` (or `hubspot`): the demo CRM served through the local API of the configured
-    CRM. The Salesforce API writes into the demo CRM's tables, so the pipeline role keeps the demo CRM's grants;
-    HubSpot has no write-back through its API yet, so Momentum writes into the demo CRM behind it."""
+    CRM. Both local APIs write into the demo CRM's tables, so the pipeline role keeps the demo CRM's grants."""
     return settings.crm_credentials.get(settings.crm, {}).get("demo_server") == "1"
 
 

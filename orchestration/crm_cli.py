@@ -17,7 +17,7 @@ from warehouse.settings import load_settings
 
 @click.group()
 def crm() -> None:
-    """The CRM Momentum reads (MOMENTUM_CRM: demo, salesforce or files)."""
+    """The CRM Momentum reads (MOMENTUM_CRM: demo, salesforce, hubspot or files)."""
 
 
 @crm.command()
@@ -43,13 +43,19 @@ def check() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write a Salesforce metadata package (missing fields, permission set) for an admin to deploy.",
 )
-def setup(check_only: bool, package_dir: Path | None) -> None:
+@click.option("--create", is_flag=True, help="HubSpot: create the missing properties (and their group).")
+def setup(check_only: bool, package_dir: Path | None, create: bool) -> None:
     """What the CRM needs before Momentum writes back: every field its syncs write, with its type, and
     which are missing; exit 1 when one is."""
     settings = load_settings()
+    if settings.crm == "hubspot":
+        from orchestration.hubspot_setup_cli import hubspot_setup
+
+        hubspot_setup(settings, create)
+        return
     if settings.crm != "salesforce":
         click.echo(
-            f"MOMENTUM_CRM={settings.crm}: nothing to set up (Momentum writes back only to Salesforce here)"
+            f"MOMENTUM_CRM={settings.crm}: nothing to set up (Momentum sets up Salesforce and HubSpot here)"
         )
         return
     from crm.salesforce.org_writer import OrgWriter

@@ -14,7 +14,7 @@ import psycopg
 
 from actions.playbook import PlaybookError
 from crm.connectors import CrmNotConfigured
-from crm.hubspot.errors import HubSpotApiLimitReached, HubSpotPropertyMissing
+from crm.hubspot.errors import HubSpotApiLimitReached, HubSpotPropertyMissing, HubSpotSyncStopped
 from crm.salesforce.errors import SalesforceApiLimitReached, SalesforceFieldMissing
 from crm.salesforce.export_files import ExportFileError
 from extract.as_of import AsOfNotServable
@@ -42,7 +42,8 @@ def explain(error: BaseException) -> str | None:
         | SalesforceApiLimitReached
         | SalesforceFieldMissing
         | HubSpotApiLimitReached
-        | HubSpotPropertyMissing,
+        | HubSpotPropertyMissing
+        | HubSpotSyncStopped,
     ):
         # They name the play and file, the as-of date, the CRM setting to change, or the export file and column.
         return str(error)

@@ -89,7 +89,9 @@ PORTAL_OBJECTS: dict[str, PortalObject] = {
                       o.lead_source, o.loss_reason as closed_lost_reason, o.is_closed::text as hs_is_closed,
                       o.is_won::text as hs_is_closed_won, o.created_date as createdate,
                       o.system_modstamp as hs_lastmodifieddate, o.ai_win_probability, o.ai_next_best_action,
-                      o.ai_model_version, o.ai_scored_at, o.account_id as _company_id
+                      o.ai_model_version, o.ai_scored_at, o.ai_slip_risk, o.ai_top_reasons_for,
+                      o.ai_top_reasons_against, o.ai_close_in_quarter_probability, o.ai_forecast_category,
+                      o.ai_forecast_flag, o.account_id as _company_id
                from crm.opportunity o
                left join (select stage_name, {STAGE_ID} as stage_id from crm.opportunity_stage) s
                    using (stage_name)""",

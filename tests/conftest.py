@@ -84,6 +84,7 @@ TINY_DEMO_MODULES = frozenset(
         "test_dashboard_in_browser.py",
         "test_sync_dry_run_and_release.py",
         "test_salesforce_write_back.py",
+        "test_hubspot_write_back.py",
     }
 )
 

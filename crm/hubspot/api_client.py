@@ -3,7 +3,7 @@ limits need, and its errors turned into one line the user can act on (docs/crm-a
 
 - The client retries nothing unless given a urllib3 `Retry`, and urllib3 does not retry POST by default:
   every search and batch read is a POST, so `allowed_methods` includes it (a read is safe to repeat).
-  429 and 5xx are retried with exponential backoff, honouring `Retry-After`.
+  429 and 5xx are retried with exponential backoff and jitter, honouring `Retry-After`.
 - The daily limit (a 429 once `X-HubSpot-RateLimit-Daily-Remaining` is 0) is never retried: it resets at
   midnight, and retrying only spends calls other integrations need. The extract stops with
   `HubSpotApiLimitReached`; objects already extracted are kept.
@@ -50,6 +50,7 @@ def retry_policy(retries: int, backoff_factor: float) -> Retry:
         read=retries,
         status=retries,
         backoff_factor=backoff_factor,
+        backoff_jitter=backoff_factor,  # spread the retries of clients that failed together
         backoff_max=60,
         status_forcelist=RETRIED_STATUSES,
         allowed_methods=frozenset({"GET", "POST"}),
@@ -70,6 +71,7 @@ class HubSpotApis:
     pipelines: Any
     properties: Any
     associations: Any
+    property_groups: Any
 
     @classmethod
     def connect(cls, access_token: str, base_url: str, retry: Retry) -> HubSpotApis:
@@ -84,6 +86,7 @@ class HubSpotApis:
             pipelines=client.crm.pipelines.pipelines_api,
             properties=client.crm.properties.core_api,
             associations=client.crm.associations.v4.batch_api,
+            property_groups=client.crm.properties.groups_api,
         )
 
 

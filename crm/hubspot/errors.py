@@ -17,3 +17,16 @@ class HubSpotApiLimitReached(RuntimeError):
 
 class HubSpotPropertyMissing(LookupError):
     """A property Momentum requires is not readable with the access token (absent, or not in its scopes)."""
+
+
+class HubSpotSyncUnsupported(CrmNotConfigured):
+    """A sync writes a CRM object or field Momentum does not write to HubSpot: nothing was written."""
+
+
+class HubSpotPropertiesMissing(HubSpotPropertyMissing):
+    """The portal lacks properties a sync writes: nothing was written."""
+
+
+class HubSpotSyncStopped(RuntimeError):
+    """HubSpot kept refusing a write after the retries, or the sync's API-call ceiling was reached: the sync
+    stopped; what HubSpot confirmed is recorded and the next run sends the rest."""

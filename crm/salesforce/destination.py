@@ -6,7 +6,7 @@ tasks as upserts on the external-id field `AI_External_Id__c` (idempotent, so a 
 never duplicates a task), and the retire step (Momentum's Open tasks that left the payload -> Expired) as
 updates. Each record's answer comes back from `write`: a record Salesforce rejects is logged with
 Salesforce's own message and offered again by the next run, and sync state is recorded batch by batch for
-what Salesforce confirmed only (write_journal.py makes that crash-safe).
+what Salesforce confirmed only (reverse_etl/write_journal.py makes that crash-safe).
 
 Before anything is written: every field the mapping sends must be in the org's describe (else one error
 names the missing fields and `momentum crm setup --check`), and the planned API calls must fit the sync's
@@ -22,15 +22,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import psycopg
 
-from crm.salesforce import write_journal as journal
 from crm.salesforce.errors import SalesforceFieldMissing
 from crm.salesforce.org_writer import COLLECTION_SIZE, OrgWriter
 from crm.salesforce.staged_records import StagedRecords
 from crm.salesforce.write_fields import WriteField, mapped_fields, object_fields
+from reverse_etl import write_journal as journal
+from reverse_etl.api_stage import chunks
 from reverse_etl.destination import WriteCounts
 from reverse_etl.mapping import Mapping as SyncMapping
 
@@ -59,9 +60,6 @@ class SalesforceDestination(StagedRecords):
                 + f"; {SETUP_HINT}"
             )
 
-    def mark_failures(self) -> list[tuple[str, str]]:
-        return []  # Salesforce judges each record itself; its answers come back from write()
-
     # --- dry run ---------------------------------------------------------------------------------------
     def count_writes(self) -> WriteCounts:
         staged = list(self._staged())
@@ -78,7 +76,7 @@ class SalesforceDestination(StagedRecords):
         key_field = self.key_field.api_name
         names = ", ".join(dict.fromkeys([key_field, *(f.api_name for f in self.fields[1:])]))
         records = []
-        for rows in _chunks(list(self._staged())[:limit], COLLECTION_SIZE):
+        for rows in chunks(list(self._staged())[:limit], COLLECTION_SIZE):
             keys = ", ".join(f"'{_quoted(row['record_key'])}'" for row in rows)
             current = {
                 found[key_field]: found
@@ -105,9 +103,7 @@ class SalesforceDestination(StagedRecords):
 
     # --- write -----------------------------------------------------------------------------------------
     def write(self) -> WriteCounts:
-        writer_conn = psycopg.connect(
-            **self.conn.info.get_parameters(), password=self.conn.info.password, autocommit=True
-        )
+        writer_conn = self._writer_connection()
         with writer_conn, contextlib.closing(self.org):
             journal.ensure_journal(writer_conn)
             resent = journal.left_in_flight(writer_conn, self.mapping.name)
@@ -132,7 +128,7 @@ class SalesforceDestination(StagedRecords):
     ) -> tuple[int, int, list[tuple[str, str]]]:
         inserted = updated = 0
         failures: list[tuple[str, str]] = []
-        for batch in _chunks(rows, COLLECTION_SIZE):
+        for batch in chunks(rows, COLLECTION_SIZE):
             keys = [row["record_key"] for row in batch]
             batch_id = journal.begin_batch(writer_conn, self.mapping.name, self.mapping.operation, keys)
             records = [self._record(row) for row in batch]
@@ -155,7 +151,7 @@ class SalesforceDestination(StagedRecords):
         rule = self.mapping.retire_missing
         status = object_fields(self.mapping).field(rule.column, self.mapping.name).api_name if rule else ""
         retired, failures = 0, []
-        for batch in _chunks(stale, COLLECTION_SIZE):
+        for batch in chunks(stale, COLLECTION_SIZE):
             results = self.org.update(
                 self.sobject, [{"id": task_id, status: rule.to_value} for _, task_id in batch]
             )
@@ -191,11 +187,6 @@ def open_salesforce_destination(
 ) -> SalesforceDestination:
     """The DestinationFactory for MOMENTUM_CRM=salesforce (crm/connectors.py)."""
     return SalesforceDestination(conn, mapping, OrgWriter(credentials))
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _quoted(value: str) -> str:

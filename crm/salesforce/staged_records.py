@@ -1,5 +1,5 @@
-"""The part of a Salesforce destination that lives in the warehouse: the engine's stage of changed records,
-read back row by row, and the rules that need the CRM's current tasks (which are the rep's, which retire).
+"""The task rules a Salesforce destination needs beyond the warehouse stage (reverse_etl/api_stage.py): which of
+Momentum's tasks are still Momentum's to rewrite, and which retire.
 
 Shared by the API destination (destination.py, which reads the org's tasks by SOQL) and the Data Loader files
 destination (data_loader/destination.py, which reads them from the latest export).
@@ -7,57 +7,13 @@ destination (data_loader/destination.py, which reads them from the latest export
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
-import psycopg
-from psycopg import sql
-
-from reverse_etl.mapping import Mapping as SyncMapping
-
-STAGE = "_retl_stage"
-KEYS = "_retl_keys"
+from reverse_etl.api_stage import WarehouseStage
 
 
-class StagedRecords:
-    """Session temp tables the engine COPYs one run's changed records (and today's keys) into."""
-
-    stage_table = STAGE
-    keys_table = KEYS
-    conn: psycopg.Connection
-    mapping: SyncMapping
-
-    def create_stage(self) -> None:
-        columns = [sql.SQL("{} text").format(sql.Identifier(c)) for c in self._staged_columns()]
-        self.conn.execute(
-            sql.SQL("create temp table {} ({}, error text) on commit drop").format(
-                sql.Identifier(STAGE), sql.SQL(", ").join(columns)
-            )
-        )
-        self.conn.execute(
-            sql.SQL("create temp table {} (record_key text primary key) on commit drop").format(
-                sql.Identifier(KEYS)
-            )
-        )
-
-    def stage_copy_sql(self) -> sql.Composed:
-        names = sql.SQL(", ").join(sql.Identifier(c) for c in self._staged_columns())
-        return sql.SQL("copy {} ({}) from stdin").format(sql.Identifier(STAGE), names)
-
-    def keys_copy_sql(self) -> sql.Composed:
-        return sql.SQL("copy {} (record_key) from stdin").format(sql.Identifier(KEYS))
-
-    def _staged_columns(self) -> list[str]:
-        return ["record_key", "payload_hash", *self.mapping.written_fields]
-
-    def _staged(self) -> Iterator[dict]:
-        columns = self._staged_columns()
-        cursor = self.conn.execute(
-            sql.SQL("select {} from {} where error is null order by record_key").format(
-                sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(STAGE)
-            )
-        )
-        for row in cursor:
-            yield dict(zip(columns, row, strict=True))
+class StagedRecords(WarehouseStage):
+    """The engine's stage of one run's changed records, plus the rules that need the CRM's current tasks."""
 
     def _writable(self, existing: tuple[str, str] | None) -> bool:
         """Whether a task (Id, Status) is still Momentum's to rewrite: a rep's completed one is theirs."""
@@ -69,9 +25,7 @@ class StagedRecords:
         rule = self.mapping.retire_missing
         if rule is None:
             return []
-        in_payload = {
-            k for (k,) in self.conn.execute(sql.SQL("select record_key from {}").format(sql.Identifier(KEYS)))
-        }
+        in_payload = self._payload_keys()
         return sorted(
             (external_id, task_id)
             for external_id, (task_id, status) in existing.items()

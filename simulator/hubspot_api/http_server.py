@@ -1,11 +1,15 @@
 """The HTTP side of the local HubSpot API: routing HubSpot's paths to the reads (reads.py) on the server's state
-(state.py), errors in HubSpot's JSON shape, and the thread that serves it (`serve_demo_crm`). Writes (issue 16)
-get their own module, routed from `_route`."""
+(state.py) and the writes (writes.py), errors in HubSpot's JSON shape, the write faults a crash campaign injects
+(429/503 before the write, slow answers, the connection dropped after the write committed), and the thread that
+serves it (`serve_demo_crm`)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +26,10 @@ from simulator.hubspot_api.state import (
     ApiError,
     HubSpotApiServer,
     SeenRequest,
+    _limit_error,
 )
+
+WRITE_ENDINGS = ("/batch/update", "/batch/upsert", "/batch/associate/default")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -46,8 +53,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
         headers: dict[str, str] = {}
+        faults = self.api.write_faults
+        is_write = method == "POST" and url.path.endswith(WRITE_ENDINGS)
         try:
             self.api.admit(method, token)
+            if is_write and faults.happens(faults.status_rate):
+                raise _limit_error(faults.rng.choice((429, 503)), "TEN_SECONDLY_ROLLING", faults.retry_after)
             status, payload = self._route(method, url.path, parse_qs(url.query), json.loads(body or b"{}"))
         except ApiError as error:
             status, headers = error.status, error.headers
@@ -80,6 +91,14 @@ class _Handler(BaseHTTPRequestHandler):
                 "category": "INTERNAL_ERROR",
             }
         self.api.requests.append(SeenRequest(method, url.path, status))
+        if is_write and faults.happens(faults.slow_rate):
+            time.sleep(faults.slow_seconds)
+        if is_write and status in (200, 207) and faults.drops_answer():
+            # The write is committed; the client never hears so (its retry must be idempotent).
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         content = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
@@ -90,7 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(content)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client killed mid-answer
+            self.wfile.write(content)
 
     def _route(self, method: str, path: str, params: dict, body: dict) -> tuple[int, object]:
         api = self.api
@@ -98,6 +118,19 @@ class _Handler(BaseHTTPRequestHandler):
         limit = int(params.get("limit", [PAGE_LIMIT])[0])
         after = params.get("after", [""])[0]
         archived = params.get("archived", ["false"])[0].lower() == "true"
+        match method, parts:
+            case "POST", ["crm", "v3", "objects", object_type, "batch", "update"]:
+                return api.writer.batch_update(api.object_type(object_type), body)
+            case "POST", ["crm", "v3", "objects", object_type, "batch", "upsert"]:
+                return api.writer.batch_upsert(api.object_type(object_type), body)
+            case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "associate", "default"]:
+                return api.writer.associate_default(from_type, to_type, body)
+            case "POST", ["crm", "v3", "properties", object_type]:
+                return 201, api.create_property(api.object_type(object_type), body)
+            case "GET", ["crm", "v3", "properties", object_type, "groups"]:
+                return 200, api.group_list(api.object_type(object_type))
+            case "POST", ["crm", "v3", "properties", object_type, "groups"]:
+                return 201, api.create_group(api.object_type(object_type), body)
         with api.connection() as conn:
             match method, parts:
                 case "GET", ["crm", "v3", "owners"]:
@@ -135,6 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
                         ids,
                         api.wanted(object_type, body.get("properties") or []),
                         api.wanted(object_type, body.get("propertiesWithHistory") or []),
+                        api.id_property(object_type, body.get("idProperty")),
                     )
                     return 200, _batch(results)
                 case "POST", ["crm", "v4", "associations", from_type, to_type, "batch", "read"]:
@@ -157,7 +191,7 @@ class RunningServer:
 
     def environment(self) -> dict[str, str]:
         """The MOMENTUM_HUBSPOT_* settings that point Momentum (MOMENTUM_CRM=hubspot) at this server;
-        DEMO_SERVER tells crm/connectors.py that write-back goes to the demo CRM behind it."""
+        DEMO_SERVER tells crm/connectors.py the portal is the demo CRM behind this server (its grants)."""
         return {
             "MOMENTUM_HUBSPOT_BASE_URL": self.base_url,
             "MOMENTUM_HUBSPOT_ACCESS_TOKEN": self.api.access_token,

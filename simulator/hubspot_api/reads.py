@@ -143,11 +143,13 @@ def batch_read(
     ids: Sequence[str],
     properties: Sequence[str],
     with_history: Sequence[str],
+    id_property: str | None = None,
 ) -> list[dict]:
-    """`POST /crm/v3/objects/{type}/batch/read`: the records found, in id order."""
+    """`POST /crm/v3/objects/{type}/batch/read`: the records found, in id order; `idProperty` reads them by a
+    unique property's values instead of their ids."""
     portal_object = PORTAL_OBJECTS[object_type]
-    query = sql.SQL("select * from ({}) o where id = any(%s) order by id").format(
-        sql.SQL(portal_object.select)
+    query = sql.SQL("select * from ({}) o where {} = any(%s) order by id").format(
+        sql.SQL(portal_object.select), sql.Identifier(id_property or "id")
     )
     results = [_object_json(portal_object, row, properties) for row in _rows(conn, query, (list(ids),))]
     if with_history:
@@ -168,11 +170,14 @@ def search(conn: psycopg.Connection, object_type: str, body: dict) -> dict:
     for group in body.get("filterGroups") or []:
         conditions = []
         for condition in group.get("filters") or []:
-            if condition.get("propertyName") != portal_object.modified:
-                raise BadRequest(f"this server filters on {portal_object.modified} only")
-            operator = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(
-                condition.get("operator")
-            )
+            name, operator = condition.get("propertyName"), condition.get("operator")
+            if name != portal_object.modified:
+                # Other properties: presence and equality (what the write-back asks for its own open tasks).
+                conditions.append(
+                    _property_condition(portal_object, name, operator, condition.get("value"), params)
+                )
+                continue
+            operator = {"GTE": ">=", "GT": ">", "LTE": "<=", "LT": "<", "EQ": "="}.get(operator)
             if operator is None:
                 raise BadRequest(f"unsupported operator {condition.get('operator')}")
             conditions.append(sql.SQL("{} {} %s").format(column, sql.SQL(operator)))
@@ -189,6 +194,24 @@ def search(conn: psycopg.Connection, object_type: str, body: dict) -> dict:
     page = _page(results, after, limit, after + limit < total)
     page["total"] = total
     return page
+
+
+def _property_condition(
+    portal_object: PortalObject, name: object, operator: object, value: object, params: list
+) -> sql.Composable:
+    if not isinstance(name, str) or not (name.startswith("ai_") or name == "hs_task_status"):
+        raise BadRequest(
+            f"this server filters on {portal_object.modified}, ai_* properties and hs_task_status only"
+        )
+    column = sql.Identifier(name)
+    if operator == "HAS_PROPERTY":
+        return sql.SQL("{} is not null").format(column)
+    if operator == "NOT_HAS_PROPERTY":
+        return sql.SQL("{} is null").format(column)
+    if operator in ("EQ", "NEQ"):
+        params.append(str(value))
+        return sql.SQL("{}::text {} %s").format(column, sql.SQL("=" if operator == "EQ" else "<>"))
+    raise BadRequest(f"unsupported operator {operator} on {name}")
 
 
 def _timestamp(value: object) -> datetime:

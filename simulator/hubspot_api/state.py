@@ -5,8 +5,9 @@ the real hubspot-api-client (`host=` pointed here) talks to it unchanged (docs/c
 Read endpoints (reads.py): `GET /crm/v3/objects/{type}` (paging by `after`, `properties`,
 `propertiesWithHistory`, `archived`), `POST /crm/v3/objects/{type}/search` and `/batch/read`,
 `GET /crm/v3/properties/{type}`, `GET /crm/v3/owners/`, `GET /crm/v3/pipelines/deals` and
-`POST /crm/v4/associations/{from}/{to}/batch/read`. Writes (issue 16: batch update of deal properties,
-batch upsert of tasks, 207 multi-status) belong in a module of their own, routed from `_route`.
+`POST /crm/v4/associations/{from}/{to}/batch/read`. Writes (writes.py): batch update of deals, batch upsert of
+tasks on a unique property, default associations, 207 multi-status; the properties API creates properties and
+groups (`momentum crm setup --create`): a hidden property is one never created, and creating it shows it.
 
 Every response but a search's carries HubSpot's rate-limit headers; its `Date` is the demo CRM's clock. Past
 `ten_second_limit` requests in ten seconds the server answers 429 TEN_SECONDLY_ROLLING with Retry-After,
@@ -29,8 +30,10 @@ from dataclasses import dataclass, field
 import psycopg
 
 from simulator.hubspot_api import reads
+from simulator.hubspot_api.writes import UNIQUE_PROPERTIES, PortalWriter
 from simulator.hubspot_portal import PORTAL_OBJECTS
 from simulator.read_only_connections import ReadOnlyConnections
+from simulator.write_faults import WriteFaults
 
 PAGE_LIMIT = 100  # most records per list page; 50 with propertiesWithHistory
 HISTORY_PAGE_LIMIT = 50
@@ -69,6 +72,15 @@ class HubSpotApiServer:
     ten_second_limit: int | None = None  # None: no rolling limit (the demo), an int: HubSpot's 429s
     daily_used: int = 0
     hidden_properties: set[tuple[str, str]] = field(default_factory=set)
+    write_faults: WriteFaults = field(default_factory=WriteFaults)
+    momentum_properties_created: bool = True
+    """False: a portal where `momentum crm setup --create` has not run (Momentum's `ai_*` properties hidden)."""
+    groups: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {
+            "deals": {"dealinformation": "Deal information"},
+            "tasks": {"taskinformation": "Task information"},
+        }
+    )
     requests: deque[SeenRequest] = field(default_factory=lambda: deque(maxlen=100_000))
     _faults: list[Fault] = field(default_factory=list)
 
@@ -78,6 +90,17 @@ class HubSpotApiServer:
         self._recent: deque[float] = deque()
         with self.connection() as conn:
             self.properties = reads.read_properties(conn)
+        if not self.momentum_properties_created:
+            self.hidden_properties |= {
+                (object_type, name)
+                for object_type in UNIQUE_PROPERTIES.keys() | {"deals"}
+                for name in self.properties[object_type]
+                if name.startswith("ai_")
+            }
+        self.writer = PortalWriter(self.visible, self._write_connection, self.write_faults)
+
+    def _write_connection(self) -> psycopg.Connection:
+        return psycopg.connect(self.warehouse_url, options="-c timezone=UTC")
 
     # --- faults (tests) -------------------------------------------------------------------------------
     def fail_next(self, status: int, count: int = 1, retry_after: int = 1, method: str | None = None) -> None:
@@ -87,6 +110,41 @@ class HubSpotApiServer:
 
     def hide_property(self, object_type: str, name: str) -> None:
         self.hidden_properties.add((object_type, name))
+
+    def create_property(self, object_type: str, body: dict) -> dict:
+        """`POST /crm/v3/properties/{objectType}`: 409 when it exists; only the demo CRM's columns can be made."""
+        name, group = body.get("name"), body.get("groupName")
+        if not name or not body.get("type") or not body.get("fieldType") or not group:
+            raise ApiError(
+                400, "VALIDATION_ERROR", "a property needs name, label, type, fieldType and groupName"
+            )
+        if group not in self.groups.get(object_type, {}):
+            raise ApiError(400, "VALIDATION_ERROR", f"Property group {group} does not exist")
+        if name in self.visible(object_type):
+            raise ApiError(409, "OBJECT_ALREADY_EXISTS", f"A property named '{name}' already exists.")
+        if name not in self.properties[object_type]:
+            raise ApiError(
+                400, "VALIDATION_ERROR", f"this demo portal has no column to keep {object_type}.{name}"
+            )
+        self.hidden_properties.discard((object_type, name))
+        return reads.property_definitions({name: self.properties[object_type][name]})["results"][0] | {
+            "groupName": group,
+            "hasUniqueValue": bool(body.get("hasUniqueValue")),
+        }
+
+    def create_group(self, object_type: str, body: dict) -> dict:
+        name = body.get("name")
+        if not name or not body.get("label"):
+            raise ApiError(400, "VALIDATION_ERROR", "a property group needs name and label")
+        if name in self.groups.setdefault(object_type, {}):
+            raise ApiError(409, "OBJECT_ALREADY_EXISTS", f"A property group named '{name}' already exists.")
+        self.groups[object_type][name] = body["label"]
+        return _group_json(name, body["label"])
+
+    def group_list(self, object_type: str) -> dict:
+        return {
+            "results": [_group_json(name, label) for name, label in self.groups.get(object_type, {}).items()]
+        }
 
     def visible(self, object_type: str) -> dict[str, str]:
         return {
@@ -149,6 +207,13 @@ class HubSpotApiServer:
             raise ApiError(400, "VALIDATION_ERROR", f"Unable to infer object type from: {name}")
         return name
 
+    def id_property(self, object_type: str, name: str | None) -> str | None:
+        if name in (None, "", "hs_object_id"):
+            return None
+        if name not in UNIQUE_PROPERTIES.get(object_type, {}) or name not in self.visible(object_type):
+            raise ApiError(400, "VALIDATION_ERROR", f"{name} is not a unique-value property of {object_type}")
+        return name
+
     def wanted(self, object_type: str, names: list[str]) -> list[str]:
         """Requested properties the token may read; HubSpot leaves out the others without an error."""
         visible = self.visible(object_type)
@@ -161,3 +226,7 @@ def _limit_error(status: int, policy: str, retry_after: int) -> ApiError:
     error.headers = {"Retry-After": str(retry_after)}
     error.policy = policy  # type: ignore[attr-defined]
     return error
+
+
+def _group_json(name: str, label: str) -> dict:
+    return {"name": name, "label": label, "displayOrder": -1, "archived": False}

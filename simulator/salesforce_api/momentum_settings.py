@@ -4,8 +4,8 @@ The simulator's CRM is served by the local Salesforce-compatible API (simulator/
 certificate made at start, the documented REST and Bulk 2.0 contract), and the run reads it with the real
 client (`simple-salesforce`) as MOMENTUM_CRM=salesforce would read an org: raw_salesforce, the Salesforce
 staging folder, the same marts. With `hubspot`, the local HubSpot-compatible API (simulator/hubspot_api/,
-plain HTTP) serves it as a portal, read with `hubspot-api-client` into raw_hubspot. Write-back still goes to
-the demo CRM behind the API.
+plain HTTP) serves it as a portal, read with `hubspot-api-client` into raw_hubspot. Write-back goes through the same API
+(scores, insights and TMVA tasks), into the demo CRM's tables behind it.
 """
 
 from __future__ import annotations

@@ -19,11 +19,9 @@ server applies the request-level faults (429/503, slow answers, a connection dro
 from __future__ import annotations
 
 import functools
-import random
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
@@ -31,6 +29,7 @@ from psycopg import sql
 from simulator.salesforce_api.api_error import ApiError
 from simulator.salesforce_api.catalog import ApiObject
 from simulator.salesforce_org import SALESFORCE_SELECTS
+from simulator.write_faults import WriteFaults
 
 COLLECTION_LIMIT = 200
 # The demo CRM table and primary key behind each object the API writes.
@@ -42,36 +41,6 @@ INJECTED_RECORD_ERRORS = (
     ("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Next step must be filled in before this update (validation rule)"),
     ("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records"),
 )
-
-
-@dataclass
-class WriteFaults:
-    """Fault rates for write requests (0 to 1), drawn from one seeded generator."""
-
-    status_rate: float = 0.0
-    """429 or 503 with Retry-After, before the write."""
-    retry_after: int = 1
-    slow_rate: float = 0.0
-    slow_seconds: float = 0.2
-    drop_after_write_rate: float = 0.0
-    """The write is applied and committed, then the connection closes without an answer."""
-    drop_next: int = 0
-    """Drop the answers of the next N writes (then drop at `drop_after_write_rate`)."""
-    record_failure_rate: float = 0.0
-    seed: int | None = None
-    rng: random.Random = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
-
-    def happens(self, rate: float) -> bool:
-        return rate > 0 and self.rng.random() < rate
-
-    def drops_answer(self) -> bool:
-        if self.drop_next > 0:
-            self.drop_next -= 1
-            return True
-        return self.happens(self.drop_after_write_rate)
 
 
 @functools.cache

@@ -279,12 +279,15 @@ def test_today_is_the_portals_server_date(hubspot):
         assert source.today() == DEMO_TODAY
 
 
-def test_write_back_goes_to_the_demo_crm_only_behind_the_local_api_of_the_configured_crm():
+def test_write_back_goes_through_the_hubspot_api_and_demo_grants_only_behind_the_local_api():
     from crm.connectors import crm_destination, crm_grants
+    from crm.hubspot.destination import open_hubspot_destination
 
     behind_the_api = load_settings({"MOMENTUM_CRM": "hubspot", "MOMENTUM_HUBSPOT_DEMO_SERVER": "1"})
     real_portal = load_settings({"MOMENTUM_CRM": "hubspot", "MOMENTUM_SALESFORCE_DEMO_SERVER": "1"})
 
-    assert crm_destination(behind_the_api) is not None and crm_grants(behind_the_api) is not None
-    # Issue 16 writes to HubSpot: until then a real portal gets no write-back, whatever another CRM's settings say.
-    assert crm_destination(real_portal) is None and crm_grants(real_portal) is None
+    # Both write through HubSpot's API (never into the demo CRM's tables directly)...
+    assert crm_destination(behind_the_api).func is open_hubspot_destination
+    assert crm_destination(real_portal).func is open_hubspot_destination
+    # ...and only the demo CRM behind the local API keeps the demo CRM's grants, whatever another CRM's settings say.
+    assert crm_grants(behind_the_api) is not None and crm_grants(real_portal) is None

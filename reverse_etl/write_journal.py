@@ -1,5 +1,5 @@
 """The journal of in-flight write batches, and sync state recorded batch by batch: what makes a sync into
-an API crash-safe (docs/ARCHITECTURE.md, "Reverse ETL").
+an API crash-safe, for every destination behind an API (Salesforce, HubSpot) (docs/ARCHITECTURE.md, "Reverse ETL").
 
 Before a batch is sent, one transaction records it in `reverse_etl.sync_journal` and forgets the sync
 state of its records: from then until its answer is recorded, what the CRM holds for them is unknown.
