@@ -110,7 +110,10 @@ def _visit_from_sidebar(driver, title: str, timeout: float = 60) -> float:
     started = time.monotonic()
     link.click()
     WebDriverWait(driver, timeout, poll_frequency=0.05).until(
-        lambda d: any(h.text == title for h in d.find_elements(By.CSS_SELECTOR, "h1"))
+        # Read in the page: Streamlit replaces the headings as the page runs (no stale element to ask).
+        lambda d: (
+            title in d.execute_script("return [...document.querySelectorAll('h1')].map(h => h.innerText)")
+        )
     )
     return _wait_until_drawn(driver, timeout)[1] - started
 
