@@ -126,4 +126,5 @@ for check in checks:
         st.caption(check.description)
     figure = drift_figure(check.metadata)
     if figure is not None:
-        charts.draw(figure, height=max(240, 22 * len(figure.layout.yaxis.categoryarray)))
+        # A row per feature tall enough for plotly to print every feature's name, plus the axis and legend.
+        charts.draw(figure, height=max(240, 26 * len(figure.layout.yaxis.categoryarray) + 110))
