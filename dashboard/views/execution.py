@@ -3,7 +3,6 @@ expired), per rep and per play (dashboards.dash_tmva_outcomes). Lift is not meas
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
 from dashboard import charts
@@ -40,16 +39,9 @@ else:
             " read by the next morning's extract).",
             as_of,
         )
-        figure = px.histogram(
-            tmvas,
-            y=column,
-            color="task_status",
-            color_discrete_map=STATUS_COLOURS,
-            barmode="stack",
-            orientation="h",
-        )
+        figure = charts.counted_bars(tmvas, column, "task_status", STATUS_COLOURS)
         figure.update_xaxes(title="TMVAs")
-        figure.update_yaxes(title=None, categoryorder="total ascending")
+        figure.update_yaxes(title=None)
         charts.draw(figure, height=max(260, 20 * tmvas[column].nunique() + 140))
 
 charts.frame(

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.data import current_as_of, mlflow_query, query
+from dashboard.drift import drift_figure
 from dashboard.monitoring import latest_checks
 
 MLFLOW_UI = "http://127.0.0.1:5000"  # where `mlflow ui` serves by default
@@ -108,7 +109,9 @@ else:
 charts.frame(
     "Drift and calibration checks",
     "The latest morning run's monitoring checks on today's scores (warnings: the run goes on). Feature drift is the"
-    " population stability index (PSI) of each feature against the champion's training-day pipeline.",
+    " population stability index (PSI) of each feature against the champion's training-day pipeline; a feature"
+    " shifted when its PSI passes its warn level: 0.25, or its sampling noise when that is higher (features that"
+    " vary per rep or account have few distinct values, so more noise).",
     as_of,
 )
 checks = latest_checks()
@@ -121,16 +124,7 @@ for check in checks:
     st.markdown(f"**{check.name}** — {verdict}, {check.evaluated_at}")
     if check.description:
         st.caption(check.description)
-    psi = {
-        name.removeprefix("psi_"): value for name, value in check.metadata.items() if name.startswith("psi_")
-    }
-    if psi:
-        frame = pd.DataFrame({"feature": list(psi), "psi": [float(v) for v in psi.values()]}).sort_values(
-            "psi"
-        )
-        figure = go.Figure(
-            go.Bar(x=frame["psi"], y=frame["feature"], orientation="h", marker_color="#2563eb")
-        )
-        figure.add_vline(x=0.25, line_dash="dot", annotation_text="0.25")
-        figure.update_xaxes(title="PSI")
-        charts.draw(figure, height=max(240, 22 * len(frame)))
+    figure = drift_figure(check.metadata)
+    if figure is not None:
+        # A row per feature tall enough for plotly to print every feature's name, plus the axis and legend.
+        charts.draw(figure, height=max(240, 26 * len(figure.layout.yaxis.categoryarray) + 110))

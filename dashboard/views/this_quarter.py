@@ -10,6 +10,8 @@ import streamlit as st
 from dashboard import charts
 from dashboard.data import query
 
+NO_COMMIT, NO_CALL = "no commit submitted", "none submitted"
+
 filters = st.session_state["filters"]
 level, group = filters.forecast_scope()
 st.title("This quarter")
@@ -128,10 +130,13 @@ rollups = query(
     " order by array_position(array['company', 'team', 'rep'], s.forecast_level), s.ai_forecast_amount desc nulls last",
     (latest["as_of_date"], *(() if level == "company" else (group,)), level, group),
 )
+# Dollars to the cent; a rep who submitted no call for the quarter reads so, not "None".
+money_columns = list(rollups.columns[2:])
 st.dataframe(
-    rollups,
+    rollups.style.format("${:,.2f}", subset=money_columns, na_rep="—")
+    .format("${:,.2f}", subset=["commit"], na_rep=NO_COMMIT)
+    .format("${:,.2f}", subset=["best_case"], na_rep=NO_CALL),
     hide_index=True,
-    column_config={column: st.column_config.NumberColumn(format="dollar") for column in rollups.columns[2:]},
 )
 
 charts.frame(

@@ -43,8 +43,20 @@ totals = segments[MEASURES].sum()
 cols = st.columns(4)
 cols[0].metric("Closed deals", int(totals["closed_count"]))
 cols[1].metric("Win rate", charts.percent(totals["won_count"] / totals["closed_count"]))
-cols[2].metric("Won", charts.money(totals["won_amount"]))
+cols[2].metric(
+    "Won",
+    charts.money(totals["won_amount"]),
+    help="Every deal won, whoever owns it. This quarter's closed won counts the deals reps own.",
+)
 cols[3].metric("Lost", charts.money(totals["lost_amount"]))
+# The forecast rolls closed-won up per rep, so a won deal that no rep owns (no owner in the CRM, or a user who is
+# not a rep) is in no forecast: say so, or the two pages' closed-won disagree for the same quarter.
+unowned = rows[(rows["dimension"] == "segment") & rows["rep_name"].isna()]
+if unowned["won_amount"].sum() > 0:
+    st.caption(
+        f"Won includes {charts.money(unowned['won_amount'].sum())} in {int(unowned['won_count'].sum())} deals that"
+        " no rep owns: the forecast pages roll closed-won up per rep and leave them out."
+    )
 
 dimension = st.selectbox(
     "Break down by",

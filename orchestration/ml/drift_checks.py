@@ -50,6 +50,11 @@ def win_feature_drift(
 ) -> dg.AssetCheckResult:
     drift = feature_drift(WIN, momentum.url(), momentum.tracking_uri(), today=as_of_date(context))
     metadata = {f"psi_{name}": round(float(row.psi), 4) for name, row in drift.psi.head(10).iterrows()}
+    # Each feature's own warn level (0.25, or its sampling noise if higher): without it a chart of the PSIs cannot
+    # tell which of them the description counts as shifted (dashboard/drift.py).
+    metadata |= {
+        f"warn_above_{name}": round(float(row.warn_above), 4) for name, row in drift.psi.head(10).iterrows()
+    }
     return dg.AssetCheckResult(
         passed=drift.drifted.empty,
         severity=dg.AssetCheckSeverity.WARN,

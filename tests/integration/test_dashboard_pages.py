@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy
 import psycopg
+import pyarrow
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -195,3 +196,78 @@ def test_the_password_gate_opens_on_the_right_password(dashboard_warehouse, monk
     app.button[0].click().run()
     assert not app.exception
     assert [t.value for t in app.title] == ["This quarter"]
+
+
+def _display_values(table):
+    """What a styled st.dataframe shows in each cell (the Styler's display values), beside its data."""
+    return pyarrow.ipc.open_stream(table.proto.arrow_data.styler.display_values).read_pandas()
+
+
+def test_a_rep_without_a_call_reads_no_commit_submitted_in_the_roll_up_table(dashboard_warehouse):
+    quarter, rep_name = _one(
+        dashboard_warehouse.url,
+        "select s.fiscal_quarter, r.rep_name from marts.fct_forecast_snapshots s"
+        " join marts.dim_reps r on r.user_id = s.owner_id"
+        " where s.forecast_level = 'rep' and s.commit_amount is null"
+        " and s.as_of_date = (select max(as_of_date) from marts.fct_forecast_snapshots l"
+        "                     where l.fiscal_quarter = s.fiscal_quarter)"
+        " order by s.fiscal_quarter desc, r.rep_name limit 1",
+    )
+    table = _open("this_quarter", quarter=quarter).dataframe[0]
+    shown = _display_values(table)
+    data = table.value
+    assert shown["commit"][data["name"] == rep_name].tolist() == ["no commit submitted"]
+    assert (shown["commit"] == "no commit submitted").tolist() == data["commit"].isna().tolist()
+    assert "None" not in shown.to_numpy().tolist()
+    # Submitted calls still read to the cent.
+    company = data["level"] == "company"
+    assert shown["commit"][company].tolist() == [f"${data['commit'][company].iloc[0]:,.2f}"]
+
+
+def test_win_loss_won_equals_this_quarters_closed_won_and_names_the_deals_no_rep_owns(dashboard_warehouse):
+    (closed_won,) = _one(
+        dashboard_warehouse.url,
+        "select closed_won_amount from marts.fct_forecast_snapshots where is_current and forecast_level = 'company'",
+    )
+    unowned_won, unowned_deals = _one(
+        dashboard_warehouse.url,
+        "select coalesce(sum(amount) filter (where is_won), 0), count(*) filter (where is_won)"
+        " from marts.fct_win_loss where closed_fiscal_quarter = (select fiscal_quarter from"
+        " marts.fct_forecast_snapshots where is_current limit 1)"
+        " and (owner_id is null or owner_id not in (select user_id from marts.dim_reps))",
+    )
+    app = _open("win_loss")
+    assert _metric(app, "Won") == money(float(closed_won) + float(unowned_won))
+    says_unowned = [c.value for c in app.caption if "no rep owns" in c.value]
+    if unowned_won:
+        assert says_unowned == [
+            f"Won includes {money(float(unowned_won))} in {unowned_deals} deals that no rep owns: the forecast"
+            " pages roll closed-won up per rep and leave them out."
+        ]
+    else:
+        assert says_unowned == []
+
+
+def test_the_drift_chart_marks_shifted_only_the_features_past_their_own_warn_level(
+    dashboard_warehouse, monkeypatch
+):
+    from dashboard import monitoring
+
+    # rep_win_rate passes 0.25 but not its sampling noise; deal_age_days passes both: the check says one shifted.
+    check = monitoring.CheckResult(
+        name="win_feature_drift",
+        passed=False,
+        evaluated_at="2026-11-23 06:00 UTC",
+        description="1 of 3 features shifted (PSI above 0.25 and above sampling noise) since v1 was trained:"
+        " deal_age_days 0.40",
+        metadata={"psi_rep_win_rate": 2.1, "warn_above_rep_win_rate": 3.0, "psi_deal_age_days": 0.4,
+                  "warn_above_deal_age_days": 0.25, "psi_amount": 0.1, "warn_above_amount": 0.25},
+    )  # fmt: skip
+    monkeypatch.setattr(monitoring, "latest_checks", lambda: [check])
+    drift = json.loads(_open("models").get("plotly_chart")[-1].proto.spec)
+    bars = {trace["name"]: list(trace["y"]) for trace in drift["data"] if trace["type"] == "bar"}
+    assert bars == {"Within its warn level": ["amount", "rep_win_rate"], "Shifted": ["deal_age_days"]}
+    (levels,) = [t for t in drift["data"] if t["type"] == "scatter"]
+    assert dict(zip(levels["y"], _values(levels["x"]), strict=True)) == {
+        "amount": 0.25, "deal_age_days": 0.25, "rep_win_rate": 3.0,
+    }  # fmt: skip
