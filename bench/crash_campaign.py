@@ -17,7 +17,6 @@ write and per-record failures at the rates below. After every resumed round it a
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import random
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from bench import crash_destinations as destinations
 from reverse_etl.mapping import Mapping, load_mappings
 from simulator.write_faults import WriteFaults
 
@@ -69,17 +69,21 @@ def run_campaign(
     _create_payload_tables(url, mappings)
     result = CampaignResult()
     started = time.monotonic()
-    run_seconds = _resume(
-        url, server, destination
-    )  # the first full sync: how long the syncs take, to place the kills
+    # Kills land within a window that starts at the first full sync's length and adapts: it shrinks when a round's
+    # syncs ended before the kill and grows when they were killed, since a round's changes take far less time
+    # than the first sync and kills timed by it would mostly land after the syncs ended.
+    window = _resume(url, server, destination)
     for round_number in range(runs):
         _change_payloads(url, rng, round_number)
         child = _start_child(url, server, destination)
         child.stdout.readline()  # imports done: the kill lands while the syncs run (or just after)
-        time.sleep(rng.uniform(0, run_seconds * 1.2))
+        time.sleep(rng.uniform(0, window))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             result.killed += 1
+            window *= 1.1
+        else:
+            window *= 0.8
         child.communicate()
         result.killed_in_flight += _in_flight(url)
         _resume(url, server, destination)
@@ -93,21 +97,7 @@ def run_campaign(
 def child_main(url: str, server_json: str) -> None:
     from reverse_etl.sync import run_sync
 
-    server = json.loads(server_json)
-    if server["destination"] == "hubspot":
-        from crm.hubspot.destination import open_hubspot_destination
-
-        credentials = {"base_url": server["base_url"], "access_token": server["access_token"]}
-        factory = functools.partial(open_hubspot_destination, credentials=credentials)
-    else:
-        from crm.salesforce.destination import open_salesforce_destination
-
-        credentials = {
-            "instance_url": server["instance_url"],
-            "access_token": server["access_token"],
-            "ca_bundle": server["ca_file"],
-        }
-        factory = functools.partial(open_salesforce_destination, credentials=credentials)
+    factory = destinations.destination_factory(json.loads(server_json))
     mappings = load_mappings()
     print("ready", flush=True)
     for name in SYNCS:
@@ -120,21 +110,6 @@ def child_main(url: str, server_json: str) -> None:
             raise SystemExit(f"sync {name} stayed refused: {result.message}")
 
 
-def _server_json(server, destination: str) -> str:
-    if destination == "hubspot":
-        return json.dumps(
-            {"destination": destination, "base_url": server.base_url, "access_token": server.api.access_token}
-        )
-    return json.dumps(
-        {
-            "destination": destination,
-            "instance_url": server.instance_url,
-            "access_token": server.api.access_token,
-            "ca_file": str(server.ca_file),
-        }
-    )
-
-
 def _start_child(url: str, server, destination: str) -> subprocess.Popen:
     command = [
         sys.executable,
@@ -142,7 +117,7 @@ def _start_child(url: str, server, destination: str) -> subprocess.Popen:
         "bench.crash_campaign",
         "--child",
         url,
-        _server_json(server, destination),
+        destinations.server_json(server, destination),
     ]
     return subprocess.Popen(
         command, env={**os.environ, "PYTHONPATH": os.getcwd()}, stdout=subprocess.PIPE, text=True
@@ -302,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--child", nargs=2, metavar=("URL", "SERVER_JSON"), help=argparse.SUPPRESS)
-    parser.add_argument("--destination", choices=["salesforce", "hubspot"], default="salesforce")
+    parser.add_argument("--destination", choices=destinations.DESTINATIONS, default="salesforce")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--seed", type=int, default=1)
@@ -313,19 +288,14 @@ def main(argv: list[str] | None = None) -> None:
     from bench.salesforce_extract import bench_database_url
     from simulator.build import build_demo_crm
 
-    if args.destination == "hubspot":
-        from simulator.hubspot_api import serve_demo_crm
-    else:
-        from simulator.salesforce_api import serve_demo_crm
-
     url = bench_database_url(f"_crash_{args.destination}_{args.preset}")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists reverse_etl cascade")
     build_demo_crm(url, args.preset, seed=args.seed)
     faults = WriteFaults(**FAULTS, record_failure_rate=RECORD_FAILURE_RATE, seed=args.seed)
-    with serve_demo_crm(url, write_faults=faults) as server:
+    with destinations.serve(args.destination)(url, write_faults=faults) as server:
         result = run_campaign(url, server, args.runs, args.seed, args.destination)
-        api_calls = server.api.daily_used if args.destination == "hubspot" else server.api.api_used
+        api_calls = destinations.api_calls(server, args.destination)
     print(json.dumps({**result.__dict__, "api_calls": api_calls, "faults": FAULTS}, indent=2))
     if result.problems:
         raise SystemExit(1)
