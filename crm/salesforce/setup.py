@@ -2,7 +2,7 @@
 org (its describe, as the integration user sees it), and a metadata package an admin deploys to add them.
 
 The package (`--write-package DIR`, deployable with `sf project deploy start --metadata-dir DIR`) holds
-the missing custom fields and a permission set, `Momentum_Integration`, giving edit access to every
+the missing custom fields, Momentum's own custom object Momentum_Forecast__c when the org lacks it, and a permission set, `Momentum_Integration`, giving edit access to every
 field Momentum writes; assign it to the integration user. Custom fields of tasks are defined on the
 Activity object, as Salesforce keeps Task and Event fields there.
 """
@@ -45,9 +45,13 @@ def format_check(statuses: list[FieldStatus], budget: str) -> str:
     for status in statuses:
         state = "ok" if status.present else "MISSING"
         lines.append(
-            f"  {status.object_name:<12} {status.field.api_name:<32} {status.field.type_label:<22} {state}"
+            f"  {status.object_name:<20} {status.field.api_name:<32} {status.field.type_label:<22} {state}"
         )
     missing = [s for s in statuses if not s.present]
+    lines += [
+        f"  {name}: Momentum's own object is not in the org; the package defines it"
+        for name in missing_objects(statuses)
+    ]
     lines += ["", f"API budget: {budget}", ""]
     if missing:
         lines.append(
@@ -66,6 +70,7 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     missing = [s for s in statuses if not s.present and s.field.custom]
+    new_objects = missing_objects(statuses)
     by_object: dict[str, list[WriteField]] = {}
     for status in missing:
         by_object.setdefault(METADATA_OBJECT.get(status.object_name, status.object_name), []).append(
@@ -73,7 +78,10 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         )
     (folder / "objects").mkdir(exist_ok=True)
     for object_name, fields in by_object.items():
-        body = "\n".join(_custom_field(field) for field in fields)
+        body = "\n".join(
+            ([_custom_object_settings(object_name)] if object_name in new_objects else [])
+            + [_custom_field(field) for field in fields]
+        )
         written.append(
             _write(
                 folder / "objects" / f"{object_name}.object",
@@ -87,6 +95,15 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         for s in statuses
         if s.field.custom
     )
+    # Momentum's own objects (custom, `__c`): the integration user reads, creates and edits their records.
+    custom_objects = dict.fromkeys(s.object_name for s in statuses if s.object_name.endswith("__c"))
+    permissions += "".join(
+        f"\n    <objectPermissions>\n        <allowCreate>true</allowCreate>\n        <allowDelete>false</allowDelete>\n"
+        f"        <allowEdit>true</allowEdit>\n        <allowRead>true</allowRead>\n"
+        f"        <modifyAllRecords>false</modifyAllRecords>\n        <object>{name}</object>\n"
+        f"        <viewAllRecords>false</viewAllRecords>\n    </objectPermissions>"
+        for name in custom_objects
+    )
     written.append(
         _write(
             folder / "permissionsets" / f"{PERMISSION_SET}.permissionset",
@@ -94,7 +111,11 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         )
     )
     members = "\n".join(f"        <members>{_member(s)}</members>" for s in missing)
-    types = f"    <types>\n{members}\n        <name>CustomField</name>\n    </types>\n" if missing else ""
+    types = "".join(
+        f"    <types>\n        <members>{name}</members>\n        <name>CustomObject</name>\n    </types>\n"
+        for name in new_objects
+    )
+    types += f"    <types>\n{members}\n        <name>CustomField</name>\n    </types>\n" if missing else ""
     types += f"    <types>\n        <members>{PERMISSION_SET}</members>\n        <name>PermissionSet</name>\n    </types>\n"
     written.append(
         _write(
@@ -103,6 +124,25 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         )
     )
     return written
+
+
+def missing_objects(statuses: list[FieldStatus]) -> list[str]:
+    """Momentum's custom objects the org lacks entirely (none of their fields present)."""
+    objects = dict.fromkeys(s.object_name for s in statuses if s.object_name.endswith("__c"))
+    return [name for name in objects if not any(s.present for s in statuses if s.object_name == name)]
+
+
+def _custom_object_settings(object_name: str) -> str:
+    """A new custom object: deployed, its Name an auto-number (Momentum never sets it), shared read/write."""
+    label = object_name.removesuffix("__c").replace("_", " ")
+    return (
+        "    <deploymentStatus>Deployed</deploymentStatus>\n"
+        f"    <label>{escape(label)}</label>\n"
+        "    <nameField>\n        <displayFormat>MF-{000000}</displayFormat>\n"
+        f"        <label>{escape(label)} Number</label>\n        <type>AutoNumber</type>\n    </nameField>\n"
+        f"    <pluralLabel>{escape(label)}s</pluralLabel>\n"
+        "    <sharingModel>ReadWrite</sharingModel>"
+    )
 
 
 def _member(status: FieldStatus) -> str:
