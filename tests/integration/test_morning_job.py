@@ -100,15 +100,16 @@ def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(mo
     print(f"open deals scored today: {scored}, with a close-in-quarter probability: {with_probability}")
     assert scored > 0
     assert (wrong_category, wrong_probability, wrong_flag) == (0, 0, 0)
-    # AND every active rep and every team of today's forecast has its Momentum forecast record for the quarter, with
-    # the forecast's numbers and the difference to the commit (issue 17)
+    # AND every active rep (a manager: with deals or calls of their own) and every team of today's forecast has its
+    # Momentum forecast record for the quarter, with the forecast's numbers and the difference to the commit (issue 17)
     expected = _query(
         url,
         "select 'momentum-forecast:' || f.forecast_level || ':' || f.forecast_group || ':' || f.fiscal_quarter,"
         " round(f.ai_forecast_amount::numeric), round(f.ai_forecast_p10_amount), round(f.ai_forecast_p90_amount),"
         " round(f.commit_amount), round(f.ai_forecast_amount::numeric) - round(f.commit_amount)"
         " from marts.fct_forecast_snapshots f left join marts.dim_reps r on r.user_id = f.owner_id"
-        " where f.as_of_date = %s and (f.forecast_level = 'team' or f.forecast_level = 'rep' and r.is_active)",
+        " where f.as_of_date = %s and (f.forecast_level = 'team' or f.forecast_level = 'rep' and r.is_active"
+        " and not (r.is_manager and f.ai_forecast_amount = 0 and f.commit_amount is null and f.best_case_amount is null))",
         (as_of,),
     )
     records = _query(

@@ -32,7 +32,11 @@ def test_the_shipped_mappings_load_inside_the_allow_list():
     assert mappings["tasks"].match_key == "ai_external_id"
     # The forecast record: upserted like the tasks, never retired; its exact amounts and date are stamps
     forecast = mappings["momentum_forecast"]
-    assert (forecast.operation, forecast.match_key, forecast.retire_missing) == ("upsert", "ai_external_id", None)
+    assert (forecast.operation, forecast.match_key, forecast.retire_missing) == (
+        "upsert",
+        "ai_external_id",
+        None,
+    )
     assert forecast.compare_only == ("compare_forecast_amounts",)
     assert {"ai_forecast", "ai_as_of_date"} <= set(forecast.stamp_fields)
 

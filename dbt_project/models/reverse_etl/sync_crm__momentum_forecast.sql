@@ -6,7 +6,8 @@
     and the old quarters' records stay as they were last written (reverse_etl/mappings/momentum_forecast.yml).
 
     Owner: the rep; for a team, the manager most of the team's reps report to. Only active CRM users own a record
-    (a CRM refuses an inactive owner): an inactive rep's row is left out, a team without an active manager has none.
+    (a CRM refuses an inactive owner): an inactive rep's row is left out, a team without an active manager has none,
+    and a manager gets a rep-level record only with deals or calls of their own.
 #}
 {%- set compared_amounts = ['ai_forecast', 'ai_forecast_p10', 'ai_forecast_p90'] %}
 
@@ -75,6 +76,12 @@ records as (
     cross join model_version
     where today.forecast_level = 'team' and team_managers.manager_id is not null
         or today.forecast_level = 'rep' and reps.is_active
+        -- A manager is on the rep level too (any user may own deals); without a deal or a call of their own that
+        -- record would be all zeros beside their team's.
+        and not (
+            reps.is_manager and today.ai_forecast_amount = 0
+            and today.commit_amount is null and today.best_case_amount is null
+        )
 ),
 
 final as (
