@@ -2,9 +2,10 @@
 org (its describe, as the integration user sees it), and a metadata package an admin deploys to add them.
 
 The package (`--write-package DIR`, deployable with `sf project deploy start --metadata-dir DIR`) holds
-the missing custom fields, Momentum's own custom object Momentum_Forecast__c when the org lacks it, and a permission set, `Momentum_Integration`, giving edit access to every
-field Momentum writes; assign it to the integration user. Custom fields of tasks are defined on the
-Activity object, as Salesforce keeps Task and Event fields there.
+the missing custom fields, Momentum's own custom object Momentum_Forecast__c when the org lacks it, and a
+permission set, `Momentum_Integration`, giving edit access to every field Momentum writes (and to that
+object); assign it to the integration user. Custom fields of tasks are defined on the Activity object, as
+Salesforce keeps Task and Event fields there.
 """
 
 from __future__ import annotations
@@ -78,10 +79,8 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         )
     (folder / "objects").mkdir(exist_ok=True)
     for object_name, fields in by_object.items():
-        body = "\n".join(
-            ([_custom_object_settings(object_name)] if object_name in new_objects else [])
-            + [_custom_field(field) for field in fields]
-        )
+        head, tail = _custom_object_settings(object_name) if object_name in new_objects else ([], [])
+        body = "\n".join(head + [_custom_field(field) for field in fields] + tail)
         written.append(
             _write(
                 folder / "objects" / f"{object_name}.object",
@@ -97,7 +96,7 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
     )
     # Momentum's own objects (custom, `__c`): the integration user reads, creates and edits their records.
     custom_objects = dict.fromkeys(s.object_name for s in statuses if s.object_name.endswith("__c"))
-    permissions += "".join(
+    object_permissions = "".join(
         f"\n    <objectPermissions>\n        <allowCreate>true</allowCreate>\n        <allowDelete>false</allowDelete>\n"
         f"        <allowEdit>true</allowEdit>\n        <allowRead>true</allowRead>\n"
         f"        <modifyAllRecords>false</modifyAllRecords>\n        <object>{name}</object>\n"
@@ -107,7 +106,8 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
     written.append(
         _write(
             folder / "permissionsets" / f"{PERMISSION_SET}.permissionset",
-            f"<PermissionSet {_XMLNS}>\n{permissions}\n    <label>Momentum integration</label>\n</PermissionSet>",
+            f"<PermissionSet {_XMLNS}>\n{permissions}\n    <label>Momentum integration</label>{object_permissions}\n"
+            "</PermissionSet>",
         )
     )
     members = "\n".join(f"        <members>{_member(s)}</members>" for s in missing)
@@ -132,17 +132,18 @@ def missing_objects(statuses: list[FieldStatus]) -> list[str]:
     return [name for name in objects if not any(s.present for s in statuses if s.object_name == name)]
 
 
-def _custom_object_settings(object_name: str) -> str:
-    """A new custom object: deployed, its Name an auto-number (Momentum never sets it), shared read/write."""
-    label = object_name.removesuffix("__c").replace("_", " ")
-    return (
-        "    <deploymentStatus>Deployed</deploymentStatus>\n"
-        f"    <label>{escape(label)}</label>\n"
+def _custom_object_settings(object_name: str) -> tuple[list[str], list[str]]:
+    """A new custom object's settings before and after its fields (the Metadata API's element order): deployed,
+    its Name an auto-number (Momentum never sets it), shared read/write."""
+    label = escape(object_name.removesuffix("__c").replace("_", " "))
+    after = (
+        f"    <label>{label}</label>\n"
         "    <nameField>\n        <displayFormat>MF-{000000}</displayFormat>\n"
-        f"        <label>{escape(label)} Number</label>\n        <type>AutoNumber</type>\n    </nameField>\n"
-        f"    <pluralLabel>{escape(label)}s</pluralLabel>\n"
+        f"        <label>{label} Number</label>\n        <type>AutoNumber</type>\n    </nameField>\n"
+        f"    <pluralLabel>{label}s</pluralLabel>\n"
         "    <sharingModel>ReadWrite</sharingModel>"
     )
+    return ["    <deploymentStatus>Deployed</deploymentStatus>"], [after]
 
 
 def _member(status: FieldStatus) -> str:
