@@ -70,6 +70,7 @@ def print_run_summary(settings: Settings, reports: list[JobReport], *, total_sec
         "  momentum dashboard               leadership's dashboard at http://127.0.0.1:8501 (forecast, pipeline, win-loss)\n"
         f"  psql '{redact(url)}'\n"
         "      select * from crm.task where ai_external_id is not null;   -- today's TMVAs as CRM tasks\n"
+        "      select * from crm.momentum_forecast;                       -- the forecast per rep and team\n"
         "      select * from reverse_etl.sync_log order by started_at desc; -- what each sync wrote\n"
         "      select * from expectations.validation_results where not success; -- every failed expectation\n"
         f"  .venv/bin/mlflow ui --backend-store-uri '{redact(mlflow_url_beside(url))}'\n"

@@ -101,3 +101,22 @@ SALESFORCE_SELECTS: dict[str, str] = {
                best_case_amount as "Best_Case_Amount__c", system_modstamp as "SystemModstamp"
         from crm.forecast_submission""",
 }
+
+# Momentum's own objects, which only Momentum's write-back fills (the demo CRM's tables of the same rows). Served by the
+# local API (describe, SOQL, writes) as an org with Momentum's package deployed has them, but no part of the CRM
+# data a source reads or an export holds.
+MOMENTUM_OBJECT_SELECTS: dict[str, str] = {
+    "Momentum_Forecast__c": """
+        select momentum_forecast_id as "Id", owner_id as "OwnerId", ai_external_id as "AI_External_Id__c",
+               ai_forecast_level as "AI_Forecast_Level__c", ai_team as "AI_Team__c",
+               ai_fiscal_quarter as "AI_Fiscal_Quarter__c", ai_forecast as "AI_Forecast__c",
+               ai_forecast_p10 as "AI_Forecast_P10__c", ai_forecast_p90 as "AI_Forecast_P90__c",
+               ai_commit as "AI_Commit__c", ai_best_case as "AI_Best_Case__c",
+               ai_minus_commit as "AI_Minus_Commit__c", ai_as_of_date as "AI_As_Of_Date__c",
+               ai_model_version as "AI_Model_Version__c", created_date as "CreatedDate",
+               system_modstamp as "SystemModstamp"
+        from crm.momentum_forecast""",
+}
+# The demo CRM table behind each of Momentum's objects (an older demo CRM may lack it until the grants add it).
+MOMENTUM_OBJECT_TABLES = {"Momentum_Forecast__c": "crm.momentum_forecast"}
+SERVED_SELECTS = {**SALESFORCE_SELECTS, **MOMENTUM_OBJECT_SELECTS}

@@ -175,6 +175,27 @@ create table crm.forecast_submission (
     system_modstamp      timestamptz not null
 );
 
+-- Momentum's forecast per rep and team and fiscal quarter (a custom object in a real CRM: Salesforce's
+-- Momentum_Forecast__c), written only by Momentum's reverse ETL (reverse_etl/mappings/momentum_forecast.yml).
+create table crm.momentum_forecast (
+    momentum_forecast_id text primary key,
+    ai_external_id       text unique not null, -- momentum-forecast:<level>:<rep or team>:<fiscal quarter>
+    owner_id             text,                -- the rep; for a team, its manager
+    ai_forecast_level    text,                -- rep | team
+    ai_team              text,
+    ai_fiscal_quarter    text,
+    ai_forecast          numeric(14, 0),
+    ai_forecast_p10      numeric(14, 0),
+    ai_forecast_p90      numeric(14, 0),
+    ai_commit            numeric(14, 0),
+    ai_best_case         numeric(14, 0),
+    ai_minus_commit      numeric(14, 0),
+    ai_as_of_date        date,
+    ai_model_version     text,
+    created_date         timestamptz not null,
+    system_modstamp      timestamptz not null
+);
+
 -- The simulator's clock: the demo CRM's own "today". Not part of a real CRM.
 create table sim_truth.clock (
     current_date_value   date not null

@@ -52,7 +52,13 @@ class SalesforceDestination(StagedRecords):
         self.sobject = object_fields(mapping).api_name
         self.fields = mapped_fields(mapping)
         self.key_field = self.fields[0]
-        missing = [f for f in self.fields if f.api_name not in org.field_names(self.sobject)]
+        present = org.field_names(self.sobject)
+        if not present and self.sobject.endswith("__c"):
+            raise SalesforceFieldsMissing(
+                f"Salesforce has no {self.sobject} object (Momentum's own, for sync {mapping.name}), so nothing was "
+                f"written; {SETUP_HINT}"
+            )
+        missing = [f for f in self.fields if f.api_name not in present]
         if missing:
             raise SalesforceFieldsMissing(
                 f"Salesforce {self.sobject} lacks fields sync {mapping.name} writes, so nothing was written: "
@@ -65,7 +71,7 @@ class SalesforceDestination(StagedRecords):
         staged = list(self._staged())
         if self.mapping.operation == "update":
             return WriteCounts(updated=len(staged))
-        existing = self._momentum_tasks()
+        existing = self._momentum_records()
         to_send = [r for r in staged if self._writable(existing.get(r["record_key"]))]
         inserted = sum(1 for r in to_send if r["record_key"] not in existing)
         return WriteCounts(inserted, len(to_send) - inserted, len(self._stale(existing)))
@@ -114,7 +120,7 @@ class SalesforceDestination(StagedRecords):
                     resent,
                 )
             staged = list(self._staged())
-            existing = self._momentum_tasks() if self.mapping.operation == "upsert" else {}
+            existing = self._momentum_records() if self.mapping.operation == "upsert" else {}
             to_send = [r for r in staged if self._writable(existing.get(r["record_key"]))]
             stale = self._stale(existing) if self.mapping.retire_missing else []
             batches = math.ceil(len(to_send) / COLLECTION_SIZE) + math.ceil(len(stale) / COLLECTION_SIZE)
@@ -174,12 +180,15 @@ class SalesforceDestination(StagedRecords):
                 record[field.api_name] = value
         return record
 
-    def _momentum_tasks(self) -> dict[str, tuple[str, str]]:
-        """Momentum's tasks in the org: external id -> (Id, Status)."""
+    def _momentum_records(self) -> dict[str, tuple[str, str | None]]:
+        """Momentum's records of an upserted object in the org: external id -> (Id, status), the status read only
+        when a rule needs it (tasks: writable_when, retire_missing; a Momentum forecast has none)."""
         key = self.key_field.api_name
-        status = object_fields(self.mapping).field("status", self.mapping.name).api_name
-        rows = self.org.query(f"SELECT Id, {key}, {status} FROM {self.sobject} WHERE {key} != null")
-        return {row[key]: (row["Id"], row[status]) for row in rows}
+        rule = self.mapping.writable_when or self.mapping.retire_missing
+        status = object_fields(self.mapping).field(rule.column, self.mapping.name).api_name if rule else None
+        names = ", ".join(["Id", key, *([status] if status else [])])
+        rows = self.org.query(f"SELECT {names} FROM {self.sobject} WHERE {key} != null")
+        return {row[key]: (row["Id"], row[status] if status else None) for row in rows}
 
 
 def open_salesforce_destination(

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceResourceNotFound
 
 from crm.salesforce.api_session import ApiUsage, retrying_session
 from crm.salesforce.credentials import login_arguments, whole_number
@@ -77,7 +78,12 @@ class OrgWriter:
     def field_names(self, object_name: str) -> set[str]:
         """The object's fields as describe shows them to this user (hidden and undeployed ones absent)."""
         if object_name not in self._described:
-            described = self.sf.restful(f"sobjects/{object_name}/describe", timeout=REQUEST_TIMEOUT)
+            try:
+                described = self.sf.restful(f"sobjects/{object_name}/describe", timeout=REQUEST_TIMEOUT)
+            except (
+                SalesforceResourceNotFound
+            ):  # a custom object not deployed (Momentum_Forecast__c): no fields
+                described = {"fields": []}
             self._described[object_name] = {f["name"] for f in described["fields"]}
         return self._described[object_name]
 

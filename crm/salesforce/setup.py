@@ -2,9 +2,10 @@
 org (its describe, as the integration user sees it), and a metadata package an admin deploys to add them.
 
 The package (`--write-package DIR`, deployable with `sf project deploy start --metadata-dir DIR`) holds
-the missing custom fields and a permission set, `Momentum_Integration`, giving edit access to every
-field Momentum writes; assign it to the integration user. Custom fields of tasks are defined on the
-Activity object, as Salesforce keeps Task and Event fields there.
+the missing custom fields, Momentum's own custom object Momentum_Forecast__c when the org lacks it, and a
+permission set, `Momentum_Integration`, giving edit access to every field Momentum writes (and to that
+object); assign it to the integration user. Custom fields of tasks are defined on the Activity object, as
+Salesforce keeps Task and Event fields there.
 """
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ def format_check(statuses: list[FieldStatus], budget: str) -> str:
     for status in statuses:
         state = "ok" if status.present else "MISSING"
         lines.append(
-            f"  {status.object_name:<12} {status.field.api_name:<32} {status.field.type_label:<22} {state}"
+            f"  {status.object_name:<20} {status.field.api_name:<32} {status.field.type_label:<22} {state}"
         )
     missing = [s for s in statuses if not s.present]
+    lines += [
+        f"  {name}: Momentum's own object is not in the org; the package defines it"
+        for name in missing_objects(statuses)
+    ]
     lines += ["", f"API budget: {budget}", ""]
     if missing:
         lines.append(
@@ -66,6 +71,7 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     missing = [s for s in statuses if not s.present and s.field.custom]
+    new_objects = missing_objects(statuses)
     by_object: dict[str, list[WriteField]] = {}
     for status in missing:
         by_object.setdefault(METADATA_OBJECT.get(status.object_name, status.object_name), []).append(
@@ -73,7 +79,8 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         )
     (folder / "objects").mkdir(exist_ok=True)
     for object_name, fields in by_object.items():
-        body = "\n".join(_custom_field(field) for field in fields)
+        head, tail = _custom_object_settings(object_name) if object_name in new_objects else ([], [])
+        body = "\n".join(head + [_custom_field(field) for field in fields] + tail)
         written.append(
             _write(
                 folder / "objects" / f"{object_name}.object",
@@ -87,14 +94,28 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         for s in statuses
         if s.field.custom
     )
+    # Momentum's own objects (custom, `__c`): the integration user reads, creates and edits their records.
+    custom_objects = dict.fromkeys(s.object_name for s in statuses if s.object_name.endswith("__c"))
+    object_permissions = "".join(
+        f"\n    <objectPermissions>\n        <allowCreate>true</allowCreate>\n        <allowDelete>false</allowDelete>\n"
+        f"        <allowEdit>true</allowEdit>\n        <allowRead>true</allowRead>\n"
+        f"        <modifyAllRecords>false</modifyAllRecords>\n        <object>{name}</object>\n"
+        f"        <viewAllRecords>false</viewAllRecords>\n    </objectPermissions>"
+        for name in custom_objects
+    )
     written.append(
         _write(
             folder / "permissionsets" / f"{PERMISSION_SET}.permissionset",
-            f"<PermissionSet {_XMLNS}>\n{permissions}\n    <label>Momentum integration</label>\n</PermissionSet>",
+            f"<PermissionSet {_XMLNS}>\n{permissions}\n    <label>Momentum integration</label>{object_permissions}\n"
+            "</PermissionSet>",
         )
     )
     members = "\n".join(f"        <members>{_member(s)}</members>" for s in missing)
-    types = f"    <types>\n{members}\n        <name>CustomField</name>\n    </types>\n" if missing else ""
+    types = "".join(
+        f"    <types>\n        <members>{name}</members>\n        <name>CustomObject</name>\n    </types>\n"
+        for name in new_objects
+    )
+    types += f"    <types>\n{members}\n        <name>CustomField</name>\n    </types>\n" if missing else ""
     types += f"    <types>\n        <members>{PERMISSION_SET}</members>\n        <name>PermissionSet</name>\n    </types>\n"
     written.append(
         _write(
@@ -103,6 +124,26 @@ def write_package(folder: Path, statuses: list[FieldStatus]) -> list[Path]:
         )
     )
     return written
+
+
+def missing_objects(statuses: list[FieldStatus]) -> list[str]:
+    """Momentum's custom objects the org lacks entirely (none of their fields present)."""
+    objects = dict.fromkeys(s.object_name for s in statuses if s.object_name.endswith("__c"))
+    return [name for name in objects if not any(s.present for s in statuses if s.object_name == name)]
+
+
+def _custom_object_settings(object_name: str) -> tuple[list[str], list[str]]:
+    """A new custom object's settings before and after its fields (the Metadata API's element order): deployed,
+    its Name an auto-number (Momentum never sets it), shared read/write."""
+    label = escape(object_name.removesuffix("__c").replace("_", " "))
+    after = (
+        f"    <label>{label}</label>\n"
+        "    <nameField>\n        <displayFormat>MF-{000000}</displayFormat>\n"
+        f"        <label>{label} Number</label>\n        <type>AutoNumber</type>\n    </nameField>\n"
+        f"    <pluralLabel>{label}s</pluralLabel>\n"
+        "    <sharingModel>ReadWrite</sharingModel>"
+    )
+    return ["    <deploymentStatus>Deployed</deploymentStatus>"], [after]
 
 
 def _member(status: FieldStatus) -> str:

@@ -15,12 +15,12 @@ from reverse_etl.api_stage import WarehouseStage
 class StagedRecords(WarehouseStage):
     """The engine's stage of one run's changed records, plus the rules that need the CRM's current tasks."""
 
-    def _writable(self, existing: tuple[str, str] | None) -> bool:
+    def _writable(self, existing: tuple[str, str | None] | None) -> bool:
         """Whether a task (Id, Status) is still Momentum's to rewrite: a rep's completed one is theirs."""
         rule = self.mapping.writable_when
         return existing is None or rule is None or existing[1] in rule.values
 
-    def _stale(self, existing: Mapping[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    def _stale(self, existing: Mapping[str, tuple[str, str | None]]) -> list[tuple[str, str]]:
         """(external id, Id) of Momentum's tasks in a retirable status whose key left today's payload."""
         rule = self.mapping.retire_missing
         if rule is None:

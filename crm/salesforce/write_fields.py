@@ -48,6 +48,24 @@ ai_expected_impact_amount   AI_Expected_Impact_Amount__c    Currency(16,2)
 ai_model_version            AI_Model_Version__c             Text(80)
 """
 
+# Momentum's own custom object (`momentum crm setup --write-package` defines it with these fields; its Name is an
+# auto-number, so Momentum never sets it).
+_MOMENTUM_FORECAST = """
+ai_external_id              AI_External_Id__c               ExternalId(255)
+owner_id                    OwnerId                         Lookup
+ai_forecast_level           AI_Forecast_Level__c            Text(10)
+ai_team                     AI_Team__c                      Text(80)
+ai_fiscal_quarter           AI_Fiscal_Quarter__c            Text(10)
+ai_forecast                 AI_Forecast__c                  Currency(16,0)
+ai_forecast_p10             AI_Forecast_P10__c              Currency(16,0)
+ai_forecast_p90             AI_Forecast_P90__c              Currency(16,0)
+ai_commit                   AI_Commit__c                    Currency(16,0)
+ai_best_case                AI_Best_Case__c                 Currency(16,0)
+ai_minus_commit             AI_Minus_Commit__c              Currency(16,0)
+ai_as_of_date               AI_As_Of_Date__c                Date
+ai_model_version            AI_Model_Version__c             Text(80)
+"""
+
 _TYPE = re.compile(r"^(?P<kind>\w+)(?:\((?P<size>\d+)(?:,(?P<scale>\d+))?\))?$")
 _NUMERIC_KINDS = ("Number", "Currency", "Percent")
 
@@ -116,7 +134,11 @@ def _table(api_name: str, text: str) -> ObjectFields:
 
 
 # Keyed by the mapping's destination object.
-OBJECTS = {"opportunity": _table("Opportunity", _OPPORTUNITY), "task": _table("Task", _TASK)}
+OBJECTS = {
+    "opportunity": _table("Opportunity", _OPPORTUNITY),
+    "task": _table("Task", _TASK),
+    "momentum_forecast": _table("Momentum_Forecast__c", _MOMENTUM_FORECAST),
+}
 
 
 def object_fields(mapping: Mapping) -> ObjectFields:

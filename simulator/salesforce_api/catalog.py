@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from crm.salesforce.ids import _CHECKSUM_ALPHABET
-from simulator.salesforce_org import SALESFORCE_SELECTS
+from simulator.salesforce_org import MOMENTUM_OBJECT_TABLES, SERVED_SELECTS
 
 # Salesforce field type of each PostgreSQL type the demo's SELECTs give.
 _SALESFORCE_TYPES = {
@@ -73,14 +73,21 @@ class ApiObject:
 def source_select(object_name: str) -> sql.Composable:
     """The object's rows, with the IsDeleted every Salesforce object carries."""
     return sql.SQL('(select s.*, false as "IsDeleted" from ({}) s)').format(
-        sql.SQL(SALESFORCE_SELECTS[object_name])
+        sql.SQL(SERVED_SELECTS[object_name])
     )
 
 
-def read_catalog(conn: psycopg.Connection) -> dict[str, ApiObject]:
-    """Every object's fields and their Salesforce types, from the SELECTs' result columns."""
+def read_catalog(conn: psycopg.Connection, *, momentum_objects: bool = True) -> dict[str, ApiObject]:
+    """Every object's fields and their Salesforce types, from the SELECTs' result columns. Momentum's own objects
+    (Momentum_Forecast__c) are left out when `momentum_objects` is false (its package not deployed) or their demo
+    CRM table is missing."""
     catalog = {}
-    for object_name in SALESFORCE_SELECTS:
+    for object_name in SERVED_SELECTS:
+        table = MOMENTUM_OBJECT_TABLES.get(object_name)
+        if table and not (
+            momentum_objects and conn.execute("select to_regclass(%s)", (table,)).fetchone()[0]
+        ):
+            continue
         with conn.cursor() as cursor:
             cursor.execute(sql.SQL("select * from {} o limit 0").format(source_select(object_name)))
             fields = []

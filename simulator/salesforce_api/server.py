@@ -89,7 +89,7 @@ class SalesforceApiServer(QueryApi):
         self._queries: dict[str, JsonResult] = {}
         self._jobs: dict[str, tuple[dict, CsvResult]] = {}
         with self.connection() as conn:
-            self.catalog = read_catalog(conn)
+            self.catalog = read_catalog(conn, momentum_objects=self.momentum_fields_deployed)
         if not self.momentum_fields_deployed:
             for object_name, api_object in self.catalog.items():
                 for api_field in api_object.fields:

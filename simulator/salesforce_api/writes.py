@@ -28,12 +28,16 @@ from psycopg import sql
 
 from simulator.salesforce_api.api_error import ApiError
 from simulator.salesforce_api.catalog import ApiObject
-from simulator.salesforce_org import SALESFORCE_SELECTS
+from simulator.salesforce_org import SERVED_SELECTS
 from simulator.write_faults import WriteFaults
 
 COLLECTION_LIMIT = 200
 # The demo CRM table and primary key behind each object the API writes.
-WRITABLE_TABLES = {"Opportunity": ("opportunity", "opportunity_id"), "Task": ("task", "task_id")}
+WRITABLE_TABLES = {
+    "Opportunity": ("opportunity", "opportunity_id"),
+    "Task": ("task", "task_id"),
+    "Momentum_Forecast__c": ("momentum_forecast", "momentum_forecast_id"),
+}
 NOT_UPDATEABLE = frozenset({"Id", "IsDeleted", "SystemModstamp", "CreatedDate", "IsClosed", "IsWon"})
 # What Salesforce gives a new Task without a Status (the demo CRM's status is not null).
 DEFAULT_TASK_STATUS = "Open"
@@ -46,7 +50,7 @@ INJECTED_RECORD_ERRORS = (
 @functools.cache
 def column_names(object_name: str) -> dict[str, str]:
     """API name -> demo CRM column, for the SELECT's plain `column as "ApiName"` pairs."""
-    return {api: column for column, api in re.findall(r'(\w+) as "(\w+)"', SALESFORCE_SELECTS[object_name])}
+    return {api: column for column, api in re.findall(r'(\w+) as "(\w+)"', SERVED_SELECTS[object_name])}
 
 
 class OrgWriter:
@@ -240,7 +244,7 @@ def _id_forms(record_id: str) -> list[str]:
 
 
 def _new_id(object_name: str) -> str:
-    prefix = {"Opportunity": "006", "Task": "00T"}[object_name]
+    prefix = {"Opportunity": "006", "Task": "00T", "Momentum_Forecast__c": "a0M"}[object_name]
     return prefix + secrets.token_hex(6).upper()
 
 

@@ -43,3 +43,20 @@ def test_an_earlier_demo_crm_gets_the_insight_fields_once(warehouse_url):
 def test_a_database_without_a_demo_crm_is_left_alone(warehouse_url):
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         assert ensure_momentum_fields(conn) == []
+
+
+def test_an_earlier_demo_crm_gets_the_momentum_forecast_object_once(warehouse_url):
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        # GIVEN a demo CRM from before the Momentum forecast record (issue 17)
+        conn.execute(CRM_SCHEMA.read_text())
+        conn.execute("drop table crm.momentum_forecast")
+
+        added, again = ensure_momentum_fields(conn), ensure_momentum_fields(conn)
+
+        # THEN the table is created once, as simulator/schema.sql defines it (its upsert key unique)
+        assert (added, again) == (["momentum_forecast"], [])
+        conn.execute(
+            "insert into crm.momentum_forecast (momentum_forecast_id, ai_external_id, created_date, system_modstamp)"
+            " values ('a0M1', 'k', now(), now()) on conflict (ai_external_id) do nothing"
+        )
+        assert conn.execute("select count(*) from crm.momentum_forecast").fetchone() == (1,)

@@ -60,7 +60,7 @@ def test_the_morning_job_runs_as_the_pipeline_role_and_writes_only_what_it_may(p
                 (report.run_id,),
             ).fetchall()
         )
-        assert set(statuses.values()) <= {"succeeded", "partial"} and len(statuses) == 2, statuses
+        assert set(statuses.values()) <= {"succeeded", "partial"} and len(statuses) == 3, statuses
         scored_today = conn.execute(
             "select count(*) from crm.opportunity where ai_scored_at >= %s", (today - timedelta(days=1),)
         ).fetchone()[0]

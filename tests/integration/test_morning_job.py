@@ -100,9 +100,31 @@ def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(mo
     print(f"open deals scored today: {scored}, with a close-in-quarter probability: {with_probability}")
     assert scored > 0
     assert (wrong_category, wrong_probability, wrong_flag) == (0, 0, 0)
+    # AND every active rep (a manager: with deals or calls of their own) and every team of today's forecast has its
+    # Momentum forecast record for the quarter, with the forecast's numbers and the difference to the commit (issue 17)
+    expected = _query(
+        url,
+        "select 'momentum-forecast:' || f.forecast_level || ':' || f.forecast_group || ':' || f.fiscal_quarter,"
+        " round(f.ai_forecast_amount::numeric), round(f.ai_forecast_p10_amount), round(f.ai_forecast_p90_amount),"
+        " round(f.commit_amount), round(f.ai_forecast_amount::numeric) - round(f.commit_amount)"
+        " from marts.fct_forecast_snapshots f left join marts.dim_reps r on r.user_id = f.owner_id"
+        " where f.as_of_date = %s and (f.forecast_level = 'team' or f.forecast_level = 'rep' and r.is_active"
+        " and not (r.is_manager and f.ai_forecast_amount = 0 and f.commit_amount is null and f.best_case_amount is null))",
+        (as_of,),
+    )
+    records = _query(
+        url,
+        "select ai_external_id, ai_forecast, ai_forecast_p10, ai_forecast_p90, ai_commit, ai_minus_commit"
+        " from crm.momentum_forecast where ai_as_of_date = %s and owner_id is not null",
+        (as_of,),
+    )
+    assert any(key.startswith("momentum-forecast:team:") for key, *_ in expected)
+    assert sorted(records) == sorted(expected)
+    assert dict(first_sync)["momentum_forecast"] == len(expected)
 
     # WHEN it runs again on the same day
     before = _query(url, "select count(*), max(system_modstamp) from crm.task")
+    forecasts_before = _query(url, "select count(*), max(system_modstamp) from crm.momentum_forecast")
     opportunities_before = _query(url, "select max(system_modstamp) from crm.opportunity")
     second = _run("morning", as_of)
 
@@ -112,8 +134,9 @@ def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(mo
         "select sync_name, changed, written from reverse_etl.sync_log where dagster_run_id = %s",
         (second.run_id,),
     )
-    assert sorted(second_sync) == [("opportunity_fields", 0, 0), ("tasks", 0, 0)]
+    assert sorted(second_sync) == [("momentum_forecast", 0, 0), ("opportunity_fields", 0, 0), ("tasks", 0, 0)]
     assert _query(url, "select count(*), max(system_modstamp) from crm.task") == before
+    assert _query(url, "select count(*), max(system_modstamp) from crm.momentum_forecast") == forecasts_before
     assert _query(url, "select max(system_modstamp) from crm.opportunity") == opportunities_before
 
 

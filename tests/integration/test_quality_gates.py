@@ -24,7 +24,9 @@ STALE_SYNC_STATE = """
 update reverse_etl.sync_state set payload_hash = md5('restored from an old backup ' || record_key)
 where sync_name = 'opportunity_fields'
 """
-CRM_SYNCS = {dg.AssetKey(["reverse_etl", "opportunity_fields"]), dg.AssetKey(["reverse_etl", "tasks"])}
+CRM_SYNCS = {
+    dg.AssetKey(["reverse_etl", name]) for name in ("opportunity_fields", "tasks", "momentum_forecast")
+}
 
 
 @pytest.fixture(scope="module")

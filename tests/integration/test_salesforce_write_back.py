@@ -34,11 +34,15 @@ def test_the_sync_assets_write_through_the_salesforce_api_and_a_second_run_sends
         with psycopg.connect(url) as conn:
             conn.execute("delete from crm.task where ai_external_id is not null")
             conn.execute("update crm.opportunity set ai_win_probability = null, ai_model_version = null")
+            conn.execute("delete from crm.momentum_forecast")
             payload = {
                 "opportunity_fields": conn.execute(
                     "select count(*) from reverse_etl.sync_crm__opportunity_fields"
                 ).fetchone()[0],
                 "tasks": conn.execute("select count(*) from reverse_etl.sync_crm__tasks").fetchone()[0],
+                "momentum_forecast": conn.execute(
+                    "select count(*) from reverse_etl.sync_crm__momentum_forecast"
+                ).fetchone()[0],
             }
         with serve_demo_crm(url) as server:
             monkeypatch.setenv("MOMENTUM_CRM", "salesforce")
@@ -62,11 +66,18 @@ def test_the_sync_assets_write_through_the_salesforce_api_and_a_second_run_sends
             scored = conn.execute(
                 "select count(*) from crm.opportunity where ai_win_probability is not null"
             ).fetchone()[0]
-    first, second = runs[-4:-2], runs[-2:]
+            forecasts = conn.execute(
+                "select count(*), count(distinct ai_external_id) from crm.momentum_forecast"
+            ).fetchone()
+    first, second = runs[-6:-3], runs[-3:]
     assert {(name, status, written) for name, status, _, written, _ in first} == {
         ("opportunity_fields", "succeeded", payload["opportunity_fields"]),
         ("tasks", "succeeded", payload["tasks"]),
+        ("momentum_forecast", "succeeded", payload["momentum_forecast"]),
     }
+    # AND the Momentum forecast records were upserted into Momentum_Forecast__c, once each
+    assert payload["momentum_forecast"] > 0
+    assert forecasts == (payload["momentum_forecast"], payload["momentum_forecast"])
     assert {changed for _, _, changed, _, _ in second} == {0}
     assert writes_after_first and len(writes_after_second) == len(writes_after_first)
     assert tasks == (payload["tasks"], payload["tasks"]) and scored > 0

@@ -87,6 +87,7 @@ def test_a_dry_run_writes_nothing_and_announces_what_the_real_run_writes(demo, c
     assert dry.success, (dry.failed_steps, dry.failed_checks)
     assert _crm_and_state(url) == before
     assert {name: status for name, (status, *_) in _sync_log(url, dry.run_id).items()} == {
+        "momentum_forecast": "dry_run",
         "opportunity_fields": "dry_run",
         "tasks": "dry_run",
     }

@@ -62,7 +62,7 @@ def test_one_reason_per_forced_sync_in_order_and_dry_run_on_every_sync(monkeypat
         (["--force-sync", "opportunity_fields"], "--force-sync needs --reason"),
         (
             ["--force-sync", "oportunity_fields", "--reason", "x"],
-            "no sync named oportunity_fields; --force-sync takes one of: opportunity_fields, tasks",
+            "no sync named oportunity_fields; --force-sync takes one of: momentum_forecast, opportunity_fields, tasks",
         ),
         (["--force-sync", "tasks", "--reason", "  "], "--reason is empty"),
         (["--reason", "x"], "--reason goes with --force-sync"),
@@ -78,6 +78,6 @@ def test_a_wrong_force_is_refused_in_one_line_before_anything_runs(monkeypatch, 
 
 def test_the_op_names_are_the_sync_assets_and_the_config_fits_them():
     ops = {asset.op.name: asset for asset in reverse_etl_assets}
-    assert set(ops) == {sync_op_name("opportunity_fields"), sync_op_name("tasks")}
+    assert set(ops) == {sync_op_name(name) for name in ("momentum_forecast", "opportunity_fields", "tasks")}
     for asset in reverse_etl_assets:
         assert asset.op.config_schema.config_type.key == SyncRunConfig.to_config_schema().config_type.key

@@ -36,6 +36,11 @@ create table reverse_etl.sync_crm__tasks (
     ai_context text, ai_script text, ai_recommended_at timestamptz,
     ai_expected_impact_amount numeric, ai_model_version text
 );
+create table reverse_etl.sync_crm__momentum_forecast (
+    ai_external_id text, owner_id text, ai_forecast_level text, ai_team text, ai_fiscal_quarter text,
+    ai_forecast numeric, ai_forecast_p10 numeric, ai_forecast_p90 numeric, ai_commit numeric, ai_best_case numeric,
+    ai_minus_commit numeric, ai_as_of_date date, ai_model_version text, compare_forecast_amounts text
+);
 """
 
 
@@ -102,3 +107,30 @@ def tmva(external_id: str, opportunity_id: str = OPPORTUNITY_IDS[0], **overrides
 def execute(url: str, statement: str, params=None) -> None:
     with psycopg.connect(url) as conn:
         conn.execute(statement, params)
+
+
+def forecast_record(
+    level: str, group: str, owner_id: str, forecast: int, commit: int, as_of: date, quarter: str = "2026-Q4"
+) -> dict:
+    """A Momentum forecast payload row as sync_crm__momentum_forecast makes it (range +-10%, key at 3 digits)."""
+    amounts = (forecast, round(forecast * 0.9), round(forecast * 1.1))
+    return {
+        "ai_external_id": f"momentum-forecast:{level}:{group}:{quarter}",
+        "owner_id": owner_id,
+        "ai_forecast_level": level,
+        "ai_team": "East",
+        "ai_fiscal_quarter": quarter,
+        "ai_forecast": Decimal(forecast),
+        "ai_forecast_p10": Decimal(amounts[1]),
+        "ai_forecast_p90": Decimal(amounts[2]),
+        "ai_commit": Decimal(commit),
+        "ai_best_case": Decimal(commit * 2),
+        "ai_minus_commit": Decimal(forecast - commit),
+        "ai_as_of_date": as_of,
+        "ai_model_version": "momentum_win v1",
+        "compare_forecast_amounts": " | ".join(str(_three_digits(a)) for a in amounts),
+    }
+
+
+def _three_digits(amount: int) -> int:
+    return int(float(f"{amount:.3g}"))

@@ -20,7 +20,7 @@ fields: [ai_win_probability, amount]
 def test_the_shipped_mappings_load_inside_the_allow_list():
     mappings = load_mappings()
 
-    assert set(mappings) == {"opportunity_fields", "tasks"}
+    assert set(mappings) == {"momentum_forecast", "opportunity_fields", "tasks"}
     assert mappings["opportunity_fields"].stamp_fields == (
         "ai_scored_at", "ai_slip_risk", "ai_top_reasons_for", "ai_top_reasons_against",
         "ai_close_in_quarter_probability",
@@ -30,6 +30,15 @@ def test_the_shipped_mappings_load_inside_the_allow_list():
     assert "ai_forecast_flag" in mappings["opportunity_fields"].clear_when_absent
     assert mappings["opportunity_fields"].compare_only == ("compare_slip_risk_band", "compare_reason_factors")
     assert mappings["tasks"].match_key == "ai_external_id"
+    # The forecast record: upserted like the tasks, never retired; its exact amounts and date are stamps
+    forecast = mappings["momentum_forecast"]
+    assert (forecast.operation, forecast.match_key, forecast.retire_missing) == (
+        "upsert",
+        "ai_external_id",
+        None,
+    )
+    assert forecast.compare_only == ("compare_forecast_amounts",)
+    assert {"ai_forecast", "ai_as_of_date"} <= set(forecast.stamp_fields)
 
 
 def test_loading_a_mapping_with_a_field_outside_the_allow_list_names_the_field_and_the_list(tmp_path):

@@ -141,6 +141,10 @@ def test_the_pipeline_role_writes_only_the_allow_listed_crm_fields(pipeline_on_d
             (deal,),
         )
         conn.execute("update crm.task set status = 'Expired' where task_id = '00TPROBE'")
+        conn.execute(
+            "insert into crm.momentum_forecast (momentum_forecast_id, ai_external_id, owner_id, ai_forecast,"
+            " created_date, system_modstamp) values ('a0MPROBE', 'probe', 'u1', 1, now(), now())"
+        )
         # ...and a rep's fields, deletes, truncation and new deals are refused by the database itself
         for statement in (
             f"update crm.opportunity set amount = 1 where opportunity_id = '{deal}'",
@@ -148,6 +152,7 @@ def test_the_pipeline_role_writes_only_the_allow_listed_crm_fields(pipeline_on_d
             "update crm.task set completed_at = now() where task_id = '00TPROBE'",
             "delete from crm.task where task_id = '00TPROBE'",
             "truncate crm.task",
+            "delete from crm.momentum_forecast",
             "delete from crm.opportunity",
             "insert into crm.opportunity (opportunity_id) values ('006PROBE')",
             "update crm.account set name = 'x'",

@@ -34,6 +34,13 @@ def test_setup_check_lists_each_missing_field_with_its_type(bare_org):
     )
     assert any("AI_External_Id__c" in line and "MISSING" in line for line in lines)
     assert any(line.split()[:2] == ["Task", "Subject"] and line.endswith("ok") for line in lines)
+    # Momentum's own object (issue 17) is listed with its fields, all missing while the object is
+    assert any(
+        line.split()[:3] == ["Momentum_Forecast__c", "AI_Forecast__c", "Currency(16,0)"]
+        and line.endswith("MISSING")
+        for line in lines
+    )
+    assert "Momentum_Forecast__c: Momentum's own object is not in the org" in result.output
     assert "NOT READY" in result.output
 
 
@@ -58,6 +65,20 @@ def test_write_package_holds_the_missing_fields_and_a_permission_set(bare_org, t
         tmp_path / "pkg" / "permissionsets" / "Momentum_Integration.permissionset"
     ).getroot()
     assert "Opportunity.AI_Win_Probability__c" in {p.findtext("md:field", namespaces=NS) for p in permissions}
+    # AND the custom object Momentum_Forecast__c is defined whole: an auto-number Name, its external id, its fields
+    assert {"Momentum_Forecast__c", "Momentum_Forecast__c.AI_Forecast__c"} <= members
+    forecast = ET.parse(tmp_path / "pkg" / "objects" / "Momentum_Forecast__c.object").getroot()
+    assert forecast.findtext("md:nameField/md:type", namespaces=NS) == "AutoNumber"
+    fields = {f.findtext("md:fullName", namespaces=NS): f for f in forecast.iterfind("md:fields", NS)}
+    assert fields["AI_External_Id__c"].findtext("md:externalId", namespaces=NS) == "true"
+    assert {"AI_Forecast_P10__c", "AI_Forecast_P90__c", "AI_Minus_Commit__c", "AI_As_Of_Date__c"} <= set(
+        fields
+    )
+    assert "OwnerId" not in fields  # a standard field of every custom object
+    objects = {
+        p.findtext("md:object", namespaces=NS) for p in permissions.iterfind("md:objectPermissions", NS)
+    }
+    assert objects == {"Momentum_Forecast__c"}
     assert result.exit_code == 1
 
 
