@@ -23,6 +23,7 @@ from crm.salesforce.layout import SALESFORCE_LAYOUT
 from extract.layout import DEMO_LAYOUT, RawLayout
 from extract.source import CrmSource
 from reverse_etl.destination import DestinationFactory
+from reverse_etl.mapping import Mapping as SyncMapping
 from warehouse.roles import CrmGrants
 from warehouse.settings import Settings
 
@@ -95,6 +96,20 @@ def crm_destination(settings: Settings) -> DestinationFactory | None:
         return functools.partial(
             open_hubspot_destination, credentials=settings.crm_credentials.get("hubspot", {})
         )
+    return None
+
+
+def sync_not_taken(settings: Settings, mapping: SyncMapping) -> str | None:
+    """Why the configured CRM takes no write of this sync in this version (its payload stays in the warehouse), or
+    None: HubSpot has no object yet for the Momentum forecast record."""
+    if settings.crm == "hubspot":
+        from crm.hubspot.write_fields import OBJECTS
+
+        if mapping.object not in OBJECTS:
+            return (
+                f"HubSpot has no object for Momentum's {mapping.object} records in this version: today's payload is "
+                f"in reverse_etl.{mapping.source}, nothing was sent"
+            )
     return None
 
 

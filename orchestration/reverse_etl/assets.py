@@ -6,7 +6,7 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
-from crm.connectors import crm_destination
+from crm.connectors import crm_destination, sync_not_taken
 from orchestration.dbt_project.assets import dbt_model_key
 from orchestration.resources import AS_OF_TAG, MomentumResource
 from orchestration.reverse_etl.run_config import SyncRunConfig
@@ -34,8 +34,9 @@ def _build_sync_asset(mapping: Mapping, payload_keys: list[dg.AssetKey]) -> dg.A
         # Blocking checks upstream already stop this asset from running, so upstream_ok holds here.
         url = momentum.url()
         destination = crm_destination(momentum.settings())
-        if destination is None:
-            message = (
+        not_taken = sync_not_taken(momentum.settings(), mapping)
+        if destination is None or not_taken:
+            message = not_taken or (
                 f"no write-back to MOMENTUM_CRM={momentum.settings().crm} in this version: today's "
                 f"{mapping.object} payload is in reverse_etl.{mapping.source}, nothing was sent"
             )

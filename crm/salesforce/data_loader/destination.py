@@ -93,7 +93,9 @@ class DataLoaderFilesDestination(StagedRecords):
     def _plan(self) -> tuple[list[dict], dict[str, tuple[str, str]], list[tuple[str, str]]]:
         """(records to write, Momentum's tasks in the export, (external id, Id) of the tasks to retire)."""
         staged = list(self._staged())
-        existing = export_state.momentum_tasks(self.conn) if self.mapping.operation == "upsert" else {}
+        # Only tasks are read back from the export: a Momentum forecast record is upserted on its external id alone.
+        upserts_tasks = self.mapping.operation == "upsert" and self.sobject == "Task"
+        existing = export_state.momentum_tasks(self.conn) if upserts_tasks else {}
         to_send = [r for r in staged if self._writable(existing.get(r["record_key"]))]
         return to_send, existing, self._stale(existing) if self.mapping.retire_missing else []
 

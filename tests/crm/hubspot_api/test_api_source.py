@@ -291,3 +291,17 @@ def test_write_back_goes_through_the_hubspot_api_and_demo_grants_only_behind_the
     assert crm_destination(real_portal).func is open_hubspot_destination
     # ...and only the demo CRM behind the local API keeps the demo CRM's grants, whatever another CRM's settings say.
     assert crm_grants(behind_the_api) is not None and crm_grants(real_portal) is None
+
+
+def test_hubspot_takes_no_forecast_record_sync_and_says_where_its_payload_stays():
+    from crm.connectors import sync_not_taken
+    from reverse_etl.mapping import load_mappings
+
+    mappings = load_mappings()
+    hubspot = load_settings({"MOMENTUM_CRM": "hubspot"})
+
+    reason = sync_not_taken(hubspot, mappings["momentum_forecast"])
+    assert reason is not None and "reverse_etl.sync_crm__momentum_forecast" in reason
+    assert sync_not_taken(hubspot, mappings["opportunity_fields"]) is None
+    assert sync_not_taken(hubspot, mappings["tasks"]) is None
+    assert sync_not_taken(load_settings({"MOMENTUM_CRM": "demo"}), mappings["momentum_forecast"]) is None
