@@ -5,7 +5,7 @@
 Each round changes the payloads (new probabilities on a random part of the open deals, new or reworded
 TMVA tasks, some tasks dropping out), starts both syncs (opportunity_fields, tasks) in a child process,
 SIGKILLs it a random delay after its imports (before a request, mid-request, between batches, or never), then runs
-them again to completion. The server answers 429/503, slow answers, dropped connections after the
+them again to completion; `--runs N` plays rounds until N syncs were killed mid-way (at most 3N rounds). The server answers 429/503, slow answers, dropped connections after the
 write and per-record failures at the rates below. After every resumed round it asserts:
 - 0 duplicate tasks (one Momentum task per external id);
 - 0 lost updates: every payload record the last run did not log as failed holds the payload's values in
@@ -73,7 +73,9 @@ def run_campaign(
     # syncs ended before the kill and grows when they were killed, since a round's changes take far less time
     # than the first sync and kills timed by it would mostly land after the syncs ended.
     window = _resume(url, server, destination)
-    for round_number in range(runs):
+    round_number = 0
+    # Rounds go on until `runs` syncs were killed mid-way (a round whose syncs end before the kill counts no kill).
+    while result.killed < runs and round_number < 3 * runs:
         _change_payloads(url, rng, round_number)
         child = _start_child(url, server, destination)
         child.stdout.readline()  # imports done: the kill lands while the syncs run (or just after)
@@ -89,6 +91,7 @@ def run_campaign(
         _resume(url, server, destination)
         result.rounds += 1
         _check(url, mappings, result, round_number)
+        round_number += 1
     result.seconds = round(time.monotonic() - started, 1)
     return result
 
@@ -278,7 +281,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--child", nargs=2, metavar=("URL", "SERVER_JSON"), help=argparse.SUPPRESS)
     parser.add_argument("--destination", choices=destinations.DESTINATIONS, default="salesforce")
-    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument(
+        "--runs", type=int, default=100, help="syncs to kill mid-way (rounds go on until then)"
+    )
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
