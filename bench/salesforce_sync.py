@@ -2,10 +2,13 @@
 tasks written through simple-salesforce into the local Salesforce server, then a second sync.
 
     .venv/bin/python -m bench.salesforce_sync --preset demo
+    .venv/bin/python -m bench.salesforce_sync --url postgresql://...   # a copy of a database holding a demo CRM
 
 Prints, per sync, the records written, seconds, records/s and the API calls (as the org counts them: every
 request, retries included), beside Salesforce's documented limits (200 records per sObject Collections call).
-The payloads are the crash campaign's (bench/crash_campaign.py), in `<warehouse>_sfsync_<preset>`.
+The payloads are the crash campaign's (bench/crash_campaign.py), in `<warehouse>_sfsync_<preset>`, or with
+--url in that database, whose demo CRM is reused (not rebuilt) and whose schema reverse_etl is dropped: give it a
+copy (`create database ... template ...`), never the warehouse itself.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import functools
 import json
 import random
 import time
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -27,18 +31,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--preset", default="demo")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--url", help="a database holding a demo CRM to reuse (its reverse_etl is dropped)")
     args = parser.parse_args(argv)
     from bench.salesforce_extract import bench_database_url
     from crm.salesforce.destination import open_salesforce_destination
     from reverse_etl.mapping import load_mappings
     from reverse_etl.sync import run_sync
-    from simulator.build import build_demo_crm
+    from simulator.build import build_demo_crm, demo_crm_exists
     from simulator.salesforce_api import serve_demo_crm
 
-    url = bench_database_url(f"_sfsync_{args.preset}")
+    url = args.url or bench_database_url(f"_sfsync_{args.preset}")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists reverse_etl cascade")
-    build_demo_crm(url, args.preset, seed=args.seed)
+    if not (args.url and demo_crm_exists(url)):
+        build_demo_crm(url, args.preset, seed=args.seed)
     mappings = load_mappings()
     _create_payload_tables(url, mappings)
     _change_payloads(url, random.Random(args.seed), 0)
@@ -68,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
                         "api_calls": server.api.api_used - calls_before,
                     }
                 )
-    print(json.dumps({"preset": args.preset, "collection_limit": 200, "syncs": report}, indent=2))
+    crm = f"database {urlsplit(url).path.lstrip('/')}" if args.url else f"preset {args.preset}"
+    print(json.dumps({"crm": crm, "collection_limit": 200, "syncs": report}, indent=2))
 
 
 if __name__ == "__main__":
