@@ -2,11 +2,14 @@
 TMVA tasks written through simple-salesforce (hubspot-api-client) into the local server, then a second sync.
 
     .venv/bin/python -m bench.salesforce_sync --preset demo [--destination hubspot]
+    .venv/bin/python -m bench.salesforce_sync --url postgresql://...   # a copy of a database holding a demo CRM
 
 Prints, per sync, the records written, seconds, records/s and the API calls (as the org counts them: every
 request, retries included), beside the documented limits (Salesforce: 200 records per sObject Collections call;
 HubSpot: 100 inputs per batch). The payloads are the crash campaign's (bench/crash_campaign.py), in
-`<warehouse>_sfsync_<preset>` (`_hssync_` for HubSpot).
+`<warehouse>_sfsync_<preset>` (`_hssync_` for HubSpot), or with --url in that database, whose demo CRM is reused
+(not rebuilt) and whose schema reverse_etl is dropped: give it a copy (`create database ... template ...`), never
+the warehouse itself.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import functools
 import json
 import random
 import time
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -29,12 +33,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preset", default="demo")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--destination", choices=["salesforce", "hubspot"], default="salesforce")
+    parser.add_argument("--url", help="a database holding a demo CRM to reuse (its reverse_etl is dropped)")
     args = parser.parse_args(argv)
     from bench.salesforce_extract import bench_database_url
     from crm.salesforce.destination import open_salesforce_destination
     from reverse_etl.mapping import load_mappings
     from reverse_etl.sync import run_sync
-    from simulator.build import build_demo_crm
+    from simulator.build import build_demo_crm, demo_crm_exists
     from simulator.salesforce_api import serve_demo_crm
 
     hubspot = args.destination == "hubspot"
@@ -42,10 +47,11 @@ def main(argv: list[str] | None = None) -> None:
         from crm.hubspot.destination import open_hubspot_destination
         from simulator.hubspot_api import serve_demo_crm
 
-    url = bench_database_url(f"_{'hs' if hubspot else 'sf'}sync_{args.preset}")
+    url = args.url or bench_database_url(f"_{'hs' if hubspot else 'sf'}sync_{args.preset}")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("drop schema if exists reverse_etl cascade")
-    build_demo_crm(url, args.preset, seed=args.seed)
+    if not (args.url and demo_crm_exists(url)):
+        build_demo_crm(url, args.preset, seed=args.seed)
     mappings = load_mappings()
     _create_payload_tables(url, mappings)
     _change_payloads(url, random.Random(args.seed), 0)
@@ -83,9 +89,10 @@ def main(argv: list[str] | None = None) -> None:
                     }
                 )
     limit = 100 if hubspot else 200
+    crm = f"database {urlsplit(url).path.lstrip('/')}" if args.url else f"preset {args.preset}"
     print(
         json.dumps(
-            {"preset": args.preset, "destination": args.destination, "batch_limit": limit, "syncs": report},
+            {"crm": crm, "destination": args.destination, "batch_limit": limit, "syncs": report},
             indent=2,
         )
     )
