@@ -16,9 +16,16 @@ the run dies, but what the CRM confirmed must stay recorded.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
 import psycopg
 
+from reverse_etl.api_stage import chunks
 from warehouse.schemas import ensure_schema
+
+log = logging.getLogger(__name__)
 
 _DDL = """
 create table if not exists reverse_etl.sync_journal (
@@ -77,3 +84,47 @@ def finish_batch(
                 (sync_name, list(keys), list(hashes)),
             )
         conn.execute("delete from reverse_etl.sync_journal where batch_id = %s", (batch_id,))
+
+
+class RecordAnswer(Protocol):
+    """The CRM's answer for one record of a batch (crm/<kind>'s RecordResult)."""
+
+    success: bool
+    created: bool
+    error: str | None
+
+
+def open_journal(conn: psycopg.Connection, sync_name: str) -> None:
+    """Ready the journal for a sync's write and close the batches a killed run of it left in flight."""
+    ensure_journal(conn)
+    resent = left_in_flight(conn, sync_name)
+    if resent:
+        log.info(
+            "sync %s: %s records of batches a killed run left in flight were offered again", sync_name, resent
+        )
+
+
+def send_journalled(
+    conn: psycopg.Connection,
+    sync_name: str,
+    operation: str,
+    rows: list[dict],
+    batch_size: int,
+    send: Callable[[list[dict]], Sequence[RecordAnswer]],
+) -> tuple[int, int, list[tuple[str, str]]]:
+    """Send staged rows in batches, each journalled before it goes and its confirmed records' state recorded on the
+    answer. `send` writes one batch and answers each row, in the batch's order. Returns (inserted, updated,
+    (record key, the CRM's reason) of each refused record)."""
+    inserted = updated = 0
+    failures: list[tuple[str, str]] = []
+    for batch in chunks(rows, batch_size):
+        batch_id = begin_batch(conn, sync_name, operation, [row["record_key"] for row in batch])
+        confirmed = []
+        for row, answer in zip(batch, send(batch), strict=True):
+            if answer.success:
+                confirmed.append((row["record_key"], row["payload_hash"]))
+                inserted, updated = inserted + answer.created, updated + (not answer.created)
+            else:
+                failures.append((row["record_key"], answer.error or "refused without a reason"))
+        finish_batch(conn, batch_id, sync_name, confirmed)
+    return inserted, updated, failures

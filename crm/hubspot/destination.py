@@ -99,14 +99,7 @@ class HubSpotDestination(WarehouseStage):
     # --- write -----------------------------------------------------------------------------------------
     def write(self) -> WriteCounts:
         with self._writer_connection() as writer_conn:
-            journal.ensure_journal(writer_conn)
-            resent = journal.left_in_flight(writer_conn, self.mapping.name)
-            if resent:
-                log.info(
-                    "sync %s: %s records of batches a killed run left in flight were offered again",
-                    self.mapping.name,
-                    resent,
-                )
+            journal.open_journal(writer_conn, self.mapping.name)
             staged = list(self._staged())
             upsert = self.mapping.operation == "upsert"
             existing = self._existing_tasks([r["record_key"] for r in staged]) if upsert else {}
@@ -122,27 +115,18 @@ class HubSpotDestination(WarehouseStage):
     def _send(
         self, writer_conn: psycopg.Connection, rows: list[dict]
     ) -> tuple[int, int, list[tuple[str, str]]]:
-        inserted = updated = 0
-        failures: list[tuple[str, str]] = []
-        for batch in chunks(rows, BATCH_SIZE):
-            keys = [row["record_key"] for row in batch]
-            batch_id = journal.begin_batch(writer_conn, self.mapping.name, self.mapping.operation, keys)
+        def send(batch: list[dict]) -> list[RecordResult]:
             inputs = [{"id": row["record_key"], "properties": self._properties(row)} for row in batch]
             if self.mapping.operation == "upsert":
                 results = self.portal.upsert(self.object_type, self.key_field.name, inputs)
                 results = self._associate(batch, results)
             else:
                 results = self.portal.update(self.object_type, inputs)
-            confirmed = []
-            for row in batch:
-                result = results[row["record_key"]]
-                if result.success:
-                    confirmed.append((row["record_key"], row["payload_hash"]))
-                    inserted, updated = inserted + result.created, updated + (not result.created)
-                else:
-                    failures.append((row["record_key"], result.error))
-            journal.finish_batch(writer_conn, batch_id, self.mapping.name, confirmed)
-        return inserted, updated, failures
+            return [results[row["record_key"]] for row in batch]
+
+        return journal.send_journalled(
+            writer_conn, self.mapping.name, self.mapping.operation, rows, BATCH_SIZE, send
+        )
 
     def _associate(self, batch: list[dict], results: dict[str, RecordResult]) -> dict[str, RecordResult]:
         """Each upserted task's deal and contact; a task whose association HubSpot refused is not confirmed, so

@@ -111,14 +111,7 @@ class SalesforceDestination(StagedRecords):
     def write(self) -> WriteCounts:
         writer_conn = self._writer_connection()
         with writer_conn, contextlib.closing(self.org):
-            journal.ensure_journal(writer_conn)
-            resent = journal.left_in_flight(writer_conn, self.mapping.name)
-            if resent:
-                log.info(
-                    "sync %s: %s records of batches a killed run left in flight were offered again",
-                    self.mapping.name,
-                    resent,
-                )
+            journal.open_journal(writer_conn, self.mapping.name)
             staged = list(self._staged())
             existing = self._momentum_records() if self.mapping.operation == "upsert" else {}
             to_send = [r for r in staged if self._writable(existing.get(r["record_key"]))]
@@ -132,25 +125,15 @@ class SalesforceDestination(StagedRecords):
     def _send(
         self, writer_conn: psycopg.Connection, rows: list[dict]
     ) -> tuple[int, int, list[tuple[str, str]]]:
-        inserted = updated = 0
-        failures: list[tuple[str, str]] = []
-        for batch in chunks(rows, COLLECTION_SIZE):
-            keys = [row["record_key"] for row in batch]
-            batch_id = journal.begin_batch(writer_conn, self.mapping.name, self.mapping.operation, keys)
+        def send(batch: list[dict]) -> list:
             records = [self._record(row) for row in batch]
             if self.mapping.operation == "upsert":
-                results = self.org.upsert(self.sobject, self.key_field.api_name, records)
-            else:
-                results = self.org.update(self.sobject, records)
-            confirmed = []
-            for row, result in zip(batch, results, strict=True):
-                if result.success:
-                    confirmed.append((row["record_key"], row["payload_hash"]))
-                    inserted, updated = inserted + result.created, updated + (not result.created)
-                else:
-                    failures.append((row["record_key"], result.error))
-            journal.finish_batch(writer_conn, batch_id, self.mapping.name, confirmed)
-        return inserted, updated, failures
+                return self.org.upsert(self.sobject, self.key_field.api_name, records)
+            return self.org.update(self.sobject, records)
+
+        return journal.send_journalled(
+            writer_conn, self.mapping.name, self.mapping.operation, rows, COLLECTION_SIZE, send
+        )
 
     def _retire(self, stale: list[tuple[str, str]]) -> tuple[int, list[tuple[str, str]]]:
         """Expire Momentum's open tasks that left today's payload (updates by id: safe to repeat)."""
