@@ -33,14 +33,25 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+def _command(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_the_dbt_child_ends_when_the_run_that_started_it_is_killed():
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
     )
     child = int(parent.stdout.readline())
-    time.sleep(0.5)  # the child has become `sleep`
-    assert not _gone(child)
+    # Kill the parent only once the child has become `sleep` (its death request is set by then): on a loaded
+    # machine the child's Python start can take longer than any fixed pause.
+    deadline = time.monotonic() + 60
+    while _command(child) != "sleep" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _command(child) == "sleep" and not _gone(child)
 
     parent.send_signal(signal.SIGKILL)
     parent.wait()
