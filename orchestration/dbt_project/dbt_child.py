@@ -24,6 +24,10 @@ def main() -> None:
 def exec_tied_to_parent(executable: str, argv: list[str]) -> None:
     """Replace this process with `executable`, which gets SIGTERM when this process's parent dies."""
     parent = os.getppid()
+    # An ignored or blocked SIGTERM survives exec: whatever started this process (a job runner, a test worker) may
+    # have ignored it, and then the death signal below would never end dbt.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # the parent died before the request took effect: no one waits for us

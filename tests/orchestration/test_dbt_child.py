@@ -15,7 +15,8 @@ from orchestration.resources import dbt_tied_to_this_process
 
 # A stand-in for a killed `momentum run`: it starts a long child through the wrapper, prints its pid, waits.
 PARENT = """
-import subprocess, sys, time
+import signal, subprocess, sys, time
+{signals}
 child = subprocess.Popen([sys.executable, "-c",
     "from orchestration.dbt_project.dbt_child import exec_tied_to_parent;"
     " exec_tied_to_parent('/bin/sleep', ['sleep', '120'])"])
@@ -41,9 +42,21 @@ def _command(pid: int) -> str | None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_the_dbt_child_ends_when_the_run_that_started_it_is_killed():
+@pytest.mark.parametrize(
+    "signals",
+    [
+        "",
+        # An ignored or blocked SIGTERM is inherited through fork and exec: dbt must die all the same.
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})",
+    ],
+    ids=["plain", "sigterm_ignored_and_blocked_by_the_run"],
+)
+def test_the_dbt_child_ends_when_the_run_that_started_it_is_killed(signals):
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+        [sys.executable, "-c", PARENT.format(signals=signals)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
     )
     child = int(parent.stdout.readline())
     # Kill the parent only once the child has become `sleep` (its death request is set by then): on a loaded
