@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from bench import crash_checks
 from bench import crash_destinations as destinations
 from reverse_etl.mapping import Mapping, load_mappings
 from simulator.write_faults import WriteFaults
@@ -211,68 +212,17 @@ def _in_flight(url: str) -> int:
 
 # --- checks ------------------------------------------------------------------------------------------
 def _check(url: str, mappings: dict[str, Mapping], result: CampaignResult, round_number: int) -> None:
-    with psycopg.connect(url) as conn:
-        duplicates = conn.execute(
-            "select count(*) from (select ai_external_id from crm.task where ai_external_id is not null"
-            " group by 1 having count(*) > 1) d"
-        ).fetchone()[0]
-        lost = sum(_lost(conn, mappings[name]) for name in SYNCS)
-        lost += conn.execute(
-            "select count(*) from crm.task t where t.ai_external_id is not null and t.status = 'Open' and not exists"
-            " (select 1 from reverse_etl.sync_crm__tasks p where p.ai_external_id = t.ai_external_id)"
-            " and not exists (select 1 from reverse_etl.sync_record_error e where e.record_key = t.ai_external_id"
-            " and e.sync_run_id = (select sync_run_id from reverse_etl.sync_log where sync_name = 'tasks'"
-            " order by started_at desc limit 1))"
-        ).fetchone()[0]
-        # A failed retire is logged too, but it was not one of the changed records.
-        unreconciled = conn.execute(
-            "select count(*) from reverse_etl.sync_log l where status in ('succeeded', 'partial')"
-            " and changed <> written + failed - (select count(*) from reverse_etl.sync_record_error e"
-            " where e.sync_run_id = l.sync_run_id and e.error like 'retiring the task:%')"
-        ).fetchone()[0]
-        journal = conn.execute("select count(*) from reverse_etl.sync_journal").fetchone()[0]
-        sent = conn.execute(
-            "select coalesce(sum(written + failed), 0) from reverse_etl.sync_log where status in ('succeeded', 'partial')"
-        ).fetchone()[0]
-    result.duplicate_tasks += duplicates
-    result.lost_updates += lost
-    result.unreconciled_runs = unreconciled
-    result.journal_left += journal
-    result.records_sent = sent
-    if duplicates or lost or unreconciled or journal:
+    found = crash_checks.check(url, [mappings[name] for name in SYNCS])
+    result.duplicate_tasks += found.duplicate_tasks
+    result.lost_updates += found.lost_updates
+    result.unreconciled_runs = found.unreconciled_runs
+    result.journal_left += found.journal_rows
+    result.records_sent = found.records_sent
+    if found.duplicate_tasks or found.lost_updates or found.unreconciled_runs or found.journal_rows:
         result.problems.append(
-            f"round {round_number}: {duplicates} duplicate tasks, {lost} lost updates, "
-            f"{unreconciled} unreconciled runs, {journal} journal rows"
+            f"round {round_number}: {found.duplicate_tasks} duplicate tasks, {found.lost_updates} lost updates, "
+            f"{found.unreconciled_runs} unreconciled runs, {found.journal_rows} journal rows"
         )
-
-
-def _lost(conn: psycopg.Connection, mapping: Mapping) -> int:
-    """Payload records whose CRM values differ from the payload, the last run's refused records aside."""
-    types = dict(
-        conn.execute(
-            "select attname, format_type(atttypid, atttypmod) from pg_attribute"
-            " where attrelid = to_regclass(%s) and attnum > 0",
-            (f"crm.{mapping.object}",),
-        ).fetchall()
-    )
-    differs = sql.SQL(" or ").join(
-        sql.SQL("p.{f}::{t} is distinct from c.{f}").format(f=sql.Identifier(f), t=sql.SQL(types[f]))
-        for f in mapping.fields
-    )
-    return conn.execute(
-        sql.SQL(
-            "select count(*) from {payload} p left join crm.{table} c on c.{key} = p.{key}"
-            " where (c.{key} is null or {differs}) and not exists (select 1 from reverse_etl.sync_record_error e"
-            " where e.record_key = p.{key} and e.sync_run_id = (select sync_run_id from reverse_etl.sync_log"
-            " where sync_name = %s and status in ('succeeded', 'partial') order by started_at desc limit 1))"
-        ).format(
-            payload=sql.Identifier(*mapping.source_parts),
-            table=sql.Identifier(mapping.object),
-            key=sql.Identifier(mapping.match_key),
-            differs=differs,
-        ),
-        (mapping.name,),
-    ).fetchone()[0]
 
 
 def main(argv: list[str] | None = None) -> None:
