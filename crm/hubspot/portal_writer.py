@@ -22,6 +22,7 @@ from urllib3.exceptions import HTTPError
 
 from crm.hubspot.api_client import DEFAULT_BASE_URL, HubSpotApis, call, retry_policy
 from crm.hubspot.errors import HubSpotApiLimitReached, HubSpotSetupError, HubSpotSyncStopped
+from crm.setting_values import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ class PortalWriter:
                 "write-back to HubSpot needs MOMENTUM_HUBSPOT_ACCESS_TOKEN, a private app's access token"
             )
         self.base_url = credentials.get("base_url") or DEFAULT_BASE_URL
-        self.call_ceiling = _whole_number(credentials, "sync_api_calls", DEFAULT_SYNC_API_CALLS)
+        self.call_ceiling = whole_number(
+            credentials, "sync_api_calls", DEFAULT_SYNC_API_CALLS, crm="hubspot", error=HubSpotSetupError
+        )
         self.apis = call(
             self.base_url,
             "the API",
@@ -233,13 +236,3 @@ def _results(answer: Any, key_of: Callable, keys: list[str]) -> dict[str, Record
         key: results.get(key, RecordResult(False, error="HubSpot gave no answer for this record"))
         for key in keys
     }
-
-
-def _whole_number(credentials: Mapping[str, str], key: str, default: int) -> int:
-    value = credentials.get(key)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise HubSpotSetupError(f"MOMENTUM_HUBSPOT_{key.upper()}={value!r} is not a whole number") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from crm import setting_values
 from crm.salesforce.errors import SalesforceSetupError
 
 SETTINGS_HELP = (
@@ -25,12 +26,7 @@ def login_arguments(credentials: Mapping[str, str], needed_by: str) -> dict[str,
 
 
 def whole_number(credentials: Mapping[str, str], key: str, default: int | None) -> int | None:
-    value = credentials.get(key)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SalesforceSetupError(
-            f"MOMENTUM_SALESFORCE_{key.upper()}={value!r} is not a whole number"
-        ) from None
+    """A whole-number MOMENTUM_SALESFORCE_* setting (the limits), `default` when unset."""
+    return setting_values.whole_number(
+        credentials, key, default, crm="salesforce", error=SalesforceSetupError
+    )
