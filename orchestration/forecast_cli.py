@@ -67,12 +67,28 @@ def backtest(as_json: bool, rerun: bool) -> None:
 def _rerun(settings) -> None:
     from orchestration.cli import _crm_today, _run_or_exit
 
+    _require_morning_scores(settings)
     started = time.monotonic()
     day = _crm_today(settings)
     # On stderr, so `--rerun --json` prints nothing but the JSON on stdout.
     click.echo(f"Rerunning the forecast backtest as of {day} ...", err=True)
     _run_or_exit(settings, "forecast_backtest", day)
     click.echo(f"  done in {time.monotonic() - started:.0f}s", err=True)
+
+
+def _require_morning_scores(settings) -> None:
+    """The forecast models read the morning's scores beside the backtest's (today's row is the morning's), and
+    dbt cannot build them before the morning has created its scores' view: say so in one line instead of
+    dbt's compilation error."""
+    import psycopg
+
+    with psycopg.connect(pipeline_warehouse_url(settings)) as conn:
+        (view,) = conn.execute("select to_regclass('staging.stg_ml__deal_scores')").fetchone()
+    if view is None:
+        raise click.ClickException(
+            "the forecast is built on the morning's scores and no morning has run on this warehouse yet: "
+            "run `momentum run` once, then `momentum forecast backtest --rerun`"
+        )
 
 
 def render(report: dict) -> str:
