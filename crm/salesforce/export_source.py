@@ -26,7 +26,6 @@ from crm.salesforce.layout import SALESFORCE_LAYOUT
 
 # Rows per COPY block: large enough that the per-write cost vanishes, small enough to stay a few MB.
 ROWS_PER_BLOCK = 5000
-MODSTAMP = "systemmodstamp"
 IS_DELETED = "isdeleted"
 TRUE_VALUES = {"1", "true"}  # Salesforce's export writes 1/0; the API and Data Loader true/false
 # What the extract accepts as a timestamp (extract/quarantine.py ISO_DATE_PREFIX): anything else is not
@@ -86,7 +85,7 @@ class SalesforceExportSource:
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         export_file = self._file(object_name)
         positions = [export_file.columns.index(name) for name in fields]
-        stamp_at = export_file.columns.index(MODSTAMP)
+        stamp_at = export_file.columns.index(_modstamp(export_file))
         lines: list[str] = []
         for row in export_file.rows():
             if since is not None:
@@ -155,8 +154,13 @@ def parse_stamp(text: str) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
+def _modstamp(export_file: ExportFile) -> str:
+    """The file's stamp column: SystemModstamp, or CreatedDate for field history (crm/salesforce/fields.py)."""
+    return export_file.sf_object.modstamp_field.lower()
+
+
 def _stamps(export_file: ExportFile) -> Iterator[datetime | None]:
-    stamp_at = export_file.columns.index(MODSTAMP)
+    stamp_at = export_file.columns.index(_modstamp(export_file))
     for row in export_file.rows():
         yield parse_stamp(row[stamp_at])
 
