@@ -15,6 +15,7 @@ but present in the last was deleted (`copy_ids`), and its date is the latest Sys
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +23,10 @@ from pathlib import Path
 from typing import Self
 
 from crm.salesforce.export_files import Export, ExportFile, ExportFileError, read_export
+from crm.salesforce.export_stages import StagesFromDeals
 from crm.salesforce.layout import SALESFORCE_LAYOUT
+
+log = logging.getLogger(__name__)
 
 # Rows per COPY block: large enough that the per-write cost vanishes, small enough to stay a few MB.
 ROWS_PER_BLOCK = 5000
@@ -46,7 +50,7 @@ class SalesforceExportSource:
         self._today: date | None = None
 
     def __enter__(self) -> Self:
-        self._export = read_export(self.folder)  # every file's name and header, read once
+        self._export = _read(self.folder)  # every file's name and header, read once
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -55,7 +59,7 @@ class SalesforceExportSource:
     @property
     def export(self) -> Export:
         if self._export is None:
-            self._export = read_export(self.folder)
+            self._export = _read(self.folder)
         return self._export
 
     @property
@@ -140,6 +144,30 @@ class SalesforceExportSource:
                 latest.date() + timedelta(days=1) if latest is not None else datetime.now(UTC).date()
             )
         return self._today
+
+
+def _read(folder: Path) -> Export:
+    """The export's files; without an OpportunityStage.csv, the stages its deals are in
+    (crm/salesforce/export_stages.py), or one line saying neither is there."""
+    export = read_export(folder)
+    if "opportunitystage" in export.files or any(
+        path.name.lower() == "opportunitystage.csv" for path in folder.iterdir()
+    ):
+        return export  # the file is there, read or named as unreadable
+    if "opportunity" in export.files:
+        export.problems.pop("opportunitystage", None)
+        export.files["opportunitystage"] = StagesFromDeals(export.files["opportunity"])
+        log.info(
+            "%s has no OpportunityStage.csv: each stage's meaning comes from its deals' IsClosed, IsWon, "
+            "Probability and ForecastCategoryName in Opportunity.csv",
+            folder,
+        )
+    else:
+        export.problems["opportunitystage"] = (
+            f"{folder} has no OpportunityStage.csv, and no readable Opportunity.csv to read each stage's meaning "
+            "from (IsClosed, IsWon, Probability per StageName): include OpportunityStage in the data export"
+        )
+    return export
 
 
 def parse_stamp(text: str) -> datetime | None:
