@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from crm.check import check_crm
+from crm.check import check_crm, format_report
 from crm.salesforce.export_files import ExportFileError
 from crm.salesforce.export_source import SalesforceExportSource
 from crm.salesforce.fields import SALESFORCE_OBJECTS
@@ -447,3 +447,22 @@ def test_an_open_stage_without_a_probability_on_any_deal_is_named(tmp_path, ware
             warehouse_url,
             objects=(SALESFORCE_LAYOUT.object("opportunitystage"),),
         )
+
+
+def test_crm_check_says_what_forecast_category_history_lacks_without_field_history(tmp_path):
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv([])})
+    field_history = "forecast category changes on the day they happened"
+
+    # GIVEN an export without OpportunityFieldHistory.csv: ready, but the feature is named as not available
+    report = check_crm(SalesforceExportSource(folder))
+    needs = {need.need.feature.split(" (")[0]: need for need in report.needs}
+    assert not needs[field_history].met and report.problems == []
+    assert "not available  forecast category changes on the day they happened" in format_report(report)
+
+    # GIVEN the org's tracked field history in the export: the feature is there
+    (folder / "OpportunityFieldHistory.csv").write_text(
+        "Id,OpportunityId,Field,OldValue,NewValue,CreatedDate\n"
+        "017000000000001,006000000000001,ForecastCategoryName,Pipeline,Commit,2026-03-02 14:05:00\n"
+    )
+    report = check_crm(SalesforceExportSource(folder))
+    assert {need.need.feature.split(" (")[0]: need.met for need in report.needs}[field_history]
