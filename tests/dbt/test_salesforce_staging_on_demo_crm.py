@@ -274,6 +274,15 @@ def test_a_later_extract_drops_a_deleted_deal_and_adds_a_new_task_incrementally(
             "from crm.opportunity where opportunity_id = %s",
             (touched,),
         )
+        # ... and its rep moves its forecast category, nothing else (field history only, in the org)
+        conn.execute(
+            "insert into crm.opportunity_history select '008Dm9999999998', opportunity_id, now(), stage_name, "
+            "amount, close_date, probability, case when forecast_category = 'Commit' then 'Best Case' else 'Commit' end, now() "
+            "from crm.opportunity_history where opportunity_id = %s order by created_date desc, history_id desc limit 1",
+            (touched,),
+        )
+    latest_history = "select stage_name, amount, close_date, forecast_category from staging.stg_crm__opportunity_history where opportunity_id = %s order by created_at desc, history_id desc limit 1"  # fmt: skip
+    (before,) = query(url, latest_history, (touched,))
     # WHEN the org is extracted again and dbt runs incrementally
     extract_crm(DemoOrgAsSalesforce(url), url)
     result = run_dbt(url, "run", TODAY.isoformat(), tmp_path, *SELECT, staging="salesforce")
@@ -292,3 +301,7 @@ def test_a_later_extract_drops_a_deleted_deal_and_adds_a_new_task_incrementally(
     assert query(
         url, "select opportunity_id from staging.stg_crm__tasks where task_id = '00TDm9999999999'"
     ) == [(touched,)]
+    # AND the category change is a history row carrying the stage, amount and close date extracted earlier
+    (after,) = query(url, latest_history, (touched,))
+    assert after[:3] == before[:3] and after[3] != before[3]
+    assert query(url, "select count(*) from staging.stg_crm__opportunity_history where history_id = '017Dm9999999998'") == [(1,)]  # fmt: skip
