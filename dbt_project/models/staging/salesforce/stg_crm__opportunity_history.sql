@@ -43,7 +43,9 @@ category_changes as (
             'id': 'text', 'opportunityid': 'text', 'field': 'text', 'newvalue': 'text', 'createddate': 'timestamptz',
         }) }}
     ) as field_history
-    where field_history.field = 'ForecastCategoryName'
+    -- The editable field is ForecastCategoryName (labels); ForecastCategory (API values) is read alike, as
+    -- which of the two an org's field history names is not confirmed by Salesforce's documentation.
+    where field_history.field in ('ForecastCategoryName', 'ForecastCategory')
     {%- if is_incremental() %}
         and {{ extracted_since_last_run('field_history._extracted_at') }}
     {%- endif %}
@@ -90,8 +92,7 @@ rebuilt as (
         max(changes.amount) over carried as amount,
         max(changes.closedate) over carried as closedate,
         max(changes.probability) over carried as probability,
-        {{ clean_picklist('changes.new_category', ['Pipeline', 'Best Case', 'Commit', 'Closed', 'Omitted']) }}
-            as forecast_category,
+        {{ salesforce_forecast_category('changes.new_category') }} as forecast_category,
         changes.createddate as systemmodstamp,
         changes._extracted_at,
         changes.is_category_change,
