@@ -6,7 +6,8 @@ these, so the Salesforce path of the pipeline reads the same deals as the direct
 keeps that Salesforce has no standard field for goes to the custom fields Momentum suggests
 (`Segment__c`, `Region__c`, `Seniority__c`, `Time_Zone__c`, `Loss_Reason__c`); the user's team is the
 standard `Department`, the rep's role a `UserRole`. Forecast categories: the opportunity carries the
-label (`ForecastCategoryName`), its history the API value (`ForecastCategory`), as in Salesforce.
+label (`ForecastCategoryName`), its history the API value (`ForecastCategory`), as in Salesforce; a
+forecast category changed on its own is served as `OpportunityFieldHistory`, not `OpportunityHistory`.
 Ids are the demo CRM's 15-character ids; whoever serves them gives the 18-character form
 (crm/salesforce/ids.py), as Salesforce does.
 """
@@ -17,6 +18,14 @@ from __future__ import annotations
 _CATEGORY_API_VALUE = (
     "case {column} when 'Best Case' then 'BestCase' when 'Commit' then 'Forecast' else {column} end"
 )
+# Each demo history row beside the deal's previous one.
+_HISTORY_WITH_PREVIOUS = """
+    select h.*, row_number() over deal = 1 as is_first,
+           lag(stage_name) over deal as previous_stage_name, lag(amount) over deal as previous_amount,
+           lag(close_date) over deal as previous_close_date, lag(probability) over deal as previous_probability,
+           lag(forecast_category) over deal as previous_forecast_category
+    from crm.opportunity_history h
+    window deal as (partition by opportunity_id order by created_date, history_id)"""
 _ROLE_ID = "'00EDm' || lpad(dense_rank() over (order by role)::text, 10, '0')"
 
 SALESFORCE_SELECTS: dict[str, str] = {
@@ -65,13 +74,24 @@ SALESFORCE_SELECTS: dict[str, str] = {
                ai_close_in_quarter_probability as "AI_Close_In_Quarter_Probability__c",
                ai_forecast_category as "AI_Forecast_Category__c", ai_forecast_flag as "AI_Forecast_Flag__c"
         from crm.opportunity""",
+    # Salesforce writes an OpportunityHistory row when stage, amount, probability or close date change; the
+    # demo CRM also writes one when only the forecast category changed. Those rows are the field history of
+    # ForecastCategoryName (tracked, as README's Salesforce setup asks), ids with field history's prefix.
     "OpportunityHistory": f"""
         select history_id as "Id", opportunity_id as "OpportunityId", created_date as "CreatedDate",
                stage_name as "StageName", amount as "Amount", close_date as "CloseDate",
                probability as "Probability",
                {_CATEGORY_API_VALUE.format(column="forecast_category")} as "ForecastCategory",
                system_modstamp as "SystemModstamp"
-        from crm.opportunity_history""",
+        from ({_HISTORY_WITH_PREVIOUS}) history
+        where is_first or (stage_name, amount, close_date, probability)
+            is distinct from (previous_stage_name, previous_amount, previous_close_date, previous_probability)""",
+    "OpportunityFieldHistory": f"""
+        select '017' || substr(history_id, 4) as "Id", opportunity_id as "OpportunityId",
+               created_date as "CreatedDate", 'ForecastCategoryName' as "Field", 'DynamicEnum' as "DataType",
+               previous_forecast_category as "OldValue", forecast_category as "NewValue"
+        from ({_HISTORY_WITH_PREVIOUS}) history
+        where not is_first and forecast_category is distinct from previous_forecast_category""",
     "OpportunityContactRole": """
         select opportunity_contact_role_id as "Id", opportunity_id as "OpportunityId", contact_id as "ContactId",
                role as "Role", is_primary as "IsPrimary", created_date as "CreatedDate",

@@ -9,7 +9,8 @@
   listed there, any other field the org has with its Salesforce type; names in lower case. A needed
   field describe does not list (absent, or hidden from the integration user by field-level security)
   stops the object's copy_rows when it is required, and is skipped with a warning when it is optional.
-- copy_rows(): `SELECT <fields> FROM <Object> WHERE SystemModstamp >= <watermark>`. The large objects
+- copy_rows(): `SELECT <fields> FROM <Object> WHERE SystemModstamp >= <watermark>` (CreatedDate for field
+  history, which has no SystemModstamp). The large objects
   (Opportunity, OpportunityHistory, Task, Event, Account, Contact, OpportunityContactRole) go through a
   Bulk 2.0 query job when at least
   `bulk_threshold` records changed: CSV pages of `BULK_PAGE_RECORDS` streamed page by page (the
@@ -188,7 +189,7 @@ class SalesforceApiSource:
         if since is not None:
             # Whole seconds, rounded down: re-reading a record stamped in the same second is harmless
             # (the extract merges by Id); SOQL datetime literals carry no fraction.
-            where = f" WHERE SystemModstamp >= {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+            where = f" WHERE {sf_object.modstamp_field} >= {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
         soql = f"SELECT {', '.join(api_fields)} FROM {sf_object.api_name}{where}"
         return self._copy(sf_object, soql, api_fields, where)
 

@@ -15,6 +15,7 @@ but present in the last was deleted (`copy_ids`), and its date is the latest Sys
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -22,11 +23,13 @@ from pathlib import Path
 from typing import Self
 
 from crm.salesforce.export_files import Export, ExportFile, ExportFileError, read_export
+from crm.salesforce.export_stages import StagesFromDeals
 from crm.salesforce.layout import SALESFORCE_LAYOUT
+
+log = logging.getLogger(__name__)
 
 # Rows per COPY block: large enough that the per-write cost vanishes, small enough to stay a few MB.
 ROWS_PER_BLOCK = 5000
-MODSTAMP = "systemmodstamp"
 IS_DELETED = "isdeleted"
 TRUE_VALUES = {"1", "true"}  # Salesforce's export writes 1/0; the API and Data Loader true/false
 # What the extract accepts as a timestamp (extract/quarantine.py ISO_DATE_PREFIX): anything else is not
@@ -47,7 +50,7 @@ class SalesforceExportSource:
         self._today: date | None = None
 
     def __enter__(self) -> Self:
-        self._export = read_export(self.folder)  # every file's name and header, read once
+        self._export = _read(self.folder)  # every file's name and header, read once
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -56,7 +59,7 @@ class SalesforceExportSource:
     @property
     def export(self) -> Export:
         if self._export is None:
-            self._export = read_export(self.folder)
+            self._export = _read(self.folder)
         return self._export
 
     @property
@@ -86,7 +89,7 @@ class SalesforceExportSource:
     def copy_rows(self, object_name: str, fields: Sequence[str], since: datetime | None) -> Iterator[bytes]:
         export_file = self._file(object_name)
         positions = [export_file.columns.index(name) for name in fields]
-        stamp_at = export_file.columns.index(MODSTAMP)
+        stamp_at = export_file.columns.index(_modstamp(export_file))
         lines: list[str] = []
         for row in export_file.rows():
             if since is not None:
@@ -143,6 +146,30 @@ class SalesforceExportSource:
         return self._today
 
 
+def _read(folder: Path) -> Export:
+    """The export's files; without an OpportunityStage.csv, the stages its deals are in
+    (crm/salesforce/export_stages.py), or one line saying neither is there."""
+    export = read_export(folder)
+    if "opportunitystage" in export.files or any(
+        path.name.lower() == "opportunitystage.csv" for path in folder.iterdir()
+    ):
+        return export  # the file is there, read or named as unreadable
+    if "opportunity" in export.files:
+        export.problems.pop("opportunitystage", None)
+        export.files["opportunitystage"] = StagesFromDeals(export.files["opportunity"])
+        log.info(
+            "%s has no OpportunityStage.csv: each stage's meaning comes from its deals' IsClosed, IsWon, "
+            "Probability and ForecastCategoryName in Opportunity.csv",
+            folder,
+        )
+    else:
+        export.problems["opportunitystage"] = (
+            f"{folder} has no OpportunityStage.csv, and no readable Opportunity.csv to read each stage's meaning "
+            "from (IsClosed, IsWon, Probability per StageName): include OpportunityStage in the data export"
+        )
+    return export
+
+
 def parse_stamp(text: str) -> datetime | None:
     """A SystemModstamp as Salesforce writes it (`2026-03-02 14:05:00`, `2026-03-02T14:05:00.000Z`,
     `...+0000`), in UTC when it has no offset; None when it is not one."""
@@ -155,8 +182,13 @@ def parse_stamp(text: str) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
+def _modstamp(export_file: ExportFile) -> str:
+    """The file's stamp column: SystemModstamp, or CreatedDate for field history (crm/salesforce/fields.py)."""
+    return export_file.sf_object.modstamp_field.lower()
+
+
 def _stamps(export_file: ExportFile) -> Iterator[datetime | None]:
-    stamp_at = export_file.columns.index(MODSTAMP)
+    stamp_at = export_file.columns.index(_modstamp(export_file))
     for row in export_file.rows():
         yield parse_stamp(row[stamp_at])
 

@@ -34,6 +34,9 @@ class SalesforceObject:
     optional: bool = False
     money_fields: tuple[str, ...] = ()
     detect_deletions: bool = True
+    # The field an incremental read filters on: SystemModstamp, but a field history object has none (its
+    # rows are never edited), so CreatedDate.
+    modstamp_field: str = "SystemModstamp"
 
     @property
     def raw_name(self) -> str:
@@ -43,15 +46,16 @@ class SalesforceObject:
         return CrmObject(
             self.raw_name,
             "id",
-            modstamp="systemmodstamp",
+            modstamp=self.modstamp_field.lower(),
             optional=self.optional,
             money_columns=tuple(name.lower() for name in self.money_fields),
             detect_deletions=self.detect_deletions,
         )
 
 
-def _fields(spec: str) -> tuple[SalesforceField, ...]:
-    """'Name:type' pairs, one per line; a trailing '!' marks a required field."""
+def _fields(spec: str, stamp: str = "SystemModstamp") -> tuple[SalesforceField, ...]:
+    """'Name:type' pairs, one per line; a trailing '!' marks a required field. `stamp`: the object's
+    modstamp field, listed last."""
     fields = []
     for line in spec.split():
         name, pg_type = line.split(":")
@@ -60,7 +64,7 @@ def _fields(spec: str) -> tuple[SalesforceField, ...]:
     return (
         SalesforceField("Id", "text", True),
         *fields,
-        SalesforceField("SystemModstamp", "timestamptz", True),
+        SalesforceField(stamp, "timestamptz", True),
     )
 
 
@@ -118,8 +122,8 @@ SALESFORCE_OBJECTS: tuple[SalesforceObject, ...] = (
         # source keeps fields it does not list, and the raw check refuses an org with several currencies.
         money_fields=("Amount",),
     ),
-    # One row per change of stage, amount, close date or forecast category (ForecastCategory holds the
-    # API value: BestCase, Forecast, ...), with the values after the change.
+    # One row per change of stage, amount, probability or close date (ForecastCategory, the category at
+    # that moment, holds the API value: BestCase, Forecast, ...), with the values after the change.
     SalesforceObject(
         "OpportunityHistory",
         _fields(
@@ -128,6 +132,18 @@ SALESFORCE_OBJECTS: tuple[SalesforceObject, ...] = (
         ),
         money_fields=("Amount",),
         detect_deletions=False,
+    ),
+    # Changes of the fields the org tracks (field history tracking, Setup > Object Manager > Opportunity >
+    # Fields & Relationships > Set History Tracking), one row per field and change, values as text.
+    # OpportunityHistory writes a row only when stage, amount, probability or close date change, so a
+    # forecast category changed on its own is seen here alone (staging/salesforce/stg_crm__opportunity_history).
+    # Optional: an org that tracks nothing, or hides the object, still builds.
+    SalesforceObject(
+        "OpportunityFieldHistory",
+        _fields("OpportunityId:text! Field:text! DataType:text OldValue:text NewValue:text", "CreatedDate"),
+        optional=True,
+        detect_deletions=False,
+        modstamp_field="CreatedDate",
     ),
     SalesforceObject(
         "OpportunityContactRole",

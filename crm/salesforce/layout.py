@@ -4,7 +4,7 @@ by dbt_project/models/staging/salesforce/. The API source and the data-export so
 from __future__ import annotations
 
 from crm.salesforce.fields import SALESFORCE_OBJECTS
-from extract.layout import FiscalYearField, RawLayout, feature_needs
+from extract.layout import FeatureNeed, FiscalYearField, RawLayout, feature_needs
 
 SALESFORCE_LAYOUT = RawLayout(
     schema="raw_salesforce",
@@ -23,6 +23,15 @@ SALESFORCE_LAYOUT = RawLayout(
         accounts="account",
         forecast="forecast_submission__c",
         organization="organization",
+    )
+    + (
+        # OpportunityHistory has no row for a forecast category changed on its own: without field history a
+        # snapshot sees such a change at the deal's next stage, amount or close date change (late, never early).
+        FeatureNeed(
+            "forecast category changes on the day they happened (track Opportunity's Forecast Category history; "
+            "else seen at the next stage, amount or close date change)",
+            ("opportunityfieldhistory",),
+        ),
     ),
     fields={
         sf_object.raw_name: tuple((f.name.lower(), f.required) for f in sf_object.fields)

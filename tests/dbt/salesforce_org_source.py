@@ -81,8 +81,9 @@ class DemoOrgAsSalesforce:
             select=sql.SQL(SALESFORCE_SELECTS[self._object(object_name).api_name]),
         )
         if since is not None:
-            select += sql.SQL(' where "SystemModstamp" >= {} or "SystemModstamp" is null').format(
-                sql.Literal(since)
+            stamp = sql.Identifier(self._object(object_name).modstamp_field)
+            select += sql.SQL(" where {stamp} >= {since} or {stamp} is null").format(
+                stamp=stamp, since=sql.Literal(since)
             )
         yield from self._as_salesforce_ids(select, [_id_kind(field) for field in api_fields])
 

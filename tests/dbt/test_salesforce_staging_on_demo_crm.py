@@ -183,9 +183,28 @@ def test_every_staging_contract_model_holds_the_same_rows_and_column_types_on_bo
     assert _columns(paths["salesforce"], "staging", model) == _columns(paths["direct"], "staging", model)
     direct = _rows(paths["direct"], "staging", model)
     salesforce = _rows(paths["salesforce"], "staging", model)
+    if model == "stg_crm__opportunity_history":
+        # A forecast category changed on its own reaches the org's history through OpportunityFieldHistory,
+        # whose ids the local org gives field history's key prefix (simulator/salesforce_org.py).
+        salesforce = Counter({_demo_history_id(row): n for row, n in salesforce.items()})
 
     assert direct == salesforce, _difference(direct, salesforce)
     assert direct  # every object of the tiny demo has rows
+
+
+def _demo_history_id(row: tuple) -> tuple:
+    history_id = row[0]
+    return ("008" + history_id[3:], *row[1:]) if history_id.startswith("017") else row
+
+
+def test_forecast_category_changes_made_on_their_own_come_from_field_history(paths):
+    url = paths["salesforce"]
+    (rebuilt,) = query(url, "select count(*) from staging.stg_crm__opportunity_history where left(history_id, 3) = '017'")[0]  # fmt: skip
+    # GIVEN a CRM where reps change forecast categories without moving stage, amount or close date
+    assert rebuilt > 0
+    # ... an org without field history still builds, and sees those changes only at the next history row.
+    bare = "select count(*) from staging.stg_crm__opportunity_history"
+    assert query(paths["bare_org"], bare)[0][0] == query(url, bare)[0][0] - rebuilt
 
 
 def test_every_staging_test_passes_on_the_salesforce_path(paths):
@@ -255,6 +274,15 @@ def test_a_later_extract_drops_a_deleted_deal_and_adds_a_new_task_incrementally(
             "from crm.opportunity where opportunity_id = %s",
             (touched,),
         )
+        # ... and its rep moves its forecast category, nothing else (field history only, in the org)
+        conn.execute(
+            "insert into crm.opportunity_history select '008Dm9999999998', opportunity_id, now(), stage_name, "
+            "amount, close_date, probability, case when forecast_category = 'Commit' then 'Best Case' else 'Commit' end, now() "
+            "from crm.opportunity_history where opportunity_id = %s order by created_date desc, history_id desc limit 1",
+            (touched,),
+        )
+    latest_history = "select stage_name, amount, close_date, forecast_category from staging.stg_crm__opportunity_history where opportunity_id = %s order by created_at desc, history_id desc limit 1"  # fmt: skip
+    (before,) = query(url, latest_history, (touched,))
     # WHEN the org is extracted again and dbt runs incrementally
     extract_crm(DemoOrgAsSalesforce(url), url)
     result = run_dbt(url, "run", TODAY.isoformat(), tmp_path, *SELECT, staging="salesforce")
@@ -273,3 +301,7 @@ def test_a_later_extract_drops_a_deleted_deal_and_adds_a_new_task_incrementally(
     assert query(
         url, "select opportunity_id from staging.stg_crm__tasks where task_id = '00TDm9999999999'"
     ) == [(touched,)]
+    # AND the category change is a history row carrying the stage, amount and close date extracted earlier
+    (after,) = query(url, latest_history, (touched,))
+    assert after[:3] == before[:3] and after[3] != before[3]
+    assert query(url, "select count(*) from staging.stg_crm__opportunity_history where history_id = '017Dm9999999998'") == [(1,)]  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from crm.check import check_crm
+from crm.check import check_crm, format_report
 from crm.salesforce.export_files import ExportFileError
 from crm.salesforce.export_source import SalesforceExportSource
 from crm.salesforce.fields import SALESFORCE_OBJECTS
@@ -372,3 +372,97 @@ def test_a_record_the_export_marks_is_deleted_is_marked_deleted(tmp_path, wareho
         warehouse_url,
         "select id, isdeleted, _deleted_at is not null from raw_salesforce.opportunity order by id",
     ) == [("006000000000001", "0", False), ("006000000000002", "1", True)]
+
+
+def _deal(
+    record_id: str, stage: str, closed: str, won: str, probability: str, category: str
+) -> dict[str, str]:
+    return _opportunity(
+        record_id,
+        StageName=stage,
+        IsClosed=closed,
+        IsWon=won,
+        Probability=probability,
+        ForecastCategoryName=category,
+    )
+
+
+def test_an_export_without_opportunity_stage_reads_each_stages_meaning_from_its_deals(
+    tmp_path, warehouse_url
+):
+    # GIVEN a weekly export without OpportunityStage.csv, its stages named as no code knows them, one deal
+    # whose rep overrode the forecast category
+    deals = [
+        _deal("006000000000001", "Triage", "0", "0", "20", "Pipeline"),
+        _deal("006000000000002", "Triage", "0", "0", "20", "Pipeline"),
+        _deal("006000000000003", "Triage", "0", "0", "20", "Best Case"),
+        _deal("006000000000004", "Paper Process", "0", "0", "80", "Commit"),
+        _deal("006000000000005", "Signed", "1", "1", "100", "Closed"),
+        _deal("006000000000006", "Walked Away", "1", "0", "0", "Omitted"),
+    ]
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv(deals)})
+    (folder / "OpportunityStage.csv").unlink()
+
+    # WHEN the stages are extracted
+    source = SalesforceExportSource(folder)
+    (result,) = extract_crm(source, warehouse_url, objects=(SALESFORCE_LAYOUT.object("opportunitystage"),))
+
+    # THEN one stage per StageName, its meaning the deals' flags and most common probability and category,
+    # ordered open by probability, then won, then lost; the export's today is unchanged
+    assert (result.received, result.loaded, result.rejected) == (4, 4, 0)
+    assert _query(
+        warehouse_url,
+        "select masterlabel, sortorder, isclosed, iswon, defaultprobability, forecastcategoryname "
+        "from raw_salesforce.opportunitystage order by sortorder",
+    ) == [
+        ("Triage", 1, False, False, 20, "Pipeline"),
+        ("Paper Process", 2, False, False, 80, "Commit"),
+        ("Signed", 3, True, True, 100, "Closed"),
+        ("Walked Away", 4, True, False, 0, "Omitted"),
+    ]
+    assert source.today() == dt.date(2026, 3, 3)
+
+
+def test_an_export_without_opportunity_stage_or_a_readable_opportunity_file_says_so_in_one_line(tmp_path):
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": "Id,Name\n006000000000001,Deal\n"})
+    (folder / "OpportunityStage.csv").unlink()
+
+    with pytest.raises(ExportFileError) as raised:
+        SalesforceExportSource(folder).today()
+
+    message = str(raised.value)
+    assert "Opportunity.csv has no column StageName, IsClosed, IsWon" in message
+    assert "has no OpportunityStage.csv, and no readable Opportunity.csv" in message
+    assert "include OpportunityStage in the data export" in message
+
+
+def test_an_open_stage_without_a_probability_on_any_deal_is_named(tmp_path, warehouse_url):
+    deals = [_deal("006000000000001", "Triage", "0", "0", "", "Pipeline")]
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv(deals)})
+    (folder / "OpportunityStage.csv").unlink()
+
+    with pytest.raises(ExportFileError, match="the stage Triage has no Probability on any deal"):
+        extract_crm(
+            SalesforceExportSource(folder),
+            warehouse_url,
+            objects=(SALESFORCE_LAYOUT.object("opportunitystage"),),
+        )
+
+
+def test_crm_check_says_what_forecast_category_history_lacks_without_field_history(tmp_path):
+    folder = write_export(tmp_path / "export", {"Opportunity.csv": opportunities_csv([])})
+    field_history = "forecast category changes on the day they happened"
+
+    # GIVEN an export without OpportunityFieldHistory.csv: ready, but the feature is named as not available
+    report = check_crm(SalesforceExportSource(folder))
+    needs = {need.need.feature.split(" (")[0]: need for need in report.needs}
+    assert not needs[field_history].met and report.problems == []
+    assert "not available  forecast category changes on the day they happened" in format_report(report)
+
+    # GIVEN the org's tracked field history in the export: the feature is there
+    (folder / "OpportunityFieldHistory.csv").write_text(
+        "Id,OpportunityId,Field,OldValue,NewValue,CreatedDate\n"
+        "017000000000001,006000000000001,ForecastCategoryName,Pipeline,Commit,2026-03-02 14:05:00\n"
+    )
+    report = check_crm(SalesforceExportSource(folder))
+    assert {need.need.feature.split(" (")[0]: need.met for need in report.needs}[field_history]

@@ -67,7 +67,8 @@ def test_the_tiny_demo_as_an_export_extracts_with_counts_reconciled_per_object(t
         assert _count(tiny_crm, f'select count(*) from raw_salesforce."{raw_name}"') == result.loaded
     # ...and the export's date is the demo CRM's last change, not the day the test runs
     latest = " union all ".join(
-        f'select max("SystemModstamp") s from ({select}) o' for select in SALESFORCE_SELECTS.values()
+        f'select max("{OBJECTS_BY_API_NAME[api_name].modstamp_field}") s from ({select}) o'
+        for api_name, select in SALESFORCE_SELECTS.items()
     )
     # The day after the export's last change: the first as-of date that sees all of it.
     assert export_today == _count(

@@ -112,6 +112,42 @@ def test_an_incremental_extract_picks_up_a_change(salesforce, demo_crm):
     )
 
 
+def test_field_history_is_read_incrementally_on_created_date_and_holds_forecast_category_changes(
+    salesforce, demo_crm
+):
+    field_history = (OBJECTS_BY_API_NAME["OpportunityFieldHistory"].crm_object(),)
+    (first,) = extract_crm(api_source(salesforce), demo_crm, objects=field_history)
+    assert first.loaded > 0  # the tiny demo's reps change forecast categories without moving stage
+    # GIVEN a rep who then moves a deal to Commit, and nothing else
+    with psycopg.connect(demo_crm, autocommit=True) as conn:
+        opportunity_id = conn.execute("""
+            insert into crm.opportunity_history
+            select '008Dm9999999999', opportunity_id, crm.system_now() + interval '1 hour', stage_name, amount,
+                close_date, probability, 'Commit', crm.system_now() + interval '1 hour'
+            from (
+                select distinct on (opportunity_id) * from crm.opportunity_history
+                order by opportunity_id, created_date desc, history_id desc
+            ) as latest
+            where forecast_category <> 'Commit'
+                and stage_name in (select stage_name from crm.opportunity_stage where not is_closed)
+            limit 1
+            returning opportunity_id
+        """).fetchone()[0]  # fmt: skip
+
+    # WHEN the org is read again (field history has no SystemModstamp: CreatedDate is its watermark)
+    history = (OBJECTS_BY_API_NAME["OpportunityHistory"].crm_object(),)
+    (second, _) = extract_crm(api_source(salesforce), demo_crm, objects=field_history + history)
+
+    # THEN only the new change arrives, as Salesforce's field history of ForecastCategoryName
+    assert 1 <= second.received < first.loaded
+    newest = "select opportunityid, field, newvalue from raw_salesforce.opportunityfieldhistory order by createddate desc limit 1"  # fmt: skip
+    with psycopg.connect(demo_crm) as conn:
+        assert conn.execute(newest).fetchone() == (to_18(opportunity_id), "ForecastCategoryName", "Commit")
+    # ... and OpportunityHistory, which Salesforce writes only for stage, amount, probability or close date, has none
+    assert _one(demo_crm, "select count(*) from raw_salesforce.opportunityhistory") > 0
+    assert _one(demo_crm, "select count(*) from raw_salesforce.opportunityhistory where left(id, 15) = '008Dm9999999999'") == 0  # fmt: skip
+
+
 def test_a_deleted_record_is_marked_deleted(salesforce, demo_crm):
     extract_crm(api_source(salesforce), demo_crm, objects=OPPORTUNITY)
     with psycopg.connect(demo_crm, autocommit=True) as conn:
