@@ -151,5 +151,9 @@ def known_before(snapshots: pd.DataFrame, label: str, day: date) -> pd.DataFrame
         snapshots[label].notna() & (snapshots["as_of_date"] < day) & closed.notna() & (closed < day)
     ].copy()
     known[label] = known[label].astype("int64")
-    known["last_as_of_date"] = known.groupby("opportunity_id")["as_of_date"].transform("max")
+    # The max over day numbers, not `date` objects: pandas takes the max of objects in pure Python (2.6 s
+    # of a quarter's 10 on a tenth of the large preset).
+    day_numbers = known["as_of_date"].map(date.toordinal)
+    last_day = day_numbers.groupby(known["opportunity_id"]).max().map(date.fromordinal)
+    known["last_as_of_date"] = known["opportunity_id"].map(last_day)
     return known.sort_values(["as_of_date", "opportunity_id"], kind="stable").reset_index(drop=True)
