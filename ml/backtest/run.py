@@ -13,12 +13,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-import pandas as pd
 from mlflow.entities import Metric, Param
 
-from ml.backtest.history import complete_quarters, read_snapshots
+from ml.backtest.history import (
+    TRAINING_ROWS_CAP,
+    complete_quarters,
+    read_quarter_snapshots,
+    read_training_rows,
+    training_sample_step,
+)
 from ml.backtest.scoring import score_snapshots
-from ml.backtest.store import replace_backtest_scores
+from ml.backtest.store import BacktestScoresWriter
 from ml.backtest.training import train_quarter_models
 from ml.registry.client import ensure_experiment, mlflow_client
 
@@ -43,37 +48,52 @@ class BacktestSummary:
 
 
 def run_backtest(
-    warehouse_url: str, tracking_uri: str, artifact_root: str, *, as_of_date: date, min_closed_per_class: int
+    warehouse_url: str,
+    tracking_uri: str,
+    artifact_root: str,
+    *,
+    as_of_date: date,
+    min_closed_per_class: int,
+    training_rows_cap: int = TRAINING_ROWS_CAP,
 ) -> BacktestSummary:
-    """Backtest every complete quarter of the forecast calendar before `as_of_date`."""
+    """Backtest every complete quarter of the forecast calendar before `as_of_date`.
+
+    Memory stays bounded as the CRM grows: one sampled read of the training rows (at most
+    `training_rows_cap`), then one quarter's snapshots at a time, scored and written before the next."""
     started = time.perf_counter()
     run_id = uuid.uuid4().hex[:12]
     quarters = complete_quarters(warehouse_url, as_of_date)
-    snapshots = read_snapshots(warehouse_url, before=as_of_date)
+    step = training_sample_step(warehouse_url, as_of_date, training_rows_cap)
+    training = read_training_rows(warehouse_url, as_of_date, step) if quarters else None
     client = mlflow_client(tracking_uri)
     experiment_id = ensure_experiment(client, artifact_root, EXPERIMENT_NAME) if quarters else None
-    scored: list[pd.DataFrame] = []
     notes: dict[str, dict[str, str]] = {}
     backtested: list[str] = []
-    for quarter in quarters:
-        in_quarter = snapshots[
-            (snapshots["as_of_date"] >= quarter.start) & (snapshots["as_of_date"] <= quarter.end)
-        ]
-        if in_quarter.empty:  # before the CRM's first deal: nothing the morning job could have scored
-            continue
-        backtested.append(quarter.label)
-        models = train_quarter_models(snapshots, quarter.start, min_closed_per_class)
-        scores = score_snapshots(in_quarter, models)
-        scores["trained_as_of"] = quarter.start
-        scores["backtest_run_id"] = run_id
-        scored.append(scores)
-        if models.notes:
-            notes[quarter.label] = models.notes
-        _log_quarter(
-            client, experiment_id, run_id, quarter.label, models.trained_as_of, models.metrics, len(scores)
-        )
-    all_scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=["opportunity_id"])
-    written = replace_backtest_scores(warehouse_url, all_scores) if scored else 0
+    with BacktestScoresWriter(warehouse_url) as writer:
+        for quarter in quarters:
+            quarter_started = time.perf_counter()
+            in_quarter = read_quarter_snapshots(warehouse_url, quarter.start, quarter.end)
+            if in_quarter.empty:  # before the CRM's first deal: nothing the morning job could have scored
+                continue
+            backtested.append(quarter.label)
+            models = train_quarter_models(training, quarter.start, min_closed_per_class)
+            scores = score_snapshots(in_quarter, models)
+            scores["trained_as_of"] = quarter.start
+            scores["backtest_run_id"] = run_id
+            writer.write(scores)
+            if models.notes:
+                notes[quarter.label] = models.notes
+            timings = {"training_sample_step": step, "quarter_seconds": time.perf_counter() - quarter_started}
+            _log_quarter(
+                client,
+                experiment_id,
+                run_id,
+                quarter.label,
+                models.trained_as_of,
+                models.metrics | timings,
+                len(scores),
+            )
+        written = writer.commit()
     return BacktestSummary(run_id, backtested, written, time.perf_counter() - started, notes)
 
 

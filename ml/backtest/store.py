@@ -30,14 +30,49 @@ create table if not exists ml.deal_scores_backtest (
 STORED_COLUMNS = (*SCORE_COLUMNS, "trained_as_of", "backtest_run_id")
 
 
+class BacktestScoresWriter:
+    """Scores written quarter by quarter with COPY into a temporary table, then swapped into
+    ml.deal_scores_backtest in one short transaction at `commit`: a reader never sees half a backtest and
+    is not blocked while the quarters are scored, and no quarter's scores wait in memory for the last."""
+
+    def __init__(self, warehouse_url: str) -> None:
+        self._conn = psycopg.connect(warehouse_url, autocommit=True)
+        ensure_schema(self._conn, "ml")
+        self._conn.execute(BACKTEST_SCORES_DDL)
+        self._conn.execute(
+            "create temporary table backtest_scores_next (like ml.deal_scores_backtest including defaults)"
+        )
+        self.rows = 0
+
+    def write(self, scores: pd.DataFrame) -> None:
+        """Append `scores` (STORED_COLUMNS); as CSV, where an empty field is null."""
+        columns = ", ".join(STORED_COLUMNS)
+        text = scores[list(STORED_COLUMNS)].to_csv(index=False, header=False)
+        with self._conn.cursor().copy(
+            f"copy backtest_scores_next ({columns}) from stdin with (format csv)"
+        ) as copy:
+            copy.write(text)
+        self.rows += len(scores)
+
+    def commit(self) -> int:
+        """Replace the table's rows with the ones written; returns how many."""
+        with self._conn.transaction():
+            self._conn.execute("truncate ml.deal_scores_backtest")
+            self._conn.execute("insert into ml.deal_scores_backtest select * from backtest_scores_next")
+        return self.rows
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> BacktestScoresWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def replace_backtest_scores(warehouse_url: str, scores: pd.DataFrame) -> int:
     """Replace the table's rows with `scores` (STORED_COLUMNS) in one transaction; returns the rows written."""
-    columns = ", ".join(STORED_COLUMNS)
-    with psycopg.connect(warehouse_url) as conn:
-        ensure_schema(conn, "ml")
-        conn.execute(BACKTEST_SCORES_DDL)
-        conn.execute("truncate ml.deal_scores_backtest")
-        with conn.cursor().copy(f"copy ml.deal_scores_backtest ({columns}) from stdin") as copy:
-            for row in scores[list(STORED_COLUMNS)].itertuples(index=False, name=None):
-                copy.write_row([None if pd.isna(value) else value for value in row])
-    return len(scores)
+    with BacktestScoresWriter(warehouse_url) as writer:
+        writer.write(scores)
+        return writer.commit()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -124,6 +125,12 @@ def learned_categories(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 def _as_level(values: pd.Series, levels: Sequence[str]) -> pd.Series:
     """Each value as the level it matches up to case and surrounding space, else None."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Match each distinct value once, not each row: the backtest reads millions of rows as categories.
+        matched = _as_level(pd.Series(values.cat.categories, dtype="object"), levels).to_numpy()
+        # Code -1 (null) picks the None appended last.
+        by_code = np.append(matched, None).astype("object")
+        return pd.Series(by_code[values.cat.codes.to_numpy()], index=values.index, dtype="object")
     by_folded = {str(level).casefold(): level for level in levels}
     matched = (
         values.astype("object").where(values.notna()).astype(str).str.strip().str.casefold().map(by_folded)

@@ -56,3 +56,14 @@ def test_a_model_learns_its_categorical_levels_and_reads_them_whatever_the_case_
     matrix = model_matrix(frame.head(7), categories=learned_categories(frame))
     assert matrix["lead_source"].astype(object).tolist()[:4] == ["Inbound", "Inbound", "Inbound", "Webinar"]
     assert matrix["lead_source"].isna().tolist()[5:7] == [True, True]
+
+
+def test_categoricals_read_as_pandas_categories_give_the_same_matrix_as_strings():
+    # The backtest reads its millions of rows with categoricals as pandas categories (ml/backtest/history.py)
+    segments = ["ENT", " smb", None, "Public Sector", "MM", "ENT"]
+    as_strings = pd.DataFrame([_deal(segment=segment) for segment in segments])
+    as_categories = as_strings.assign(segment=as_strings["segment"].astype("category"))
+    pd.testing.assert_frame_equal(model_matrix(as_categories), model_matrix(as_strings))
+    assert model_matrix(as_categories)["segment"].cat.codes.tolist() == [2, 0, -1, -1, 1, 2]
+    only_nulls = as_strings.assign(segment=pd.Series([None] * len(segments)).astype("category"))
+    assert model_matrix(only_nulls)["segment"].isna().all()
