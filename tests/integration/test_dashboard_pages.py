@@ -103,6 +103,22 @@ def test_the_rep_filter_shows_that_reps_forecast(dashboard_warehouse):
     assert _metric(app, "AI forecast") == money(float(ai))
 
 
+def test_the_deals_that_move_the_number_show_the_ai_category_the_crm_gets(dashboard_warehouse):
+    with psycopg.connect(dashboard_warehouse.url) as conn:
+        crm = dict(
+            conn.execute(
+                "select opportunity_id, ai_forecast_category from reverse_etl.sync_crm__opportunity_fields"
+            )
+        )
+    app = _open("this_quarter")
+    shown = [frame.value for frame in app.dataframe if "ai_forecast_category" in frame.value.columns]
+    assert shown, "no deal table on This quarter"
+    rows = [row for frame in shown for row in frame.itertuples()]
+    assert any(row.ai_forecast_category for row in rows), "no deal shows an AI category"
+    for row in rows:
+        assert row.ai_forecast_category == crm[row.opportunity_id], row.opportunity_id
+
+
 @pytest.mark.parametrize(
     ("page", "label", "table"),
     [
