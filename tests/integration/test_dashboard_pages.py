@@ -14,7 +14,7 @@ import pyarrow
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.charts import money
+from dashboard.charts import PALETTE, money
 from tests.integration import dashboard_fixtures
 from warehouse.server import mlflow_url_beside
 
@@ -123,6 +123,16 @@ def test_the_deals_that_move_the_number_show_the_ai_category_the_crm_gets(dashbo
     # page says why.
     if not any(crm.values()):
         assert any("No AI forecast category yet" in info.value for info in app.info)
+
+
+def test_week_over_week_names_each_change_in_words_with_won_green_and_lost_red(dashboard_warehouse):
+    figures = [json.loads(chart.proto.spec) for chart in _open("pipeline_health").get("plotly_chart")]
+    (weekly,) = [figure for figure in figures if figure["layout"].get("barmode") == "relative"]
+    colors = {trace["name"]: trace.get("marker", {}).get("color") for trace in weekly["data"]}
+    assert colors
+    assert not [name for name in colors if "_" in name]  # not fct_pipeline_changes' codes
+    assert colors.get("Closed won", PALETTE["Won"]) == PALETTE["Won"]
+    assert colors.get("Closed lost", PALETTE["Lost"]) == PALETTE["Lost"]
 
 
 @pytest.mark.parametrize(
