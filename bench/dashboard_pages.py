@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.dashboard_pages --url http://127.0.0.1:8501   # a dashboard already running
 
 A page's time runs from the browser asking for its address until Streamlit is idle and every chart is drawn
-(tests/dashboard/browser.py, the end-to-end test's own wait). "first" opens the page in a new headless
+(bench/browser.py, the end-to-end test's own wait). "first" opens the page in a new headless
 Chromium with an empty profile, as someone following a link does: nothing cached in the browser, a new
 Streamlit session; "warm" opens it again in that browser; "sidebar" is a user's first visit of each page
 after opening the dashboard once: a click on its link in the sidebar (no reload: Streamlit and plotly.js are
@@ -17,14 +17,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +27,9 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.dashboard.browser import PAGES, _wait_until_drawn, chromium, missing_browser, visit
+from bench.browser import PAGES, chromium, missing_browser, visit, wait_until_drawn
+from bench.dashboard_server import DashboardDidNotStart, started_dashboard
 
-START_SECONDS = 300  # starting and warming on a loaded 2-core machine
 # What the browser downloaded before the page could draw, from its Resource Timing entries.
 DOWNLOADS = """
 const entries = performance.getEntriesByType('resource');
@@ -115,44 +110,21 @@ def _visit_from_sidebar(driver, title: str, timeout: float = 60) -> float:
             title in d.execute_script("return [...document.querySelectorAll('h1')].map(h => h.innerText)")
         )
     )
-    return _wait_until_drawn(driver, timeout)[1] - started
+    return wait_until_drawn(driver, timeout)[1] - started
 
 
 @contextlib.contextmanager
 def _dashboard(url: str | None) -> Iterator[str]:
-    """The URL of the dashboard to measure: the given one, or `momentum dashboard` started on a free port and
-    stopped afterwards."""
+    """The URL of the dashboard to measure: the given one, or `momentum dashboard` started on a free port, measured
+    once it has announced its address (after its warm-up) and stopped afterwards."""
     if url:
         yield url.rstrip("/")
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "momentum"), "dashboard", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
     try:
-        for line in process.stdout:
-            if "Leadership's dashboard at" in line:
-                break
-            if time.monotonic() - started > START_SECONDS:
-                raise SystemExit(f"the dashboard did not announce its address within {START_SECONDS} s")
-        else:
-            raise SystemExit(f"momentum dashboard exited with {process.wait()} before announcing its address")
-        print(
-            f"momentum dashboard announced its address after {time.monotonic() - started:.1f} s", flush=True
-        )
-        # Keep reading its output, so a full pipe never stalls the server being measured.
-        threading.Thread(target=process.stdout.read, daemon=True).start()
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        with started_dashboard() as started:
+            yield started
+    except DashboardDidNotStart as error:
+        raise SystemExit(str(error)) from None
 
 
 if __name__ == "__main__":

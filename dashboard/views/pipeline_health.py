@@ -11,6 +11,23 @@ import streamlit as st
 from dashboard import charts
 from dashboard.data import current_as_of, query
 
+# fct_pipeline_changes.change_type as a leader reads it, coloured by what the change does to the pipeline: won
+# green, lost red, the rest apart from both.
+CHANGES = {
+    "new": ("New", "#2563eb"),
+    "entered": ("Entered", "#60a5fa"),
+    "stage_forward": ("Advanced a stage", "#14b8a6"),
+    "stage_backward": ("Moved back a stage", "#f97316"),
+    "pushed": ("Pushed", "#a855f7"),
+    "pulled_in": ("Pulled in", "#ec4899"),
+    "amount_up": ("Amount up", "#0ea5e9"),
+    "amount_down": ("Shrunk", "#f59e0b"),
+    "unchanged": ("Unchanged", "#94a3b8"),
+    "closed_won": ("Closed won", charts.PALETTE["Won"]),
+    "closed_lost": ("Closed lost", charts.PALETTE["Lost"]),
+    "left": ("Left", "#64748b"),
+}
+
 filters = st.session_state["filters"]
 as_of = current_as_of()
 where, params = filters.where()
@@ -99,7 +116,8 @@ with right:
         )
         figure = go.Figure()
         for change_type, part in weekly.groupby("change_type", sort=False):
-            figure.add_bar(x=part["week_ending"], y=part["amount_change"], name=change_type)
+            name, color = CHANGES.get(change_type, (change_type, None))
+            figure.add_bar(x=part["week_ending"], y=part["amount_change"], name=name, marker_color=color)
         figure.update_layout(barmode="relative")
         figure.update_yaxes(tickprefix="$", tickformat="~s", title="pipeline change")
         weeks = list(dict.fromkeys(changes["week_ending"]))  # in date order, whichever change comes first

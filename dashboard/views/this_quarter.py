@@ -173,7 +173,11 @@ else:
         disagreements = deals[deals["is_category_disagreement"].fillna(False)].nlargest(
             10, "disagreement_amount"
         )
-        if disagreements.empty:
+        if deals["ai_forecast_category"].isna().all():
+            st.info(
+                "No AI forecast category yet: it needs a slip model (p_close_in_quarter), and the CRM gets none."
+            )
+        elif disagreements.empty:
             st.info("The AI's category and the rep's agree on every deal.")
         else:
             st.dataframe(disagreements, hide_index=True, column_config=money, column_order=order)

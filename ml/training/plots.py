@@ -14,11 +14,20 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ml.data.targets import Target
 from ml.evaluation.metrics import calibration_table
 
 
-def save_calibration_plot(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Path:
+def save_calibration_plot(
+    path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray]], target: Target
+) -> Path:
     """One line per (labels, probabilities) pair, e.g. the model and the stage baseline, on the holdout."""
+    calibration_figure(curves, target).savefig(path)
+    return path
+
+
+def calibration_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], target: Target) -> Figure:
+    """The calibration curves on axes named for the target's outcome (a slip model's rate is a slip rate)."""
     figure = Figure(figsize=(6, 6), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -29,13 +38,12 @@ def save_calibration_plot(path: Path, curves: Mapping[str, tuple[np.ndarray, np.
     axes.set(
         xlim=(0, 1),
         ylim=(0, 1),
-        xlabel="predicted win probability (bin mean)",
-        ylabel="observed win rate",
-        title="Calibration on the holdout (10 bins)",
+        xlabel=f"predicted {target.kind} probability (bin mean)",
+        ylabel=f"observed {target.kind} rate",
+        title=f"Calibration of the {target.kind} model on the holdout (10 bins)",
     )
     axes.legend(loc="upper left")
-    figure.savefig(path)
-    return path
+    return figure
 
 
 def save_importance_plot(path: Path, booster: lgb.Booster) -> Path:

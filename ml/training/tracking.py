@@ -14,6 +14,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
+from ml.data.targets import Target
 from ml.monitoring.measures import PROFILE_ARTIFACT, save_profile
 from ml.registry.client import MODEL_ARTIFACT_PATH
 from ml.registry.pyfunc import save_pyfunc
@@ -29,6 +30,7 @@ def log_training_run(
     client: MlflowClient,
     experiment_id: str,
     *,
+    target: Target,
     run_name: str,
     tags: Mapping[str, object],
     params: Mapping[str, object],
@@ -50,7 +52,7 @@ def log_training_run(
             (root / "features.json").write_text(json.dumps(list(predictor.feature_columns), indent=2))
             (root / "model_card.md").write_text(model_card)
             save_profile(feature_profile, root / PROFILE_ARTIFACT)
-            save_calibration_plot(root / "calibration.png", calibration_curves)
+            save_calibration_plot(root / "calibration.png", calibration_curves, target)
             save_importance_plot(root / "feature_importance.png", predictor.booster)
             client.log_artifacts(run_id, str(root))
             model_directory = Path(directory) / MODEL_ARTIFACT_PATH

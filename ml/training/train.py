@@ -117,6 +117,7 @@ def train_model(
     run_id = log_training_run(
         client,
         ensure_experiment(client, artifact_root, target.experiment_name),
+        target=target,
         run_name=f"{target.kind}-{as_of_date.isoformat()}",
         tags={**tags, **{f"data_window.{key}": value for key, value in window.items()}}
         | ({"top_feature": leading.name} if leading else {}),

@@ -55,7 +55,7 @@ def test_promotion_refuses_a_clearly_worse_challenger(warehouse_url, tracking_ur
         read_labelled_snapshots(warehouse_url, before=TODAY, label="label_won"), "label_won"
     ).holdout
     run_id = log_training_run(
-        client, ensure_experiment(client, artifact_root, WIN.experiment_name), run_name="backwards", tags={}, params={}, metrics={},
+        client, ensure_experiment(client, artifact_root, WIN.experiment_name), target=WIN, run_name="backwards", tags={}, params={}, metrics={},
         predictor=backwards, calibration_curves={}, model_card="# backwards", input_example=holdout,
         feature_profile={},
     )  # fmt: skip
@@ -142,7 +142,7 @@ def _backwards_challenger(client, warehouse_url, artifact_root, holdout, dagster
         calibrator=Calibrator("platt", {"slope": [-1.0], "intercept": [0.0]}),
     )
     run_id = log_training_run(
-        client, ensure_experiment(client, artifact_root, WIN.experiment_name), run_name="backwards",
+        client, ensure_experiment(client, artifact_root, WIN.experiment_name), target=WIN, run_name="backwards",
         tags={RUN_TAG: dagster_run_id, "data_window.trained_as_of": TODAY.isoformat()}, params={}, metrics={},
         predictor=backwards, calibration_curves={}, model_card="# backwards", input_example=holdout,
         feature_profile={},

@@ -9,10 +9,6 @@ with open_deals as (
     select opportunity_id, close_date, forecast_category from {{ ref('ml_open_deals__features') }}
 ),
 
-category_thresholds as (
-    select * from {{ ref('int_forecast_category_thresholds') }}
-),
-
 deal_scores as (
     select * from {{ ref('stg_ml__deal_scores') }}
 ),
@@ -37,27 +33,8 @@ todays_top_actions as (
 ),
 
 forecast_categories as (
-    -- The AI forecast category (issue 17) from the probability as written (2 decimals), so the CRM's number and
-    -- category agree; null without a slip champion (no p_close_in_quarter), never guessed from p_win.
-    select
-        open_deals.opportunity_id,
-        open_deals.forecast_category as rep_forecast_category,
-        round(cast(latest_scores.p_close_in_quarter as numeric), 2) as close_in_quarter_probability,
-        case
-            when latest_scores.p_close_in_quarter is null then null
-            when open_deals.forecast_category = 'Omitted'
-                or round(cast(latest_scores.p_close_in_quarter as numeric), 2) < category_thresholds.omitted_probability
-                then 'Omitted'
-            when round(cast(latest_scores.p_close_in_quarter as numeric), 2) >= category_thresholds.commit_probability
-                then 'Commit'
-            when round(cast(latest_scores.p_close_in_quarter as numeric), 2) >= category_thresholds.best_case_probability
-                then 'Best Case'
-            else 'Pipeline'
-        end as ai_forecast_category,
-        {{ fiscal_quarter_label('open_deals.close_date') }} as close_date_quarter
-    from open_deals
-    left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
-    cross join category_thresholds
+    -- The AI forecast category (issue 17), defined once for the CRM and leadership's dashboard.
+    select * from {{ ref('int_deal_ai_forecast_categories') }}
 ),
 
 final as (

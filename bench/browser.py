@@ -1,4 +1,6 @@
-"""Headless Debian Chromium driven by selenium, for the dashboard's end-to-end test (and its screenshots).
+"""Headless Debian Chromium driven by selenium: the dashboard's end-to-end test and its page-timing bench
+(bench/dashboard_pages.py) open pages, wait for their charts and take screenshots with it. Selenium is a dev
+dependency, so this lives with the benchmarks, not in the shipped app.
 
 Only the system's browser (`make browser` installs Debian's chromium and chromium-driver): nothing is downloaded.
 The browser's performance log records every request it sends, so a test can prove none left the machine.
@@ -79,7 +81,7 @@ def visit(
     driver.get(f"{base_url}/{'' if name == 'this_quarter' else name}")
     wait = WebDriverWait(driver, timeout, poll_frequency=0.05)
     wait.until(lambda d: any(h.text == title for h in d.find_elements(By.CSS_SELECTOR, "h1")))
-    charts, drawn_at = _wait_until_drawn(driver, timeout)
+    charts, drawn_at = wait_until_drawn(driver, timeout)
     seconds = drawn_at - started
     errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stException"]')]
     errors += [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')]
@@ -101,7 +103,7 @@ return [charts.length, drawn.length, emptyStates];
 """
 
 
-def _wait_until_drawn(
+def wait_until_drawn(
     driver: webdriver.Chrome, timeout: float, settle_seconds: float = 0.5
 ) -> tuple[int, float]:
     """Wait until Streamlit is idle, at least one chart (or empty state) is on the page, every chart is drawn, and
