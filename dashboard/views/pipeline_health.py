@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, tables
 from dashboard.data import current_as_of, query
 
 # fct_pipeline_changes.change_type as a leader reads it, coloured by what the change does to the pipeline: won
@@ -148,5 +148,5 @@ else:
     st.dataframe(
         flagged.head(REVIEW_ROWS),
         hide_index=True,
-        column_config={"amount": st.column_config.NumberColumn(format="dollar")},
+        column_config=tables.column_config(flagged.columns),
     )

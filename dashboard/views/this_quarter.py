@@ -7,7 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, tables
 from dashboard.data import query
 
 NO_COMMIT, NO_CALL = "no commit submitted", "none submitted"
@@ -137,6 +137,7 @@ st.dataframe(
     .format("${:,.2f}", subset=["commit"], na_rep=NO_COMMIT)
     .format("${:,.2f}", subset=["best_case"], na_rep=NO_CALL),
     hide_index=True,
+    column_config=tables.column_config(rollups.columns, styled=money_columns),
 )
 
 charts.frame(
@@ -158,16 +159,16 @@ else:
     if deals.empty:
         charts.empty(f"No open deal of {filters.describe()} closes in {filters.quarter}.")
     else:
-        money = {
-            c: st.column_config.NumberColumn(format="dollar") for c in deals.columns if c.endswith("amount")
-        }
-        money["ai_probability"] = st.column_config.NumberColumn(format="percent")
+        columns = tables.column_config(deals.columns)
         # Full width, one after the other: the categories and amounts are what a leader reads, not the ids.
         order = ["opportunity_id", "rep_name", "stage_name", "amount", "ai_probability", "ai_expected_amount",
                  "rep_forecast_category", "ai_forecast_category", "close_date"]  # fmt: skip
         st.markdown("**Largest expected amounts**")
         st.dataframe(
-            deals.nlargest(10, "ai_expected_amount"), hide_index=True, column_config=money, column_order=order
+            deals.nlargest(10, "ai_expected_amount"),
+            hide_index=True,
+            column_config=columns,
+            column_order=order,
         )
         st.markdown("**The AI's category and the rep's disagree** (largest difference in money first)")
         disagreements = deals[deals["is_category_disagreement"].fillna(False)].nlargest(
@@ -180,4 +181,4 @@ else:
         elif disagreements.empty:
             st.info("The AI's category and the rep's agree on every deal.")
         else:
-            st.dataframe(disagreements, hide_index=True, column_config=money, column_order=order)
+            st.dataframe(disagreements, hide_index=True, column_config=columns, column_order=order)
