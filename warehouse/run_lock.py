@@ -12,6 +12,7 @@ a killed run's leftovers (its Dagster runs, orchestration/runner.py) as aborted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -39,6 +40,7 @@ def hold_run_lock(
     # application_name is how the other run learns who holds the lock (pg_stat_activity); 63 bytes at most.
     name = f"momentum {what} pid {os.getpid()} on {socket.gethostname()}"[:63]
     conn = psycopg.connect(url, autocommit=True, application_name=name)
+    held = False
     try:
         deadline = time.monotonic() + wait_seconds
         while not conn.execute("select pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, RUN_LOCK)).fetchone()[
@@ -48,9 +50,15 @@ def hold_run_lock(
             if remaining <= 0:
                 raise RunLockBusy(_busy_message(conn, wait_seconds))
             time.sleep(min(poll_seconds, remaining))
+        held = True
         yield
     finally:
-        conn.close()  # ends the session, which releases the lock
+        # Released before closing: closing alone frees the lock only once the server's backend has exited, a
+        # moment after close() returns, and a run started in that moment was refused (seen under load).
+        if held and not conn.closed:
+            with contextlib.suppress(psycopg.Error):  # a broken session: closing it releases the lock
+                conn.execute("select pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, RUN_LOCK))
+        conn.close()
 
 
 def _busy_message(conn: psycopg.Connection, waited: float) -> str:
