@@ -40,6 +40,13 @@ def momentum_dashboard(port: int) -> list[str]:
     return [str(Path(sys.executable).parent / "momentum"), "dashboard", "--port", str(port)]
 
 
+def _default_termination() -> None:
+    """In the child, before exec: an ignored or blocked SIGTERM is inherited through fork and exec (a pytest worker
+    can have it ignored), and the SIGTERM that stops the dashboard would do nothing until the SIGKILL 30 s later."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
 @contextlib.contextmanager
 def started_dashboard(
     command: Sequence[str] | None = None, port: int | None = None, timeout: float = START_SECONDS
@@ -55,6 +62,7 @@ def started_dashboard(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=_default_termination,
     )
     tail: collections.deque[str] = collections.deque(maxlen=20)
     announced = threading.Event()
