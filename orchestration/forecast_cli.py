@@ -108,6 +108,7 @@ def render(report: dict) -> str:
                 f"  {entry['week_of_quarter']:>4} {entry['rows']:>5} {cells}  {_pct(entry['p10_p90_coverage'], 7)}"
             )
     target = report["target"]
+    lines += _render_components(report["levels"][target["level"]].get("ai_components"), target["level"])
     lines += [
         "",
         f"Target ({target['level']} level, week {target['from_week']} on, mean absolute error): AI / commit "
@@ -117,6 +118,25 @@ def render(report: dict) -> str:
         + ", ".join(f"{k} {v}" for k, v in report["ai_forecast_source"].items()),
     ]
     return "\n".join(lines)
+
+
+def _render_components(components: dict | None, level: str) -> list[str]:
+    """The AI forecast's error split into its parts (ml/backtest/components.py), as shares of the actual."""
+    if not components:
+        return []
+    parts = ("pipeline", "pull_ins", "not_yet_created")
+    lines = [
+        "",
+        f"{level}: the AI's error by part, as a share of the actual (mean absolute error / mean bias;"
+        " bias > 0: over-forecast)",
+        f"  {'week':>4} {'rows':>5} " + " ".join(f"{part.replace('_', ' '):>23}" for part in parts),
+    ]
+    for entry in [*components["by_week"], {"week_of_quarter": "all"} | components["all_weeks"]]:
+        cells = " ".join(
+            f"{_pct(entry[part]['mape'], 11)} /{_pct(entry[part]['bias'], 9)}  " for part in parts
+        )
+        lines.append(f"  {entry['week_of_quarter']:>4} {entry['rows']:>5} {cells}")
+    return lines
 
 
 def _pct(value: float | None, width: int = 10) -> str:

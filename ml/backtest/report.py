@@ -11,7 +11,9 @@ Coverage = share of rows whose actual lies within the AI forecast's P10-P90.
 JSON shape (docs in README, "Forecast backtest"):
 {"as_of_date", "quarters": [...], "forecasts": [...],
  "levels": {"company"|"team"|"rep": {"by_week": [{"week_of_quarter", "rows", "mape": {forecast: x},
-            "mae": {forecast: x}, "p10_p90_coverage"}], "all_weeks": {...same keys...}}},
+            "mae": {forecast: x}, "p10_p90_coverage"}], "all_weeks": {...same keys...},
+            "ai_components": {"by_week": [{"week_of_quarter", "rows", "pipeline"|"pull_ins"|"not_yet_created":
+            {"mape", "bias"}}], "all_weeks": {...same keys...}}}},   (ml/backtest/components.py)
  "target": {"level": "team", "from_week": 4, "mae": {forecast: x}, "ai_to_commit", "ai_to_oracle",
             "p10_p90_coverage"},
  "ai_forecast_source": {"backtest": rows, "morning_run": rows}}
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from ml.backtest.components import COMPONENT_COLUMNS, component_errors_by_week
 from ml.backtest.rep_bias import bias_corrected_commit
 
 LEVELS = ("company", "team", "rep")
@@ -41,7 +44,13 @@ select s.forecast_level, s.forecast_group, s.owner_id, s.team, s.as_of_date, s.f
        cast(s.commit_amount as double precision) as commit,
        cast(s.stage_weighted_forecast_amount as double precision) as stage_weighted,
        cast(s.closed_won_amount as double precision) as closed_won,
-       cast(s.quarter_closed_won_amount as double precision) as actual_amount
+       cast(s.quarter_closed_won_amount as double precision) as actual_amount,
+       cast(s.ai_expected_pipeline_amount as double precision) as ai_expected_pipeline,
+       cast(s.pull_in_expected_amount as double precision) as pull_in_expected,
+       cast(s.not_yet_created_expected_amount as double precision) as not_yet_created_expected,
+       cast(s.pipeline_won_amount as double precision) as pipeline_won,
+       cast(s.pull_in_won_amount as double precision) as pull_in_won,
+       cast(s.not_yet_created_won_amount as double precision) as not_yet_created_won
 from marts.fct_forecast_snapshots as s
 join intermediate.int_forecast_weeks as w using (as_of_date)
 where s.is_quarter_complete
@@ -131,6 +140,8 @@ def backtest_report(rows: pd.DataFrame, as_of_date: date) -> dict:
             ],
             "all_weeks": error_summary(level_rows, forecasts),
         }
+        if set(COMPONENT_COLUMNS) <= set(rows.columns):
+            levels[level]["ai_components"] = component_errors_by_week(level_rows)
     target_rows = rows[
         (rows["forecast_level"] == TARGET_LEVEL) & (rows["week_of_quarter"] >= TARGET_FROM_WEEK)
     ]

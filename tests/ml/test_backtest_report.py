@@ -33,6 +33,13 @@ def row(level, group, as_of, week, quarter_end, ai, p10, p90, commit, actual, *,
         "stage_weighted": 2 * actual,
         "closed_won": 0.0,
         "actual_amount": actual,
+        # the whole forecast in the pipeline part (closed-won 0, nothing pulled in or not created yet)
+        "ai_expected_pipeline": ai,
+        "pipeline_won": actual,
+        "pull_in_expected": 0.0,
+        "pull_in_won": None,
+        "not_yet_created_expected": 0.0,
+        "not_yet_created_won": 0.0,
     }
 
 
@@ -100,6 +107,7 @@ def test_report_json_shape(report):
         for entry in [*level["by_week"], level["all_weeks"]]:
             assert {"rows", "mape", "mae", "p10_p90_coverage"} <= set(entry)
             assert set(entry["mape"]) == set(report["forecasts"])
+        assert {"by_week", "all_weeks"} == set(level["ai_components"])
     assert set(report["target"]) == {"level", "from_week", "rows", "mae", "ai_to_commit", "ai_to_oracle",
                                       "p10_p90_coverage"}  # fmt: skip
     assert report["ai_forecast_source"] == {"backtest": 10}
@@ -117,3 +125,7 @@ def test_report_errors_and_team_target(report):
     assert (target["level"], target["from_week"], target["rows"]) == ("team", 4, 4)
     assert target["ai_to_commit"] == round(10 / 30, 3)
     assert target["ai_to_oracle"] == 4.0
+    # the AI's whole error sits in its pipeline part: East -10, West +10 of an actual of 100
+    parts = report["levels"]["team"]["ai_components"]["all_weeks"]
+    assert parts["pipeline"] == {"mape": 0.1, "bias": 0.0}
+    assert parts["pull_ins"] == parts["not_yet_created"] == {"mape": 0.0, "bias": 0.0}

@@ -28,7 +28,7 @@ with rep_weeks as (
     'closed_won_amount', 'commit_amount', 'best_case_amount', 'open_deal_count', 'open_pipeline_amount',
     'stage_weighted_pipeline_amount', 'ai_expected_pipeline_amount', 'ai_pipeline_variance',
     'open_deals_without_slip_count', 'not_yet_created_expected_amount', 'pull_in_expected_amount',
-    'quarter_closed_won_amount'] %}
+    'quarter_closed_won_amount', 'pipeline_won_amount', 'pull_in_won_amount', 'not_yet_created_won_amount'] %}
 
 rolled_up as (
     {%- for level, group_expr, owner_expr, team_expr in [
@@ -111,7 +111,10 @@ final as (
         end as ai_forecast_basis,
         ai_forecast_source,
         closed_won_amount + stage_weighted_pipeline_amount as stage_weighted_forecast_amount,
-        quarter_closed_won_amount
+        quarter_closed_won_amount,
+        coalesce(pipeline_won_amount, 0) as pipeline_won_amount,
+        coalesce(pull_in_won_amount, 0) as pull_in_won_amount,
+        coalesce(not_yet_created_won_amount, 0) as not_yet_created_won_amount
     from ranged
 )
 

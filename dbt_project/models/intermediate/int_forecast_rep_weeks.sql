@@ -49,7 +49,12 @@ scored_dates as (
 ),
 
 won_deals as (
-    select opportunities.opportunity_id, opportunities.owner_id, opportunities.closed_date, opportunities.amount
+    select
+        opportunities.opportunity_id,
+        opportunities.owner_id,
+        opportunities.closed_date,
+        opportunities.amount,
+        opportunities.created_at
     from {{ ref('stg_crm__opportunities') }} as opportunities
     inner join {{ ref('stg_crm__opportunity_stages') }} as stages
         on opportunities.stage_name = stages.stage_name
@@ -125,6 +130,31 @@ pipeline_won as (
     group by pipeline_deals.owner_id, pipeline_deals.as_of_date
 ),
 
+won_elsewhere as (
+    -- The rest of the quarter's wins from the date on, by where each deal stood at the start of the date:
+    -- already in the CRM but not in the quarter's pipeline (dated outside it or undated: pulled in), or not
+    -- created yet. With closed-won so far and pipeline_won they add up to the quarter's actual, so each
+    -- part of the AI forecast can be measured against its own truth (the backtest report's components).
+    select
+        won_deals.owner_id,
+        weeks.as_of_date,
+        sum(case
+            when coalesce({{ utc_date('won_deals.created_at') }} < weeks.as_of_date, true) then won_deals.amount
+        end) as pull_in_won_amount,
+        sum(case
+            when {{ utc_date('won_deals.created_at') }} >= weeks.as_of_date then won_deals.amount
+        end) as not_yet_created_won_amount
+    from won_deals
+    inner join weeks
+        on won_deals.closed_date between weeks.as_of_date and weeks.fiscal_quarter_end_date
+        and won_deals.closed_date < {{ as_of_date() }}
+    left join pipeline_deals
+        on won_deals.opportunity_id = pipeline_deals.opportunity_id
+        and weeks.as_of_date = pipeline_deals.as_of_date
+    where pipeline_deals.opportunity_id is null
+    group by won_deals.owner_id, weeks.as_of_date
+),
+
 rep_rows as (
     select
         reps.user_id as owner_id,
@@ -135,6 +165,8 @@ rep_rows as (
         weeks.fiscal_quarter_end_date,
         weeks.week_of_quarter,
         pipeline_won.pipeline_won_amount,
+        won_elsewhere.pull_in_won_amount,
+        won_elsewhere.not_yet_created_won_amount,
         coalesce(closed_won.closed_won_amount, 0) as closed_won_amount,
         latest_calls.commit_amount,
         latest_calls.best_case_amount,
@@ -174,6 +206,8 @@ rep_rows as (
         on reps.user_id = not_yet_created.owner_id and weeks.as_of_date = not_yet_created.as_of_date
     left join pull_ins on reps.user_id = pull_ins.owner_id and weeks.as_of_date = pull_ins.as_of_date
     left join pipeline_won on reps.user_id = pipeline_won.owner_id and weeks.as_of_date = pipeline_won.as_of_date
+    left join won_elsewhere
+        on reps.user_id = won_elsewhere.owner_id and weeks.as_of_date = won_elsewhere.as_of_date
 ),
 
 calibration as (

@@ -114,7 +114,10 @@ final as (
         ai_forecast_basis,
         ai_forecast_source,
         stage_weighted_forecast_amount,
-        quarter_closed_won_amount
+        quarter_closed_won_amount,
+        pipeline_won_amount,
+        pull_in_won_amount,
+        not_yet_created_won_amount
     from calibrated
 )
 
