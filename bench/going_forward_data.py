@@ -34,14 +34,13 @@ order by s.forecast_level, s.forecast_group
 """
 
 # The quarter's closed-won as the CRM holds it: won by the stage's meaning (as the forecast marts read it), closed
-# inside the quarter, per current owner and the owner's team.
+# inside the quarter, per current owner.
 WON_BY_OWNER_SQL = """
-select o.owner_id, u.team, cast(sum(o.amount) as double precision) as won_amount
+select o.owner_id, cast(sum(o.amount) as double precision) as won_amount
 from crm.opportunity as o
 join crm.opportunity_stage as s on s.stage_name = o.stage_name
-left join crm."user" as u on u.user_id = o.owner_id
 where s.is_won and o.closed_date between %(start)s and %(end)s and o.amount is not null
-group by o.owner_id, u.team
+group by o.owner_id
 """
 
 
@@ -114,7 +113,19 @@ def advance_through(url: str, quarter_end: dt.date, say: Callable) -> None:
 def won_by_owner(url: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     with psycopg.connect(url) as conn:
         cursor = conn.execute(WON_BY_OWNER_SQL, {"start": start, "end": end})
-        return pd.DataFrame(cursor.fetchall(), columns=["owner_id", "team", "won_amount"])
+        return pd.DataFrame(cursor.fetchall(), columns=["owner_id", "won_amount"])
+
+
+def oracle_expected(url: str, first_day: FirstDay) -> pd.Series | None:
+    """Per rep, what the oracle (someone who knew each deal's true odds) expected on the first day of the open and
+    not-yet-created deals (simulator/oracle_by_rep.py, as the backtest report's oracle); None off the demo CRM."""
+    from ml.evaluation.truth import truth_readable
+    from simulator.oracle_by_rep import oracle_open_and_new_by_rep
+
+    if not truth_readable(url):
+        return None
+    oracle = oracle_open_and_new_by_rep(url, [(first_day.as_of, first_day.quarter_end)])
+    return oracle.set_index("owner_id")["oracle_expected_amount"]
 
 
 def crm_records_agreeing(url: str, first_day: FirstDay) -> dict:
