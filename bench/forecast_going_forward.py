@@ -1,13 +1,13 @@
 """Going forward: the forecast the morning job published on the demo CRM's first day against what the quarter closed.
 
     .venv/bin/python -m bench.forecast_going_forward --home /tmp/gf7                     # seed 7, calendar quarters
-    .venv/bin/python -m bench.forecast_going_forward --home /tmp/gf11 --seed 11 --fiscal-year-start-month 2
+    .venv/bin/python -m bench.forecast_going_forward --home /tmp/gf11 --seed 11 --fiscal-year-start-month 2 --today 2026-12-06
     .venv/bin/python -m bench.forecast_going_forward --home /tmp/gf7 --json
 
-1. A home without a demo CRM gets one and its first morning, as `momentum demo --preset P --seed N` makes them
-   (with a fiscal year start month: `momentum sim init --config` with `fiscal_year_start_month`, then
-   `momentum demo`); a home with a demo CRM but no morning run gets `momentum demo`. Otherwise the home's morning
-   run is used as it is.
+1. A home without a demo CRM gets one, `momentum sim init --preset P --seed N [--today D]` (with a fiscal year
+   start month, `--config` a YAML of `fiscal_year_start_month`), and a home without a morning run gets its first,
+   `momentum demo` (retrain, then the morning job). Otherwise the home's morning run is used as it is. The same
+   seed and today build the same demo CRM: `--today 2026-12-06` rebuilds the first day measured that day.
 2. The first day's forecast is read from `marts.fct_forecast_snapshots` (is_current rows of the quarter holding the
    run's as-of date): it alone has the company level, the stage-weighted pipeline and the week of quarter. The
    CRM's `crm.momentum_forecast` records are what the reverse ETL wrote from those rows (rep and team levels): the
@@ -15,8 +15,9 @@
    many agree. The rows are saved to `<home>/going_forward/first_day_forecast.json` before the CRM moves.
 3. The demo CRM is advanced (`simulator.advance`, as `momentum sim advance`) through the quarter's last day; the
    morning job is NOT run again. The actual = the quarter's won deals (stage is_won, closed_date in the quarter)
-   read from `crm.opportunity`, per owner, teams from `crm."user"`; the company is the sum of its reps (every CRM
-   user), as the forecast marts roll it up, and wins of deals without such an owner are counted apart.
+   read from `crm.opportunity`, per owner, summed to the reps' teams of the first day (dim_reps); the company is the
+   sum of its reps (every CRM user), as the forecast marts roll it up, and wins of deals without such an owner
+   are counted apart.
 4. Prints per level: actual, AI and its % error, whether the actual fell inside P10-P90, commit, stage-weighted
    (closed-won + the stage-weighted pipeline) and the oracle (closed-won + what someone who knew every deal's
    true odds expected, as `momentum forecast backtest` has it; read from sim_truth, demo CRM only) with their %
@@ -44,6 +45,7 @@ forecast models, start from a new home: the saved forecast is the one the old co
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -52,6 +54,7 @@ import pandas as pd
 
 from bench.going_forward_compare import compare
 from bench.going_forward_data import (
+    DemoSpec,
     advance_through,
     crm_records_agreeing,
     ensure_morning_run,
@@ -72,6 +75,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fiscal-year-start-month", type=int, help="Month 1..12 the built demo CRM's fiscal year starts in."
     )
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        help="The built demo CRM's today (default: the machine's), YYYY-MM-DD.",
+    )
     parser.add_argument("--json", action="store_true", help="Print the JSON documented above.")
     args = parser.parse_args(argv)
     if args.home:
@@ -81,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     url = warehouse_url(settings)
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else print
 
-    ensure_morning_run(url, settings.home, args.preset, args.seed, args.fiscal_year_start_month, say)
+    demo = DemoSpec(args.preset, args.seed, args.fiscal_year_start_month, args.today)
+    ensure_morning_run(url, settings.home, demo, say)
     first_day = first_day_forecast(url, settings.home / "going_forward" / "first_day_forecast.json", say)
     advance_through(url, first_day.quarter_end, say)
     report = {
@@ -114,7 +123,7 @@ def render(report: dict) -> str:
         "",
     ]
     rows = pd.DataFrame(report["rows"])
-    header = f"  {'group':<26}{'actual':>9}" + "".join(
+    header = f"  {'group':<29}{'actual':>9}" + "".join(
         f"{LABELS[name]:>10}{'err':>8}" + (f"{'P10':>9}{'P90':>9}{'in':>4}" if name == "ai" else "")
         for name in forecasts
     )
@@ -131,7 +140,7 @@ def render(report: dict) -> str:
             name = (
                 row["forecast_group"] if level != "rep" else f"{row['owner_id']} {row['team'] or '(no team)'}"
             )
-            line = f"  {name[:25]:<26}{_money(row['actual_amount']):>9}"
+            line = f"  {name[:28]:<29}{_money(row['actual_amount']):>9}"
             for forecast in forecasts:
                 line += f"{_money(row[forecast]):>10}{_pct(row[f'{forecast}_pct_error']):>8}"
                 if forecast == "ai":

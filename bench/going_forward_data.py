@@ -54,27 +54,36 @@ class FirstDay:
     rows: pd.DataFrame
 
 
-def ensure_morning_run(
-    url: str, home: Path, preset: str, seed: int, fiscal_month: int | None, say: Callable
-) -> None:
-    """Build the demo CRM and its first morning (retrain included) as `momentum demo` does, unless the home has them."""
+@dataclass(frozen=True)
+class DemoSpec:
+    """The demo CRM to build when the home has none (`momentum sim init` options)."""
+
+    preset: str
+    seed: int
+    fiscal_year_start_month: int | None  # None: the preset's (January)
+    today: dt.date | None  # None: the machine's today, as `momentum demo` builds it
+
+
+def ensure_morning_run(url: str, home: Path, demo: DemoSpec, say: Callable) -> None:
+    """Build the demo CRM (`momentum sim init`) and its first morning (`momentum demo`: retrain, then the morning
+    job), unless the home has them."""
     if not demo_crm_exists(url):
-        if fiscal_month:
+        build = ["sim", "init", "--preset", demo.preset, "--seed", str(demo.seed)]
+        if demo.fiscal_year_start_month:
             config = home / "going_forward" / "demo_config.yml"
             config.parent.mkdir(parents=True, exist_ok=True)
-            config.write_text(f"fiscal_year_start_month: {fiscal_month}\n")
-            say(f"building the demo CRM ({preset}, seed {seed}, fiscal year from month {fiscal_month}) ...")
-            _momentum("sim", "init", "--preset", preset, "--seed", str(seed), "--config", str(config))
-        else:
-            say(f"building the demo CRM ({preset}, seed {seed}) ...")
-        say("running its first morning (`momentum demo`: retrain, then the morning job) ...")
-        _momentum("demo", "--preset", preset, "--seed", str(seed))
-    elif _morning_as_of(url) is None:
-        say("the home's demo CRM has no morning run yet: `momentum demo` ...")
+            config.write_text(f"fiscal_year_start_month: {demo.fiscal_year_start_month}\n")
+            build += ["--config", str(config)]
+        if demo.today:
+            build += ["--today", demo.today.isoformat()]
+        say(f"building the demo CRM: momentum {' '.join(build)} ...")
+        _momentum(*build)
+    if _morning_as_of(url) is None:
+        say("running the first morning: momentum demo (retrain, then the morning job) ...")
         _momentum("demo")
     else:
         say(
-            f"reusing the home's demo CRM and its morning run as of {_morning_as_of(url)} (--seed etc. not used)"
+            f"reusing the home's demo CRM and its morning run as of {_morning_as_of(url)} (build options unused)"
         )
 
 
