@@ -85,6 +85,7 @@ TINY_DEMO_MODULES = frozenset(
         "test_sync_dry_run_and_release.py",
         "test_salesforce_write_back.py",
         "test_hubspot_write_back.py",
+        "test_forecast_going_forward.py",
     }
 )
 
