@@ -138,12 +138,14 @@ won_elsewhere as (
     select
         won_deals.owner_id,
         weeks.as_of_date,
-        sum(case
+        -- Double precision like the AI expectations they are measured against (the CRM's amount type varies
+        -- by source).
+        cast(sum(case
             when coalesce({{ utc_date('won_deals.created_at') }} < weeks.as_of_date, true) then won_deals.amount
-        end) as pull_in_won_amount,
-        sum(case
+        end) as double precision) as pull_in_won_amount,
+        cast(sum(case
             when {{ utc_date('won_deals.created_at') }} >= weeks.as_of_date then won_deals.amount
-        end) as not_yet_created_won_amount
+        end) as double precision) as not_yet_created_won_amount
     from won_deals
     inner join weeks
         on won_deals.closed_date between weeks.as_of_date and weeks.fiscal_quarter_end_date
