@@ -11,17 +11,21 @@
     - the first extract that held the association (stg_hubspot__deal_contacts_first_seen): stamped the last
       second before that run's as-of date, so a role the run saw counts in its own snapshot (today's scoring
       sees every current role, as the direct path's does);
-    - or, when earlier, the contact's first engagement on the deal: a completed call, email or task, or a
-      meeting, associated with both (when it was logged, or happened if logged before: a meeting booked a
-      week ahead counts from its start). A first extract dates the roles of the deals' past this way.
-    Still imperfect: a contact engaged before being given the role counts from the engagement (a contact
-    emailed in week 2 and labelled champion in week 6 is a champion from week 2); a label changed later
+    - or, when earlier, the day after the contact's first engagement on the deal: a completed call, email or
+      task, or a meeting, associated with both (when it was logged, or happened if logged before: a meeting
+      booked a week ahead counts from its start). The day after, because a rep gives the role after the
+      conversation, the same working day at best: on the demo CRM a Sydney contact's Monday-morning call is
+      still Sunday in UTC while the rep enters the role on Monday, and dated by the call itself the role
+      counted in Monday's snapshot (5 of 151,646 rows). A first extract dates the roles of the deals' past
+      this way.
+    Still imperfect: a contact engaged before being given the role counts from the day after the engagement (a
+    contact emailed in week 2 and labelled champion in week 6 is a champion from week 2); a label changed later
     counts from the association's first date; an engagement with several contacts or deals is read for
     the first of each only (raw_hubspot keeps one associated id); a role added during the morning before the
-    run counts in that day's snapshot. On the demo CRM a role is added the day its contact is first engaged,
-    so the engagement dates it to the day, and a role whose contact was engaged first on another touch is
-    dated by that later touch or the first extract: later, never earlier (tests/dbt/
-    test_hubspot_staging_on_demo_crm.py).
+    run counts in that day's snapshot. On the demo CRM a role is added the day its contact is first engaged
+    (simulator/activities.py), so the engagement dates it a day late at most; a role gained on the same
+    conversation as another (only one of them is called or met that day) waits for a later touch of its
+    contact or the first extract: later, never earlier (tests/dbt/test_hubspot_staging_on_demo_crm.py).
 
     A table, rebuilt whole on every run, as staging/demo/stg_crm__opportunity_contact_roles.sql says why.
 #}
@@ -88,7 +92,7 @@ cleaned as (
         greatest(
             deals.createdate,
             least(
-                first_engagements.first_engaged_at,
+                first_engagements.first_engaged_at + interval '1 day',
                 cast(first_seen.first_seen_on as timestamp) at time zone 'UTC' - interval '1 second'
             )
         ) as created_at,
