@@ -13,7 +13,7 @@ from extract.layout import FeatureNeed, FiscalYearField, RawLayout, feature_need
 # HubSpot keeps no date on a deal-to-contact association: `momentum crm check` says how the roles are dated
 # (dbt_project/models/staging/hubspot/stg_crm__opportunity_contact_roles.sql says why).
 ROLE_DATES = (
-    "; HubSpot keeps no date on a role: each counts from the contact's first call, email, meeting or task on "
+    "; HubSpot keeps no date on a role: each counts from the day after the contact's first call, email, meeting or task on "
     "the deal, or else from the first extract that saw it"
 )
 
