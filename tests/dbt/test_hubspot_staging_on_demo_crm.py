@@ -8,15 +8,16 @@ renamed first, to names no code knows, so stage meaning must flow from the pipel
 
 Same CRM, same deals: fct_deal_snapshots must hold the same rows, and so must the staging contract's
 models, but for the columns HubSpot does not keep (KNOWN_DIFFERENCES says which and why). The one that
-reaches the snapshots: HubSpot does not say when a contact was associated with a deal, so a contact role
-counts from the deal's creation, and the buying-committee features of a deal whose roles were added later
-differ in its earlier snapshots (SNAPSHOT_COLUMNS_FROM_ROLE_DATES); every other column is identical.
+reaches the snapshots: HubSpot does not say when a contact was associated with a deal, so a role is dated by
+the contact's first engagement on the deal or the first extract that held it, and the buying-committee
+features (SNAPSHOT_COLUMNS_FROM_ROLE_DATES) may be known later than on the direct path, never earlier (that
+would be a leak into training); every other column is identical.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import psycopg
@@ -44,8 +45,8 @@ KNOWN_DIFFERENCES = {
     "stg_crm__opportunities": set(),
     # History rows are rebuilt from property history: ids are the deal and the moment.
     "stg_crm__opportunity_history": {"history_id"},
-    # An association has no id or times of its own: keyed by deal and contact, a role counts from the deal's
-    # creation and is stamped with the deal's last change.
+    # An association has no id or times of its own: keyed by deal and contact, a role counts from the contact's
+    # first engagement on the deal or the first extract that held it, and is stamped with the deal's last change.
     "stg_crm__opportunity_contact_roles": {"opportunity_contact_role_id", "created_at", "system_modstamp"},
     # A logged call or email has one time (hs_timestamp), which is its activity date; tasks keep no
     # priority on a logged call or email.
@@ -144,8 +145,32 @@ def test_the_hubspot_api_read_with_hubspot_api_client_gives_the_same_deal_snapsh
         f"fct_deal_snapshots through the HubSpot API: {len(direct)} rows compared; columns differing: {differing}"
     )
     assert set(differing) <= SNAPSHOT_COLUMNS_FROM_ROLE_DATES, differing
-    # Only a few deals had roles added after their creation.
-    assert sum(differing.values()) < len(direct) / 10
+
+
+def test_the_buying_committee_is_never_known_earlier_through_hubspot_than_the_crm_added_it(paths):
+    direct, through_the_api = _snapshots(paths["direct"]), _snapshots(paths["api"])
+
+    earlier, later = [], []
+    for snapshot_id, row in direct.items():
+        hubspot = through_the_api[snapshot_id]
+        if (
+            hubspot["contact_role_count"] > row["contact_role_count"]
+            or (hubspot["has_champion"] and not row["has_champion"])
+            or (hubspot["has_economic_buyer"] and not row["has_economic_buyer"])
+        ):
+            earlier.append(snapshot_id)
+        elif any(hubspot[column] != row[column] for column in SNAPSHOT_COLUMNS_FROM_ROLE_DATES):
+            later.append(snapshot_id)
+    print(
+        f"buying committee through HubSpot: {len(earlier)} rows known earlier, {len(later)} later, of {len(direct)}"
+    )
+
+    # A role in a snapshot from before the CRM had it would leak into training.
+    assert earlier == [], earlier[:5]
+    # Dated by engagement, most history rows hold what the CRM held then.
+    assert len(later) < len(direct) / 20
+    # Today's rows (scoring) see every current role, as the direct path does.
+    assert not [snapshot_id for snapshot_id in later if direct[snapshot_id]["is_current"]]
 
 
 def test_the_portal_has_no_forecast_submissions_so_the_forecast_has_no_commit_line(paths):
@@ -194,8 +219,17 @@ def test_a_later_extract_through_the_api_drops_a_deleted_deal_and_adds_history_a
     deleted, touched = (row[0] for row in query(url, "select opportunity_id from marts.fct_deal_snapshots where is_current order by 1 limit 2"))  # fmt: skip
     history_before = query(url, "select history_id, stage_name, amount, close_date, forecast_category from staging.stg_crm__opportunity_history where opportunity_id = %s order by 1", (touched,))  # fmt: skip
     tasks_before = query(url, "select count(*) from staging.stg_crm__tasks")[0][0]
+    first_seen_before = query(url, "select deal_contact_id, first_seen_on from staging.stg_hubspot__deal_contacts_first_seen where deal_id = %s order by 1", (touched,))  # fmt: skip
     # GIVEN a deal deleted in the portal, another's amount raised (its history gets a version), and a call logged
     with psycopg.connect(url) as conn:
+        # AND a champion added to it that no one has engaged yet (HubSpot keeps no date on the association)
+        conn.execute(
+            "insert into crm.opportunity_contact_role (opportunity_contact_role_id, opportunity_id, contact_id, role, "
+            "created_date, system_modstamp) select '00KDm9999999999', %s, contact_id, 'Champion', crm.system_now(), "
+            "crm.system_now() from crm.contact where contact_id not in (select contact_id from "
+            "crm.opportunity_contact_role where opportunity_id = %s) order by contact_id limit 1",
+            (touched, touched),
+        )
         conn.execute("delete from crm.opportunity where opportunity_id = %s", (deleted,))
         conn.execute(
             "update crm.opportunity set amount = amount + 5000, system_modstamp = crm.system_now() + interval '1 hour' "
@@ -217,9 +251,11 @@ def test_a_later_extract_through_the_api_drops_a_deleted_deal_and_adds_history_a
             (touched,),
         )
     # WHEN the portal is extracted again through the API (search on the modified date) and dbt runs incrementally
+    # for the next day
+    next_day = TODAY + timedelta(days=1)
     with serve_demo_crm(url) as server:
         results = {r.object_name: r for r in extract_crm(api_source(server), url)}
-    result = run_dbt(url, "run", TODAY.isoformat(), tmp_path, *SELECT, staging="hubspot")
+    result = run_dbt(url, "run", next_day.isoformat(), tmp_path, *SELECT, staging="hubspot")
     assert result.returncode == 0, result.stdout[-3000:]
 
     # THEN only the changes travelled, and the deleted deal is marked in raw and gone downstream
@@ -235,3 +271,14 @@ def test_a_later_extract_through_the_api_drops_a_deleted_deal_and_adds_history_a
     # AND the call is one more task, on the deal, connected
     assert query(url, "select count(*) from staging.stg_crm__tasks")[0][0] == tasks_before + 1
     assert query(url, "select opportunity_id, is_call, is_connected_call from staging.stg_crm__tasks where task_id = '00TDm9999999999'") == [(touched, True, True)]  # fmt: skip
+    # AND the deal's contacts keep the day the first extract saw them, though extracted again; the new champion
+    # dates from this run: it counts in this day's snapshot and in none before
+    first_seen_after = query(url, "select deal_contact_id, first_seen_on from staging.stg_hubspot__deal_contacts_first_seen where deal_id = %s order by 1", (touched,))  # fmt: skip
+    assert [row for row in first_seen_after if row in first_seen_before] == first_seen_before
+    assert {day for _, day in first_seen_before} == {TODAY}
+    (added,) = [row for row in first_seen_after if row not in first_seen_before]
+    assert added[1] == next_day
+    (champion,) = query(url, "select created_at, is_champion from staging.stg_crm__opportunity_contact_roles where opportunity_contact_role_id = %s", (added[0],))  # fmt: skip
+    assert champion == (datetime.combine(next_day, time(), UTC) - timedelta(seconds=1), True)
+    roles = len(first_seen_after)
+    assert query(url, "select contact_role_count, has_champion from marts.fct_deal_snapshots where opportunity_id = %s and as_of_date = %s", (touched, next_day)) == [(roles, True)]  # fmt: skip

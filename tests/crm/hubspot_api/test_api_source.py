@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 
-from crm.check import check_crm
+from crm.check import check_crm, format_report
 from crm.connectors import crm_layout, crm_source
 from crm.hubspot import api_source as hubspot_source
 from crm.hubspot.api_source import HubSpotApiSource
@@ -241,6 +241,14 @@ def test_crm_check_names_a_hidden_required_property_and_the_api_budget(hubspot, 
         demo_crm, "select count(*) from crm.account"
     )
     assert "daily requests left" in report.budget
+
+
+def test_crm_check_says_how_hubspot_dates_the_contact_roles_it_keeps_no_date_for(hubspot, demo_crm):
+    report = format_report(check_crm(api_source(hubspot)))
+
+    (line,) = [line for line in report.splitlines() if "stakeholder features" in line]
+    assert line.split()[0] == "ok"
+    assert "first call, email, meeting or task on the deal" in line and "first extract" in line
 
 
 def test_momentum_crm_hubspot_settings_build_the_source_that_extracts_the_portal(hubspot, demo_crm):
