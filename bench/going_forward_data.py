@@ -78,13 +78,12 @@ def ensure_morning_run(url: str, home: Path, demo: DemoSpec, say: Callable) -> N
             build += ["--today", demo.today.isoformat()]
         say(f"building the demo CRM: momentum {' '.join(build)} ...")
         _momentum(*build)
-    if _morning_as_of(url) is None:
+    morning = _morning_as_of(url)
+    if morning is None:
         say("running the first morning: momentum demo (retrain, then the morning job) ...")
         _momentum("demo")
     else:
-        say(
-            f"reusing the home's demo CRM and its morning run as of {_morning_as_of(url)} (build options unused)"
-        )
+        say(f"reusing the home's demo CRM and its morning run as of {morning} (build options unused)")
 
 
 def first_day_forecast(url: str, saved: Path, say: Callable) -> FirstDay:
