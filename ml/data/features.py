@@ -26,6 +26,8 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "days_left_in_quarter",
     "close_date_push_count",
     "close_date_days_pushed",
+    # A close date pulled in or a category raised without a stage move: the CRM's trace of a verbal yes.
+    "days_since_stage_firm_up",
     "activities_7d",
     "activities_30d",
     "calls_30d",

@@ -125,6 +125,9 @@ PHRASES: dict[str, Callable[[float, dict], str]] = {
     "close_date_days_pushed": _counted(
         "close date never pushed", "day", "days", "close date pushed {} in all"
     ),
+    "days_since_stage_firm_up": lambda v, row: (
+        f"rep firmed up the close date or category {_count(int(v), 'day', 'days')} ago"
+    ),
     "senior_contacts_engaged_90d": _counted(
         "no senior contact engaged in 90 days", "senior contact", "senior contacts", "{} engaged in 90 days"
     ),
@@ -150,6 +153,7 @@ WHEN_MISSING = {
     "segment": "segment not set",
     "days_to_close": "no close date",
     "days_since_last_meeting": "no meeting yet",
+    "days_since_stage_firm_up": "close date and category not firmed up in this stage",
     "account_employee_count": "account size not known",
     "account_prior_won_deals": "no account on the deal",
 }

@@ -39,7 +39,7 @@ select 'opp' || d || '@' || a.as_of_date as snapshot_id, 'opp' || d as opportuni
        false as is_close_date_past, 0::bigint as close_date_push_count, 1::bigint as activities_7d,
        3::bigint as activities_30d, 1::bigint as calls_30d, 1::bigint as emails_30d, 1::bigint as meetings_30d,
        0::bigint as connected_calls_30d, 2 as days_since_last_activity, 1::bigint as contacts_engaged_90d,
-       0 as close_date_days_pushed, 9 as days_since_last_meeting, 0::bigint as senior_contacts_engaged_90d,
+       0 as close_date_days_pushed, null::integer as days_since_stage_firm_up, 9 as days_since_last_meeting, 0::bigint as senior_contacts_engaged_90d,
        0::bigint as risk_notes_90d, 1::bigint as commitment_notes_90d, 0::bigint as account_prior_won_deals,
        true as has_economic_buyer, false as has_champion, 1::bigint as contact_role_count,
        case when a.as_of_date = %(today)s then d %% 2 = 0 end as has_next_step,

@@ -32,7 +32,7 @@ create table marts.fct_deal_snapshots (
     is_close_date_in_current_quarter boolean, calls_total integer, emails_total integer, meetings_total integer,
     two_way_touches_total integer, two_way_touch_share double precision, days_since_last_two_way_touch integer,
     opportunity_type text, lead_source text, call_connect_rate double precision, touches_per_week double precision,
-    rep_avg_activities_30d double precision, close_date_days_pushed integer,
+    rep_avg_activities_30d double precision, close_date_days_pushed integer, days_since_stage_firm_up integer,
     senior_contacts_engaged_90d integer, days_since_last_meeting integer, risk_notes_90d integer,
     commitment_notes_90d integer, account_employee_count integer, account_prior_won_deals integer,
     days_in_stage_vs_segment double precision, activities_90d integer, crm_probability double precision
@@ -187,6 +187,11 @@ def synthetic_snapshots(*, deals: int, weeks: int, seed: int) -> pd.DataFrame:
             "touches_per_week": touches / np.maximum(age_weeks, 1),
             "rep_avg_activities_30d": 2.0 + owner % 3,
             "close_date_days_pushed": pushes * late_rng.integers(7, 31, n),
+            # Strong late-stage deals got firmed up halfway through their stage (no draw: the other columns'
+            # random streams stay as they were).
+            "days_since_stage_firm_up": pd.array(
+                np.where((stage == stage.max()) & (zi > 1), days_in_stage // 2, None), dtype="Int64"
+            ),
             "senior_contacts_engaged_90d": late_rng.poisson(np.exp(-0.5 + 0.4 * zi)),
             "days_since_last_meeting": pd.array(since_meeting, dtype="Int64"),
             "risk_notes_90d": late_rng.poisson(np.exp(-1.0 - 0.5 * zi)),

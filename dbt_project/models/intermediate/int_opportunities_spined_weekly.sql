@@ -65,6 +65,7 @@ spined as (
         open_versions.stage_entered_at,
         open_versions.close_date_push_count,
         open_versions.close_date_days_pushed,
+        open_versions.stage_firmed_up_at,
         open_versions.is_from_history
     from open_versions
     inner join as_of_dates

@@ -6,8 +6,8 @@
     made on day X is visible from X + 1, so valid_from_date is the day after the change.
     Snapshots then find "the state as of date D" with one range join instead of a sort per (deal, date).
     Running facts (when the current stage was entered, how often and by how many days the close
-    date was pushed, the furthest open stage reached) are computed here, over history rows only, so they never see a
-    change after the day.
+    date was pushed, the furthest open stage reached, the last firm-up inside the current stage) are
+    computed here, over history rows only, so they never see a change after the day.
 
     Placeholder close dates are flagged and ignored: an export can carry a made-up close date on a deal's
     first history row (Salesforce's data export: a 2013 date on every deal), which read literally is a
@@ -95,6 +95,7 @@ ordered_changes as (
                 when history.is_latest_row then history.current_close_date
             end
         ) over by_time as previous_close_date,
+        lag(history.forecast_category) over by_time as previous_forecast_category,
         row_number() over by_time as change_number
     from checked_history as history
     left join stages on history.stage_name = stages.stage_name
@@ -118,6 +119,19 @@ running_facts as (
             case when change_number = 1 or stage_name <> previous_stage_name then created_at end
         ) over running as stage_entered_at,
         max(open_stage_sort_order) over running as furthest_open_stage_sort_order,
+        -- A firm-up: the close date pulled in or the forecast category raised while the stage stayed. Reps do
+        -- this when the buyer says yes and only paperwork is left, so it is the CRM's trace of a verbal yes.
+        max(
+            case
+                when stage_name = previous_stage_name
+                    and (
+                        checked_close_date < previous_close_date
+                        or {{ forecast_category_rank('forecast_category') }}
+                            > {{ forecast_category_rank('previous_forecast_category') }}
+                    )
+                    then created_at
+            end
+        ) over running as last_firm_up_at,
         max(extracted_at) over (partition by opportunity_id) as deal_history_extracted_at,
         row_number() over (
             partition by opportunity_id, changed_date order by created_at desc, history_id desc
@@ -162,6 +176,9 @@ versions as (
         states.close_date_days_pushed,
         states.furthest_open_stage_sort_order,
         states.placeholder_close_date_count,
+        -- Only a firm-up inside the current stage counts: a stage move starts the stage's story again.
+        case when states.last_firm_up_at > states.stage_entered_at then states.last_firm_up_at end
+            as stage_firmed_up_at,
         true as is_from_history,
         states.deal_history_extracted_at as extracted_at
     from end_of_day_states as states
@@ -185,6 +202,7 @@ deals_without_history as (
         0 as close_date_days_pushed,
         cast(null as {{ dbt.type_int() }}) as furthest_open_stage_sort_order,
         0 as placeholder_close_date_count,
+        cast(null as timestamp with time zone) as stage_firmed_up_at,
         false as is_from_history,
         cast(null as timestamp with time zone) as extracted_at
     from opportunities

@@ -139,6 +139,10 @@ final as (
             as is_close_date_in_current_quarter,
         snapshots.close_date_push_count,
         snapshots.close_date_days_pushed,
+        -- Days since the rep last pulled the close date in or raised the category without a stage move (null:
+        -- not in this stage): the CRM's trace of a verbal yes waiting for its paperwork.
+        {{ dbt.datediff(utc_date('snapshots.stage_firmed_up_at'), 'snapshots.as_of_date', 'day') }}
+            as days_since_stage_firm_up,
         activity.activities_7d,
         activity.activities_30d,
         activity.calls_30d,
