@@ -82,7 +82,7 @@ def read_training_rows(warehouse_url: str, before: date, step: int = 1) -> pd.Da
             "(snapshots.as_of_date - date '2000-01-03') / 7 % {step}"
             " = abs(hashtext(snapshots.opportunity_id) % {step})"
         ).format(step=sql.Literal(step))
-    return _read(
+    return read_snapshots_where(
         warehouse_url,
         sql.SQL(
             "snapshots.as_of_date < {before} and deals.closed_date < {before} and {labelled} and {sampled}"
@@ -92,7 +92,7 @@ def read_training_rows(warehouse_url: str, before: date, step: int = 1) -> pd.Da
 
 def read_quarter_snapshots(warehouse_url: str, start: date, end: date) -> pd.DataFrame:
     """Every snapshot dated `start`..`end` (open deals included): the rows a quarter's backtest scores."""
-    return _read(
+    return read_snapshots_where(
         warehouse_url,
         sql.SQL("snapshots.as_of_date between {start} and {end}").format(
             start=sql.Literal(start), end=sql.Literal(end)
@@ -103,10 +103,11 @@ def read_quarter_snapshots(warehouse_url: str, start: date, end: date) -> pd.Dat
 def read_snapshots(warehouse_url: str, before: date) -> pd.DataFrame:
     """Every snapshot dated before `before`, labelled or not (tests and one-off analyses; the backtest
     reads in bounded pieces)."""
-    return _read(warehouse_url, sql.SQL("snapshots.as_of_date < {before}").format(before=sql.Literal(before)))
+    before_day = sql.SQL("snapshots.as_of_date < {before}").format(before=sql.Literal(before))
+    return read_snapshots_where(warehouse_url, before_day)
 
 
-def _read(warehouse_url: str, where: sql.Composable) -> pd.DataFrame:
+def read_snapshots_where(warehouse_url: str, where: sql.Composable) -> pd.DataFrame:
     """Snapshots matching `where` with the deal's `closed_date` (null while open), the labels and the
     features: numbers as float32, categoricals as pandas categories, dates as `date`."""
     context = [

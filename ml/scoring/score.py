@@ -4,6 +4,8 @@ Without a win champion (too little history yet) each deal gets its CRM stage's d
 score_source = 'stage_probability', so downstream marts and the CRM sync never see a gap.
 
 p_slip comes from the slip champion and p_close_in_quarter = p_win x (1 - p_slip) (docs/ARCHITECTURE.md, "As-of dates and labels").
+p_pull_in, for deals dated outside today's fiscal quarter, comes from the pull-in model (ml/pull_ins), fitted
+here on the quarters that ended before today.
 Without a slip champion both are NULL, not p_win: p_win is P(won at any time), and publishing it as
 P(won this quarter) would overstate every quarter's forecast without saying so. A consumer that wants a
 number anyway has to write coalesce(p_close_in_quarter, p_win) and so makes that choice visibly.
@@ -20,7 +22,10 @@ import pandas as pd
 import psycopg
 
 from ml.data.dataset import read_deals_to_score
+from ml.data.features import FEATURE_COLUMNS
 from ml.data.targets import SLIP, WIN
+from ml.pull_ins.history import read_pull_in_rows
+from ml.pull_ins.model import PullInModel, fit_pull_in_model, pull_in_probabilities
 from ml.registry.client import LoadedModel, load_champion
 from ml.scoring.explanations import top_factors_with_names
 from warehouse.schemas import ensure_schema
@@ -28,7 +33,7 @@ from warehouse.schemas import ensure_schema
 SCORE_COLUMNS = (
     "opportunity_id", "as_of_date", "p_win", "score_source", "model_name", "model_version",
     "top_factors_for", "top_factors_against", "scored_at", "p_slip", "p_close_in_quarter",
-    "slip_model_version", "factors_for", "factors_against",
+    "slip_model_version", "factors_for", "factors_against", "p_pull_in",
 )  # fmt: skip
 # p_win is null only on the fallback path for a deal whose stage has no default probability, a defect
 # the feature suite reports; a made-up number would be worse than an honest gap.
@@ -53,7 +58,9 @@ alter table ml.deal_scores
 -- Added with the deal insights (issue 16): the names of the top factors, the set behind the sentences.
 alter table ml.deal_scores
     add column if not exists factors_for text,
-    add column if not exists factors_against text
+    add column if not exists factors_against text;
+-- Added with the pull-in model (ml/pull_ins): deals dated outside today's quarter.
+alter table ml.deal_scores add column if not exists p_pull_in double precision
 """
 FALLBACK_SOURCE, FALLBACK_MODEL, FALLBACK_VERSION = (
     "stage_probability",
@@ -74,6 +81,8 @@ class ScoringSummary:
     seconds: float
     slip_model_version: str | None = None
     """None: no slip champion yet, so p_slip and p_close_in_quarter are null."""
+    pull_in_training_rows: int | None = None
+    """Rows the pull-in model learned from; None: too little history, so p_pull_in is null."""
 
 
 def score_open_deals(
@@ -95,6 +104,8 @@ def score_open_deals(
         scores = _model_scores(deals, champion)
     slip_champion = load_champion(tracking_uri, registry_uri=registry_uri, model_name=SLIP.model_name)
     _add_slip_scores(scores, deals, slip_champion, warehouse_url)
+    pull_ins = fit_pull_in_model(read_pull_in_rows(warehouse_url, before=as_of_date))
+    _add_pull_in_scores(scores, deals, pull_ins, warehouse_url)
     scores.insert(1, "as_of_date", as_of_date)
     scores["scored_at"] = scored_at
     _replace_scores(warehouse_url, as_of_date, scores)
@@ -108,6 +119,7 @@ def score_open_deals(
         mean_p_win=float(p_win.mean()) if len(p_win) else None,
         seconds=time.perf_counter() - started,
         slip_model_version=None if slip_champion is None else slip_champion.version,
+        pull_in_training_rows=None if pull_ins is None else pull_ins.rows,
     )
 
 
@@ -128,6 +140,16 @@ def _add_slip_scores(
         scores["p_win"].to_numpy(dtype="float64") * (1 - p_slip), P_WIN_DECIMALS
     )
     scores["slip_model_version"] = slip.version
+
+
+def _add_pull_in_scores(
+    scores: pd.DataFrame, deals: pd.DataFrame, model: PullInModel | None, warehouse_url: str
+) -> None:
+    """p_pull_in, in place: for deals dated outside today's quarter, null for the others or without a model."""
+    if model is not None and any(column not in deals.columns for column in FEATURE_COLUMNS):
+        # The champion's contract is older than the pull-in model's: read today's deals with the current one.
+        deals = read_deals_to_score(warehouse_url).set_index("opportunity_id").loc[scores["opportunity_id"]]
+    scores["p_pull_in"] = np.round(pull_in_probabilities(model, deals.reset_index(drop=True)), P_WIN_DECIMALS)
 
 
 def _model_scores(deals: pd.DataFrame, model: LoadedModel) -> pd.DataFrame:

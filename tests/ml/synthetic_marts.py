@@ -37,6 +37,10 @@ create table marts.fct_deal_snapshots (
     commitment_notes_90d integer, account_employee_count integer, account_prior_won_deals integer,
     days_in_stage_vs_segment double precision, activities_90d integer, crm_probability double precision
 );
+-- Each closed deal closes a few days after its last snapshot, as in the CRM (the backtest and the pull-in
+-- model read the deals' closed dates).
+create schema if not exists staging;
+create table staging.stg_crm__opportunities (opportunity_id text, closed_date date);
 create table marts.ml_open_deals__features as
 select s.*, 'Deal ' || s.opportunity_id as opportunity_name, 'Account ' || s.account_id as account_name,
        'Rep ' || s.owner_id as owner_name
@@ -63,6 +67,11 @@ def build_synthetic_marts(
         conn.execute(
             "insert into marts.ml_open_deals__features select s.*, 'Deal ' || opportunity_id, 'Account ' || account_id,"
             " 'Rep ' || owner_id from marts.fct_deal_snapshots s where is_current"
+        )
+        conn.execute(
+            "insert into staging.stg_crm__opportunities select opportunity_id,"
+            " case when bool_or(label_won is not null) then max(as_of_date) + 3 end"
+            " from marts.fct_deal_snapshots group by opportunity_id"
         )
     labels = frame.groupby("opportunity_id")["label_won"].first()
     return SyntheticMarts(

@@ -17,20 +17,10 @@ from ml.backtest.history import (
 from ml.backtest.store import STORED_COLUMNS, BacktestScoresWriter
 from tests.ml.synthetic_marts import TODAY, build_synthetic_marts
 
-# Each closed deal closes a few days after its last snapshot, as in the CRM.
-OPPORTUNITIES_DDL = """
-create schema if not exists staging;
-create table staging.stg_crm__opportunities as
-select opportunity_id, case when bool_or(label_won is not null) then max(as_of_date) + 3 end as closed_date
-from marts.fct_deal_snapshots group by opportunity_id
-"""
-
 
 @pytest.fixture
 def marts_url(warehouse_url):
     build_synthetic_marts(warehouse_url, deals=600, weeks=40)
-    with psycopg.connect(warehouse_url) as conn:
-        conn.execute(OPPORTUNITIES_DDL)
     return warehouse_url
 
 
@@ -82,6 +72,7 @@ def _scores(day, ids):
             "p_win": 0.4,
             "p_slip": [None] * len(ids),
             "p_close_in_quarter": [None] * len(ids),
+            "p_pull_in": [None] * len(ids),
             "score_source": "model",
             "trained_as_of": day,
             "backtest_run_id": "run",

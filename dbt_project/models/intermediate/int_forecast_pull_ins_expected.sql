@@ -2,15 +2,18 @@
     Deals whose close date, as of the forecast date, lies OUTSIDE the date's fiscal quarter also get
     won inside it: pulled in from a later quarter, or still open past a close date of an earlier one.
     int_forecast_deals_weighted counts only deals dated inside the quarter, so per rep and forecast
-    date this model adds their expected in-quarter wins: amount x the share of such pipeline that was
-    won inside its own quarter in the past.
+    date this model adds their expected in-quarter wins: amount x the deal's p_pull_in, the pull-in model's
+    probability (ml/pull_ins: trained on the quarters that ended before the date's quarter, scored by the
+    morning job, or by the backtest on the dates the morning job did not score).
 
-    The share is learned per (stage, where the close date lies: 'later' or 'past_due', part of the
+    A deal without p_pull_in (no model yet: less than a quarter of history or too few pull-ins in it) counts
+    at the share of such pipeline that was won inside its own quarter in the past. The share is learned per (stage, where the close date lies: 'later' or 'past_due', part of the
     quarter: the same week within 1) from every snapshot (weekly and the older training dates) of the
     fiscal quarters that ended before the forecast date: point in time, their outcome inside their
     quarter was known by then. Amount-weighted (won amount / open amount), so it is the share of
     money, not of deals. Without history for a bucket a deal adds nothing, as before this model.
-    On the demo (seed 7) the share runs from 0.5% (Prospecting) to 34% (Negotiation), 2-3M a quarter.
+    On the demo (seed 7) the share runs from 0.5% (Prospecting) to 34% (Negotiation), 2-3M a quarter; the model
+    halves the error of this part (ml/pull_ins/model.py).
 #}
 with weeks as (
     select * from {{ ref('int_forecast_weeks') }}
@@ -18,6 +21,15 @@ with weeks as (
 
 snapshots as (
     select * from {{ ref('fct_deal_snapshots') }}
+),
+
+pull_in_scores as (
+    -- The morning job's scores on the dates it scored, the backtest's on the others (as in
+    -- int_forecast_deals_weighted).
+    select opportunity_id, as_of_date, p_pull_in from {{ ref('stg_ml__deal_scores') }}
+    union all
+    select opportunity_id, as_of_date, p_pull_in from {{ ref('stg_ml__deal_scores_backtest') }}
+    where as_of_date not in (select as_of_date from {{ ref('stg_ml__deal_scores') }})
 ),
 
 won_deals as (
@@ -86,9 +98,18 @@ rates as (
 ),
 
 forecast_deals as (
-    select outside_quarter.*
+    select
+        outside_quarter.*,
+        coalesce(pull_in_scores.p_pull_in, rates.pull_in_rate, 0) as pull_in_probability
     from outside_quarter
     inner join weeks on outside_quarter.as_of_date = weeks.as_of_date
+    left join pull_in_scores
+        on outside_quarter.opportunity_id = pull_in_scores.opportunity_id
+        and outside_quarter.as_of_date = pull_in_scores.as_of_date
+    left join rates
+        on outside_quarter.as_of_date = rates.as_of_date
+        and outside_quarter.stage_name = rates.stage_name
+        and outside_quarter.close_date_position = rates.close_date_position
 ),
 
 final as (
@@ -97,16 +118,12 @@ final as (
         deals.as_of_date,
         count(*) as outside_quarter_deal_count,
         {{ round_money('sum(deals.amount)') }} as outside_quarter_pipeline_amount,
-        {{ round_money('sum(deals.amount * coalesce(rates.pull_in_rate, 0))') }} as pull_in_expected_amount,
+        {{ round_money('sum(deals.amount * deals.pull_in_probability)') }} as pull_in_expected_amount,
         cast(
-            sum(deals.amount * deals.amount * coalesce(rates.pull_in_rate, 0) * (1 - coalesce(rates.pull_in_rate, 0)))
+            sum(deals.amount * deals.amount * deals.pull_in_probability * (1 - deals.pull_in_probability))
             as double precision
         ) as pull_in_variance
     from forecast_deals as deals
-    left join rates
-        on deals.as_of_date = rates.as_of_date
-        and deals.stage_name = rates.stage_name
-        and deals.close_date_position = rates.close_date_position
     where deals.owner_id is not null
     group by deals.owner_id, deals.as_of_date
 )

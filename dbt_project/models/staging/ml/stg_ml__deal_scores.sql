@@ -1,3 +1,5 @@
+{%- set source_columns = adapter.get_columns_in_relation(source('ml', 'deal_scores')) | map(attribute='name') | list
+    if execute else [] %}
 with source as (
     select * from {{ source('ml', 'deal_scores') }}
 ),
@@ -22,7 +24,13 @@ final as (
         cast(p_close_in_quarter as double precision) as p_close_in_quarter,
         slip_model_version,
         factors_for,
-        factors_against
+        factors_against,
+        {#- Scores written before the pull-in model have no p_pull_in until the next scoring adds it. #}
+        {%- if 'p_pull_in' in source_columns %}
+        cast(p_pull_in as double precision) as p_pull_in
+        {%- else %}
+        cast(null as double precision) as p_pull_in
+        {%- endif %}
     from deduped
 )
 
