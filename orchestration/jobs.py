@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.dbt_project.assets import dbt_warehouse_models
+from orchestration.dbt_project.assets import dbt_model_key, dbt_warehouse_models
 from orchestration.extract.assets import extract_crm_objects
 from orchestration.ml.assets import MODEL_KEYS, slip_champion, slip_model, win_champion, win_model
 from orchestration.ml.backtest_asset import deal_scores_backtest
@@ -42,10 +42,15 @@ retrain_job = dg.define_asset_job(
 # The backtest alone and the forecast models over its scores (`momentum forecast backtest --rerun`, or the UI):
 # a data engineer reruns it after changing the models or the forecast, without a whole retrain. Never the CRM
 # syncs: the AI forecast category's cuts learn from backtest scores, so the opportunity payload lies downstream,
-# but a rerun of the backtest must not write the CRM (the next morning does, through its guard).
+# but a rerun of the backtest must not write the CRM (the next morning does, through its guard). The view over
+# the morning's scores is rebuilt too: the forecast models read it beside the backtest's, and after an upgrade
+# that added a score column it would otherwise lack the column until the next morning.
 forecast_backtest_job = dg.define_asset_job(
     "forecast_backtest",
-    selection=dg.AssetSelection.assets(deal_scores_backtest).downstream()
+    selection=(
+        dg.AssetSelection.assets(deal_scores_backtest).downstream()
+        | dg.AssetSelection.assets(dbt_model_key("stg_ml__deal_scores"))
+    )
     - dg.AssetSelection.key_prefixes("reverse_etl"),
     description="Rerun the walk-forward forecast backtest and rebuild the forecast marts over it.",
     executor_def=ONE_PROCESS,

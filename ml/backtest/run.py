@@ -1,5 +1,5 @@
 """Walk forward through the history: for each complete fiscal quarter, train on what was known at its
-start (the win and slip models on the deals closed by then, the pull-in model on the quarters ended by then),
+start (the win and slip models on the deals closed by then, the quarter-win model on the quarters ended by then),
 score each of its snapshot dates, log one MLflow run per quarter (experiment `momentum_backtest`,
 never registered), and store the scores (ml/backtest/store.py).
 
@@ -26,8 +26,8 @@ from ml.backtest.history import (
 from ml.backtest.scoring import score_snapshots
 from ml.backtest.store import BacktestScoresWriter
 from ml.backtest.training import train_quarter_models
-from ml.pull_ins.history import read_pull_in_rows
-from ml.pull_ins.model import fit_pull_in_model
+from ml.quarter_wins.history import read_quarter_win_rows
+from ml.quarter_wins.model import fit_quarter_win_model
 from ml.registry.client import ensure_experiment, mlflow_client
 
 EXPERIMENT_NAME = "momentum_backtest"
@@ -80,15 +80,15 @@ def run_backtest(
                 continue
             backtested.append(quarter.label)
             models = train_quarter_models(training, quarter.start, min_closed_per_class)
-            pull_ins = fit_pull_in_model(read_pull_in_rows(warehouse_url, before=quarter.start))
-            scores = score_snapshots(in_quarter, models, pull_ins)
+            quarter_model = fit_quarter_win_model(read_quarter_win_rows(warehouse_url, before=quarter.start))
+            scores = score_snapshots(in_quarter, models, quarter_model)
             scores["trained_as_of"] = quarter.start
             scores["backtest_run_id"] = run_id
             writer.write(scores)
             if models.notes:
                 notes[quarter.label] = models.notes
             timings = {"training_sample_step": step, "quarter_seconds": time.perf_counter() - quarter_started}
-            timings |= {} if pull_ins is None else pull_ins.metrics()
+            timings |= {} if quarter_model is None else quarter_model.metrics()
             _log_quarter(
                 client,
                 experiment_id,

@@ -26,8 +26,8 @@ create table if not exists ml.deal_scores_backtest (
     is_backtest boolean not null default true,
     primary key (as_of_date, opportunity_id)
 );
--- Added with the pull-in model (ml/pull_ins): tables created before it get the column here.
-alter table ml.deal_scores_backtest add column if not exists p_pull_in double precision
+-- Added with the quarter-win model (ml/quarter_wins): tables created before it get the column here.
+alter table ml.deal_scores_backtest add column if not exists p_won_in_quarter double precision
 """
 STORED_COLUMNS = (*SCORE_COLUMNS, "trained_as_of", "backtest_run_id")
 

@@ -4,11 +4,13 @@ Without a win champion (too little history yet) each deal gets its CRM stage's d
 score_source = 'stage_probability', so downstream marts and the CRM sync never see a gap.
 
 p_slip comes from the slip champion and p_close_in_quarter = p_win x (1 - p_slip) (docs/ARCHITECTURE.md, "As-of dates and labels").
-p_pull_in, for deals dated outside today's fiscal quarter, comes from the pull-in model (ml/pull_ins), fitted
-here on the quarters that ended before today.
 Without a slip champion both are NULL, not p_win: p_win is P(won at any time), and publishing it as
 P(won this quarter) would overstate every quarter's forecast without saying so. A consumer that wants a
 number anyway has to write coalesce(p_close_in_quarter, p_win) and so makes that choice visibly.
+
+p_won_in_quarter, P(won inside today's fiscal quarter) whatever the close date says, comes from the
+quarter-win model (ml/quarter_wins), fitted here on the quarters that ended before today: the forecast's
+deal probability. Null while the history holds too few of those wins.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import psycopg
 from ml.data.dataset import read_deals_to_score
 from ml.data.features import FEATURE_COLUMNS
 from ml.data.targets import SLIP, WIN
-from ml.pull_ins.history import read_pull_in_rows
-from ml.pull_ins.model import PullInModel, fit_pull_in_model, pull_in_probabilities
+from ml.quarter_wins.history import read_quarter_win_rows
+from ml.quarter_wins.model import QuarterWinModel, fit_quarter_win_model, quarter_win_probabilities
 from ml.registry.client import LoadedModel, load_champion
 from ml.scoring.explanations import top_factors_with_names
 from warehouse.schemas import ensure_schema
@@ -33,7 +35,7 @@ from warehouse.schemas import ensure_schema
 SCORE_COLUMNS = (
     "opportunity_id", "as_of_date", "p_win", "score_source", "model_name", "model_version",
     "top_factors_for", "top_factors_against", "scored_at", "p_slip", "p_close_in_quarter",
-    "slip_model_version", "factors_for", "factors_against", "p_pull_in",
+    "slip_model_version", "factors_for", "factors_against", "p_won_in_quarter",
 )  # fmt: skip
 # p_win is null only on the fallback path for a deal whose stage has no default probability, a defect
 # the feature suite reports; a made-up number would be worse than an honest gap.
@@ -59,8 +61,8 @@ alter table ml.deal_scores
 alter table ml.deal_scores
     add column if not exists factors_for text,
     add column if not exists factors_against text;
--- Added with the pull-in model (ml/pull_ins): deals dated outside today's quarter.
-alter table ml.deal_scores add column if not exists p_pull_in double precision
+-- Added with the quarter-win model (ml/quarter_wins).
+alter table ml.deal_scores add column if not exists p_won_in_quarter double precision
 """
 FALLBACK_SOURCE, FALLBACK_MODEL, FALLBACK_VERSION = (
     "stage_probability",
@@ -81,8 +83,8 @@ class ScoringSummary:
     seconds: float
     slip_model_version: str | None = None
     """None: no slip champion yet, so p_slip and p_close_in_quarter are null."""
-    pull_in_training_rows: int | None = None
-    """Rows the pull-in model learned from; None: too little history, so p_pull_in is null."""
+    quarter_model_training_rows: int | None = None
+    """Rows the quarter-win model learned from; None: too little history, so p_won_in_quarter is null."""
 
 
 def score_open_deals(
@@ -104,8 +106,8 @@ def score_open_deals(
         scores = _model_scores(deals, champion)
     slip_champion = load_champion(tracking_uri, registry_uri=registry_uri, model_name=SLIP.model_name)
     _add_slip_scores(scores, deals, slip_champion, warehouse_url)
-    pull_ins = fit_pull_in_model(read_pull_in_rows(warehouse_url, before=as_of_date))
-    _add_pull_in_scores(scores, deals, pull_ins, warehouse_url)
+    quarter_model = fit_quarter_win_model(read_quarter_win_rows(warehouse_url, before=as_of_date))
+    _add_quarter_win_scores(scores, deals, quarter_model, warehouse_url)
     scores.insert(1, "as_of_date", as_of_date)
     scores["scored_at"] = scored_at
     _replace_scores(warehouse_url, as_of_date, scores)
@@ -119,7 +121,7 @@ def score_open_deals(
         mean_p_win=float(p_win.mean()) if len(p_win) else None,
         seconds=time.perf_counter() - started,
         slip_model_version=None if slip_champion is None else slip_champion.version,
-        pull_in_training_rows=None if pull_ins is None else pull_ins.rows,
+        quarter_model_training_rows=None if quarter_model is None else quarter_model.rows,
     )
 
 
@@ -142,14 +144,16 @@ def _add_slip_scores(
     scores["slip_model_version"] = slip.version
 
 
-def _add_pull_in_scores(
-    scores: pd.DataFrame, deals: pd.DataFrame, model: PullInModel | None, warehouse_url: str
+def _add_quarter_win_scores(
+    scores: pd.DataFrame, deals: pd.DataFrame, model: QuarterWinModel | None, warehouse_url: str
 ) -> None:
-    """p_pull_in, in place: for deals dated outside today's quarter, null for the others or without a model."""
+    """p_won_in_quarter, in place (null without a model)."""
     if model is not None and any(column not in deals.columns for column in FEATURE_COLUMNS):
-        # The champion's contract is older than the pull-in model's: read today's deals with the current one.
+        # The champion's contract is older than the quarter-win model's: read today's deals with the current one.
         deals = read_deals_to_score(warehouse_url).set_index("opportunity_id").loc[scores["opportunity_id"]]
-    scores["p_pull_in"] = np.round(pull_in_probabilities(model, deals.reset_index(drop=True)), P_WIN_DECIMALS)
+    scores["p_won_in_quarter"] = np.round(
+        quarter_win_probabilities(model, deals.reset_index(drop=True)), P_WIN_DECIMALS
+    )
 
 
 def _model_scores(deals: pd.DataFrame, model: LoadedModel) -> pd.DataFrame:

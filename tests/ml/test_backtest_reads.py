@@ -72,7 +72,7 @@ def _scores(day, ids):
             "p_win": 0.4,
             "p_slip": [None] * len(ids),
             "p_close_in_quarter": [None] * len(ids),
-            "p_pull_in": [None] * len(ids),
+            "p_won_in_quarter": [None] * len(ids),
             "score_source": "model",
             "trained_as_of": day,
             "backtest_run_id": "run",

@@ -74,17 +74,15 @@ def test_the_champion_rescores_a_counterfactual_and_matches_the_registered_pyfun
     np.testing.assert_allclose(pyfunc.predict(champion.predictor.inputs(deals))["p_win"].to_numpy(), now)
 
 
-def test_scoring_gives_deals_dated_outside_the_quarter_their_pull_in_probability(trained):
+def test_scoring_gives_every_deal_its_probability_of_a_win_inside_the_quarter(trained):
     warehouse_url, tracking_uri = trained.warehouse_url, trained.tracking_uri
     summary = score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
     with psycopg.connect(warehouse_url) as conn:
         rows = conn.execute(
-            "select f.is_close_date_in_current_quarter, s.p_pull_in from ml.deal_scores s"
-            " join marts.ml_open_deals__features f using (opportunity_id) where s.as_of_date = %s",
-            (TODAY,),
+            "select p_won_in_quarter, p_win from ml.deal_scores where as_of_date = %s", (TODAY,)
         ).fetchall()
-    # the synthetic history holds ended quarters with plenty of pull-ins: a model was fitted on them
-    assert summary.pull_in_training_rows and summary.pull_in_training_rows > 0
-    outside = [p for inside, p in rows if inside is False]
-    assert outside and all(p is not None and 0 < p < 1 for p in outside)
-    assert all(p is None for inside, p in rows if inside is not False)
+    # the synthetic history holds ended quarters with plenty of wins: a model was fitted on them
+    assert summary.quarter_model_training_rows and summary.quarter_model_training_rows > 0
+    assert rows and all(p is not None and 0 < p < 1 for p, _ in rows)
+    # its own probabilities, not a product of the win model's
+    assert any(abs(p - p_win) > 0.05 for p, p_win in rows)

@@ -3,8 +3,9 @@
     date whose close date (as of the date) lies in the date's fiscal quarter, with the
     probability the AI forecast gives it of being won inside that quarter.
 
-    docs/ARCHITECTURE.md, "Forecast": expected amount in quarter = amount x p_win x (1 - p_slip), which
-    scoring publishes as p_close_in_quarter. Without a slip champion p_close_in_quarter is null
+    docs/ARCHITECTURE.md, "Forecast": expected amount in quarter = amount x p_won_in_quarter, the
+    quarter-win model's probability (ml/quarter_wins). Before the history holds enough quarters for that
+    model it is amount x p_win x (1 - p_slip), which scoring publishes as p_close_in_quarter. Without a slip champion p_close_in_quarter is null
     (ml/scoring/score.py) and the deal counts at p_win instead: an upper bound (it assumes no slip),
     so ai_probability_source says so and the forecast marts carry it up as ai_forecast_basis.
     A deal the scoring run did not reach counts at its stage probability, as scoring does.
@@ -38,9 +39,9 @@ scored_dates as (
 ),
 
 date_scores as (
-    select opportunity_id, as_of_date, p_win, p_close_in_quarter from scores
+    select opportunity_id, as_of_date, p_win, p_close_in_quarter, p_won_in_quarter from scores
     union all
-    select opportunity_id, as_of_date, p_win, p_close_in_quarter from backtest_scores
+    select opportunity_id, as_of_date, p_win, p_close_in_quarter, p_won_in_quarter from backtest_scores
     where as_of_date not in (select as_of_date from scores)
 ),
 
@@ -54,7 +55,8 @@ quarter_pipeline as (
         scored_dates.as_of_date is not null as is_date_scored,
         scored_dates.ai_forecast_source,
         date_scores.p_win,
-        date_scores.p_close_in_quarter
+        date_scores.p_close_in_quarter,
+        date_scores.p_won_in_quarter
     from snapshots
     inner join weeks on snapshots.as_of_date = weeks.as_of_date
     left join scored_dates on snapshots.as_of_date = scored_dates.as_of_date
@@ -73,14 +75,16 @@ final as (
         ai_forecast_source,
         case
             when not is_date_scored then null
+            when p_won_in_quarter is not null then 'p_won_in_quarter'
             when p_close_in_quarter is not null then 'p_close_in_quarter'
             when p_win is not null then 'p_win'
             else 'stage_probability'
         end as ai_probability_source,
         case
-            when is_date_scored then coalesce(p_close_in_quarter, p_win, stage_default_probability)
+            when is_date_scored then coalesce(p_won_in_quarter, p_close_in_quarter, p_win, stage_default_probability)
         end as ai_probability,
-        -- The win probability alone (won ever, whenever): int_forecast_rep_weeks calibrates it to the quarter.
+        -- The win probability alone (won ever, whenever): int_forecast_rep_weeks calibrates it to the quarter
+        -- on dates without the quarter-win model.
         case when is_date_scored then coalesce(p_win, stage_default_probability) end as ai_win_probability
     from quarter_pipeline
 )

@@ -2,18 +2,19 @@
     Deals whose close date, as of the forecast date, lies OUTSIDE the date's fiscal quarter also get
     won inside it: pulled in from a later quarter, or still open past a close date of an earlier one.
     int_forecast_deals_weighted counts only deals dated inside the quarter, so per rep and forecast
-    date this model adds their expected in-quarter wins: amount x the deal's p_pull_in, the pull-in model's
-    probability (ml/pull_ins: trained on the quarters that ended before the date's quarter, scored by the
-    morning job, or by the backtest on the dates the morning job did not score).
+    date this model adds their expected in-quarter wins: amount x the deal's p_won_in_quarter, the
+    quarter-win model's probability (ml/quarter_wins: trained on the quarters that ended before the date's
+    quarter, scored by the morning job, or by the backtest on the dates the morning job did not score).
 
-    A deal without p_pull_in (no model yet: less than a quarter of history or too few pull-ins in it) counts
-    at the share of such pipeline that was won inside its own quarter in the past. The share is learned per (stage, where the close date lies: 'later' or 'past_due', part of the
-    quarter: the same week within 1) from every snapshot (weekly and the older training dates) of the
+    A deal without p_won_in_quarter (no model yet: too few wins inside their quarter in the history) counts
+    at the share of such pipeline that was won inside its own quarter in the past. The share is learned
+    per (stage, where the close date lies: 'later' or 'past_due', part of the quarter: the same week
+    within 1) from every snapshot (weekly and the older training dates) of the
     fiscal quarters that ended before the forecast date: point in time, their outcome inside their
     quarter was known by then. Amount-weighted (won amount / open amount), so it is the share of
     money, not of deals. Without history for a bucket a deal adds nothing, as before this model.
-    On the demo (seed 7) the share runs from 0.5% (Prospecting) to 34% (Negotiation), 2-3M a quarter; the model
-    halves the error of this part (ml/pull_ins/model.py).
+    On the demo (seed 7) the share runs from 0.5% (Prospecting) to 34% (Negotiation), 2-3M a quarter; the
+    model halves the error of this part (ml/quarter_wins/model.py).
 #}
 with weeks as (
     select * from {{ ref('int_forecast_weeks') }}
@@ -26,9 +27,9 @@ snapshots as (
 pull_in_scores as (
     -- The morning job's scores on the dates it scored, the backtest's on the others (as in
     -- int_forecast_deals_weighted).
-    select opportunity_id, as_of_date, p_pull_in from {{ ref('stg_ml__deal_scores') }}
+    select opportunity_id, as_of_date, p_won_in_quarter from {{ ref('stg_ml__deal_scores') }}
     union all
-    select opportunity_id, as_of_date, p_pull_in from {{ ref('stg_ml__deal_scores_backtest') }}
+    select opportunity_id, as_of_date, p_won_in_quarter from {{ ref('stg_ml__deal_scores_backtest') }}
     where as_of_date not in (select as_of_date from {{ ref('stg_ml__deal_scores') }})
 ),
 
@@ -100,7 +101,7 @@ rates as (
 forecast_deals as (
     select
         outside_quarter.*,
-        coalesce(pull_in_scores.p_pull_in, rates.pull_in_rate, 0) as pull_in_probability
+        coalesce(pull_in_scores.p_won_in_quarter, rates.pull_in_rate, 0) as pull_in_probability
     from outside_quarter
     inner join weeks on outside_quarter.as_of_date = weeks.as_of_date
     left join pull_in_scores

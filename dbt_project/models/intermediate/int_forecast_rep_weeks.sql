@@ -112,8 +112,10 @@ open_pipeline as (
         sum(amount * ai_probability) as ai_expected_pipeline_amount,
         sum(amount * ai_win_probability) as ai_win_weighted_pipeline_amount,
         sum(amount * amount * ai_probability * (1 - ai_probability)) as ai_pipeline_variance,
-        sum(case when ai_probability_source <> 'p_close_in_quarter' then 1 else 0 end)
-            as open_deals_without_slip_count
+        sum(case when ai_probability_source not in ('p_won_in_quarter', 'p_close_in_quarter') then 1 else 0 end)
+            as open_deals_without_slip_count,
+        -- The quarter-win model scored the date: its probabilities are the quarter's own, no rescaling.
+        bool_or(ai_probability_source = 'p_won_in_quarter') as is_quarter_model_scored
     from pipeline_deals
     group by owner_id, as_of_date
 ),
@@ -189,6 +191,7 @@ rep_rows as (
         case
             when scored_dates.as_of_date is not null then coalesce(open_pipeline.open_deals_without_slip_count, 0)
         end as open_deals_without_slip_count,
+        coalesce(open_pipeline.is_quarter_model_scored, false) as is_quarter_model_scored,
         coalesce(not_yet_created.not_yet_created_expected_amount, 0) as not_yet_created_expected_amount,
         coalesce(pull_ins.pull_in_expected_amount, 0) as pull_in_expected_amount,
         coalesce(quarter_actuals.quarter_closed_won_amount, 0) as quarter_closed_won_amount,
@@ -213,8 +216,10 @@ rep_rows as (
 ),
 
 calibration as (
-    -- The AI's in-quarter expectation scaled by what such expectations won in the quarters that ended
-    -- before the date (all reps, same week of quarter within 1): point in time; 1 without a past.
+    -- Without the quarter-win model (a short history): the AI's in-quarter expectation, sum(amount x p_win),
+    -- scaled by what such expectations won in the quarters that ended before the date (all reps, same week
+    -- of quarter within 1): point in time; 1 without a past. The quarter-win model learns the same from those
+    -- quarters deal by deal, so its sum stands as it is.
     select
         dates.as_of_date,
         sum(coalesce(past.pipeline_won_amount, 0)) / nullif(sum(past.ai_win_weighted_pipeline_amount), 0)
@@ -230,11 +235,17 @@ calibration as (
 final as (
     select
         rep_rows.*,
-        coalesce(
-            rep_rows.ai_win_weighted_pipeline_amount * calibration.pipeline_won_per_expected,
-            rep_rows.ai_expected_pipeline_uncalibrated_amount
-        ) as ai_expected_pipeline_amount,
-        coalesce(calibration.pipeline_won_per_expected, 1) as pipeline_calibration_factor
+        case
+            when rep_rows.is_quarter_model_scored then rep_rows.ai_expected_pipeline_uncalibrated_amount
+            else coalesce(
+                rep_rows.ai_win_weighted_pipeline_amount * calibration.pipeline_won_per_expected,
+                rep_rows.ai_expected_pipeline_uncalibrated_amount
+            )
+        end as ai_expected_pipeline_amount,
+        case
+            when rep_rows.is_quarter_model_scored then 1
+            else coalesce(calibration.pipeline_won_per_expected, 1)
+        end as pipeline_calibration_factor
     from rep_rows
     left join calibration on rep_rows.as_of_date = calibration.as_of_date
 )

@@ -25,11 +25,11 @@ final as (
         slip_model_version,
         factors_for,
         factors_against,
-        {#- Scores written before the pull-in model have no p_pull_in until the next scoring adds it. #}
-        {%- if 'p_pull_in' in source_columns %}
-        cast(p_pull_in as double precision) as p_pull_in
+        {#- Scores written before the quarter-win model have no p_won_in_quarter until the next scoring adds it. #}
+        {%- if 'p_won_in_quarter' in source_columns %}
+        cast(p_won_in_quarter as double precision) as p_won_in_quarter
         {%- else %}
-        cast(null as double precision) as p_pull_in
+        cast(null as double precision) as p_won_in_quarter
         {%- endif %}
     from deduped
 )

@@ -12,11 +12,11 @@ select
     cast(p_win as double precision) as p_win,
     cast(p_slip as double precision) as p_slip,
     cast(p_close_in_quarter as double precision) as p_close_in_quarter,
-    {#- A table written before the pull-in model has no p_pull_in until the next backtest adds it. #}
-    {%- if 'p_pull_in' in adapter.get_columns_in_relation(relation) | map(attribute='name') | list %}
-    cast(p_pull_in as double precision) as p_pull_in,
+    {#- A table written before the quarter-win model has no p_won_in_quarter until the next backtest adds it. #}
+    {%- if 'p_won_in_quarter' in adapter.get_columns_in_relation(relation) | map(attribute='name') | list %}
+    cast(p_won_in_quarter as double precision) as p_won_in_quarter,
     {%- else %}
-    cast(null as double precision) as p_pull_in,
+    cast(null as double precision) as p_won_in_quarter,
     {%- endif %}
     score_source,
     trained_as_of,
@@ -29,7 +29,7 @@ select
     cast(null as double precision) as p_win,
     cast(null as double precision) as p_slip,
     cast(null as double precision) as p_close_in_quarter,
-    cast(null as double precision) as p_pull_in,
+    cast(null as double precision) as p_won_in_quarter,
     cast(null as {{ dbt.type_string() }}) as score_source,
     cast(null as date) as trained_as_of,
     cast(null as {{ dbt.type_string() }}) as backtest_run_id

@@ -1,10 +1,9 @@
-"""The rows the pull-in model learns from: every snapshot of a deal whose close date lay OUTSIDE the as-of
-date's fiscal quarter (a later quarter, or an earlier one the rep never updated), of the fiscal quarters that
-ended before a given day, labelled 1 when the deal was won inside that as-of quarter.
+"""The rows the quarter-win model learns from: every snapshot of the fiscal quarters that ended before a given
+day, labelled 1 when the deal was won inside the snapshot's own (as-of) quarter, whatever its close date said.
 
 Point in time: a quarter that ended before the day has its outcome known on the day, whatever the deal did
 since (still open means not won in that quarter, so open deals are rows too; the win model's
-`known_before` would drop them and overstate pull-ins). The fiscal quarter's end is the as-of date plus the
+`known_before` would drop them and overstate the wins). The fiscal quarter's end is the as-of date plus the
 snapshot's days_left_in_quarter, so the fiscal calendar is dbt's (var fiscal_year_start_month).
 """
 
@@ -24,16 +23,13 @@ LABEL = "label_won_in_quarter"
 # Beyond this many rows a fit only gets slower: a deal's snapshots of one quarter are near copies.
 ROWS_CAP = 250_000
 
-OUTSIDE_QUARTER = sql.SQL(
-    "snapshots.is_close_date_in_current_quarter = false"
-    " and snapshots.as_of_date + snapshots.days_left_in_quarter < {before}"
-)
+QUARTER_ENDED = sql.SQL("snapshots.as_of_date + snapshots.days_left_in_quarter < {before}")
 
 
-def read_pull_in_rows(warehouse_url: str, before: date, cap: int = ROWS_CAP) -> pd.DataFrame:
-    """Snapshots dated outside their as-of quarter, of quarters that ended before `before`, with LABEL;
-    one in k of them (k from a hash of deal and date, the same on every run) when there are more than `cap`."""
-    where = OUTSIDE_QUARTER.format(before=sql.Literal(before))
+def read_quarter_win_rows(warehouse_url: str, before: date, cap: int = ROWS_CAP) -> pd.DataFrame:
+    """Snapshots of the quarters that ended before `before`, with LABEL; one in k of them (k from a hash of
+    deal and date, the same on every run) when there are more than `cap`."""
+    where = QUARTER_ENDED.format(before=sql.Literal(before))
     count = sql.SQL("select count(*) from {snapshots} as snapshots where {where}").format(
         snapshots=sql.Identifier(*SNAPSHOTS_RELATION), where=where
     )
@@ -43,7 +39,7 @@ def read_pull_in_rows(warehouse_url: str, before: date, cap: int = ROWS_CAP) -> 
     if step > 1:
         row_hash = sql.SQL("hashtext(snapshots.opportunity_id || cast(snapshots.as_of_date as text))")
         where = sql.SQL("{where} and abs({row_hash}) % {step} = 0").format(
-            row_hash=row_hash, where=where, step=sql.Literal(step)
+            where=where, row_hash=row_hash, step=sql.Literal(step)
         )
     frame = read_snapshots_where(warehouse_url, where)
     as_of = pd.to_datetime(frame["as_of_date"])
