@@ -300,9 +300,9 @@ def test_ai_forecast_range_on_the_monday_is_the_pipelines_p10_to_p90(built):
         " where forecast_snapshot_id = 'rep:u_ae1@2026-03-16'",
     )  # fmt: skip
     assert (float(p10), float(p90), float(stddev)) == (50000, 57126.4, 4000)
-    # AND with no past quarter's error to calibrate on, the published range adds a shared shock of 15% of
-    # the 2k still expected: P90 = 52k + 1.2816 x sqrt(4k^2 + 300^2)
-    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 57140.8, 4000)
+    # AND with no past quarter's error to calibrate on, the published range adds a shared shock of 8% of
+    # the 2k still expected: P90 = 52k + 1.2816 x sqrt(4k^2 + 160^2)
+    assert forecast(built, "rep", "u_ae1", "2026-03-16", *columns) == (50000, 57130.5, 4000)
     method = forecast_text(built, "rep:u_ae1@2026-03-16", "ai_range_method")
     assert method == "independent_deals_with_shock"
     basis = query(
