@@ -39,10 +39,7 @@ scored_dates as (
 ),
 
 date_scores as (
-    select opportunity_id, as_of_date, p_win, p_close_in_quarter, p_won_in_quarter from scores
-    union all
-    select opportunity_id, as_of_date, p_win, p_close_in_quarter, p_won_in_quarter from backtest_scores
-    where as_of_date not in (select as_of_date from scores)
+    {{ scores_by_date('scores', 'backtest_scores', ['p_win', 'p_close_in_quarter', 'p_won_in_quarter']) }}
 ),
 
 quarter_pipeline as (

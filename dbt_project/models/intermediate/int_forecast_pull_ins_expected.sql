@@ -25,12 +25,7 @@ snapshots as (
 ),
 
 pull_in_scores as (
-    -- The morning job's scores on the dates it scored, the backtest's on the others (as in
-    -- int_forecast_deals_weighted).
-    select opportunity_id, as_of_date, p_won_in_quarter from {{ ref('stg_ml__deal_scores') }}
-    union all
-    select opportunity_id, as_of_date, p_won_in_quarter from {{ ref('stg_ml__deal_scores_backtest') }}
-    where as_of_date not in (select as_of_date from {{ ref('stg_ml__deal_scores') }})
+    {{ scores_by_date(ref('stg_ml__deal_scores'), ref('stg_ml__deal_scores_backtest'), ['p_won_in_quarter']) }}
 ),
 
 won_deals as (
