@@ -83,16 +83,22 @@ def test_morning_job_writes_scores_and_tasks_once_and_a_rerun_changes_nothing(mo
     )
     assert dict(first_sync)["opportunity_fields"] > 0 and dict(first_sync)["tasks"] > 0
     # AND every open deal scored today carries its close-in-quarter probability and AI forecast category exactly
-    # when it has one (the tiny demo may have no slip champion: then none, never one guessed from p_win), flagged
-    # exactly where the AI's category differs from the rep's (issue 17)
+    # when it has one (the tiny demo may have neither a slip champion nor a quarter-win model: then none, never
+    # one guessed from p_win): the quarter-win model's for a deal dated inside today's quarter, else p_win x
+    # (1 - p_slip); flagged exactly where the AI's category differs from the rep's (issue 17)
+    expected_probability = (
+        "case when f.is_close_date_in_current_quarter then coalesce(s.p_won_in_quarter, s.p_close_in_quarter)"
+        " else s.p_close_in_quarter end"
+    )
     forecast = _query(
         url,
-        "select count(*), count(s.p_close_in_quarter),"
-        " count(*) filter (where (o.ai_forecast_category is null) <> (s.p_close_in_quarter is null)),"
+        f"select count(*), count({expected_probability}),"
+        f" count(*) filter (where (o.ai_forecast_category is null) <> ({expected_probability} is null)),"
         " count(*) filter (where o.ai_close_in_quarter_probability"
-        "  is distinct from round(s.p_close_in_quarter::numeric, 2)),"
+        f"  is distinct from round(({expected_probability})::numeric, 2)),"
         " count(*) filter (where (o.ai_forecast_flag is not null) <> (o.ai_forecast_category <> o.forecast_category))"
         " from crm.opportunity o join ml.deal_scores s on s.opportunity_id = o.opportunity_id and s.as_of_date = %s"
+        " join marts.ml_open_deals__features f on f.opportunity_id = o.opportunity_id"
         " where not o.is_closed",
         (as_of,),
     )

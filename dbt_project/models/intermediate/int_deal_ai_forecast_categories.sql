@@ -2,9 +2,10 @@
 {#
     The AI forecast category of each open deal today (issue 17), defined once: the CRM gets it
     (sync_crm__opportunity_fields) and leadership's dashboard shows it (dash_forecast_deals), so the two never
-    disagree. The category follows the probability as written to the CRM (2 decimals) through the cuts learned
-    in int_forecast_category_thresholds; null without a slip champion (no p_close_in_quarter), never guessed from
-    p_win. A view, as the CRM payloads are: it follows the latest scores without another dbt run.
+    disagree. The category follows the probability as written to the CRM (2 decimals; macro
+    close_quarter_probability: the quarter-win model's for deals dated inside the scored quarter) through the cuts
+    learned in int_forecast_category_thresholds; null without that probability (no quarter-win model for such a
+    deal and no slip champion), never guessed from p_win. A view, as the CRM payloads are: it follows the latest scores without another dbt run.
 #}
 with open_deals as (
     select opportunity_id, close_date, forecast_category from {{ ref('ml_open_deals__features') }}
@@ -32,7 +33,9 @@ written as (
         open_deals.opportunity_id,
         open_deals.close_date,
         open_deals.forecast_category as rep_forecast_category,
-        round(cast(latest_scores.p_close_in_quarter as numeric), 2) as close_in_quarter_probability
+        round(cast({{ close_quarter_probability('latest_scores',
+            '(' ~ fiscal_quarter_label('open_deals.close_date') ~ ') = (' ~ fiscal_quarter_label('latest_scores.as_of_date') ~ ')')
+        }} as numeric), 2) as close_in_quarter_probability
     from open_deals
     left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
 ),

@@ -1,6 +1,6 @@
 {#
     The probability cuts that turn a deal's probability of closing inside its close date's fiscal quarter
-    (p_close_in_quarter) into an AI forecast category, learned from the org's own history so that each AI
+    (macro close_quarter_probability) into an AI forecast category, learned from the org's own history so that each AI
     category is as reliable as the reps' use of it (issue 17, item 4). One row for the as-of date.
 
     History: snapshots dated inside their close date's quarter, where that quarter ended before the as-of date
@@ -22,13 +22,13 @@ with snapshots as (
 
 all_scores as (
     -- The morning job's score of a day wins over the backtest's for the same day.
-    select opportunity_id, as_of_date, p_close_in_quarter, 1 as preference
+    select opportunity_id, as_of_date, p_close_in_quarter, p_won_in_quarter, 1 as preference
     from {{ ref('stg_ml__deal_scores') }}
-    where p_close_in_quarter is not null
+    where coalesce(p_won_in_quarter, p_close_in_quarter) is not null
     union all
-    select opportunity_id, as_of_date, p_close_in_quarter, 2 as preference
+    select opportunity_id, as_of_date, p_close_in_quarter, p_won_in_quarter, 2 as preference
     from {{ ref('stg_ml__deal_scores_backtest') }}
-    where p_close_in_quarter is not null
+    where coalesce(p_won_in_quarter, p_close_in_quarter) is not null
 ),
 
 scores as (
@@ -40,6 +40,7 @@ history as (
         snapshots.opportunity_id,
         snapshots.as_of_date,
         snapshots.forecast_category,
+        snapshots.is_close_date_in_current_quarter,
         case when snapshots.label_won = 1 and coalesce(snapshots.label_slipped, 0) = 0 then 1 else 0 end
             as is_won_in_quarter
     from snapshots
@@ -59,7 +60,8 @@ rep_rates as (
 probability_bins as (
     -- Floored to the point, so every deal of a bin lies at or above its cut.
     select
-        floor(cast(scores.p_close_in_quarter as numeric) * 100) / 100 as cut,
+        floor(cast({{ close_quarter_probability('scores', 'history.is_close_date_in_current_quarter') }} as numeric)
+            * 100) / 100 as cut,
         count(*) as deals,
         sum(history.is_won_in_quarter) as won
     from history

@@ -6,8 +6,8 @@
     morning job scored, the AI forecast with its P10-P90 range. Every week's numbers are kept,
     so forecast accuracy is measured backwards (fct_forecast_accuracy).
 
-    AI forecast = closed-won to date + open pipeline expected (sum of amount x p_close_in_quarter,
-    int_forecast_deals_weighted) + not-yet-created expected (int_not_yet_created_wins_estimated)
+    AI forecast = closed-won to date + open pipeline expected (sum of amount x p_won_in_quarter, else the
+    older estimates: int_forecast_deals_weighted, int_forecast_rep_weeks) + not-yet-created expected (int_not_yet_created_wins_estimated)
     + pulled-in expected (open deals dated outside the quarter, int_forecast_pull_ins_expected).
 
     Range: the open pipeline's sum of independent won-or-not deals, by the normal approximation
@@ -47,6 +47,7 @@ rolled_up as (
         week_of_quarter,
         is_quarter_complete,
         ai_forecast_source,
+        bool_or(is_quarter_model_scored) as is_quarter_model_scored,
         {%- for measure in measures %}
         sum({{ measure }}) as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
@@ -106,6 +107,7 @@ final as (
         open_deals_without_slip_count,
         case
             when ai_expected_pipeline_amount is null then null
+            when is_quarter_model_scored then 'p_won_in_quarter'
             when open_deals_without_slip_count = 0 then 'p_close_in_quarter'
             else 'p_win_without_slip'
         end as ai_forecast_basis,
