@@ -26,8 +26,7 @@ from ml.backtest.history import (
 from ml.backtest.scoring import score_snapshots
 from ml.backtest.store import BacktestScoresWriter
 from ml.backtest.training import train_quarter_models
-from ml.quarter_wins.history import read_quarter_win_rows
-from ml.quarter_wins.model import fit_quarter_win_model
+from ml.quarter_wins.store import quarter_win_model_before
 from ml.registry.client import ensure_experiment, mlflow_client
 
 EXPERIMENT_NAME = "momentum_backtest"
@@ -80,7 +79,9 @@ def run_backtest(
                 continue
             backtested.append(quarter.label)
             models = train_quarter_models(training, quarter.start, min_closed_per_class)
-            quarter_model = fit_quarter_win_model(read_quarter_win_rows(warehouse_url, before=quarter.start))
+            quarter_model = quarter_win_model_before(
+                warehouse_url, tracking_uri, artifact_root, quarter.start
+            )
             scores = score_snapshots(in_quarter, models, quarter_model)
             scores["trained_as_of"] = quarter.start
             scores["backtest_run_id"] = run_id

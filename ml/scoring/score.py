@@ -9,8 +9,9 @@ P(won this quarter) would overstate every quarter's forecast without saying so. 
 number anyway has to write coalesce(p_close_in_quarter, p_win) and so makes that choice visibly.
 
 p_won_in_quarter, P(won inside today's fiscal quarter) whatever the close date says, comes from the
-quarter-win model (ml/quarter_wins), fitted here on the quarters that ended before today: the forecast's
-deal probability. Null while the history holds too few of those wins.
+quarter-win model (ml/quarter_wins) of the quarters that ended before today, fitted once per training set
+and then loaded from MLflow (ml/quarter_wins/store.py): the forecast's deal probability. Null while the
+history holds too few of those wins.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import psycopg
 from ml.data.dataset import read_deals_to_score
 from ml.data.features import FEATURE_COLUMNS
 from ml.data.targets import SLIP, WIN
-from ml.quarter_wins.history import read_quarter_win_rows
-from ml.quarter_wins.model import QuarterWinModel, fit_quarter_win_model, quarter_win_probabilities
+from ml.quarter_wins.model import QuarterWinModel, quarter_win_probabilities
+from ml.quarter_wins.store import quarter_win_model_before
 from ml.registry.client import LoadedModel, load_champion
 from ml.scoring.explanations import top_factors_with_names
 from warehouse.schemas import ensure_schema
@@ -91,6 +92,7 @@ def score_open_deals(
     warehouse_url: str,
     tracking_uri: str,
     *,
+    artifact_root: str,
     as_of_date: date,
     scored_at: datetime,
     registry_uri: str | None = None,
@@ -106,7 +108,7 @@ def score_open_deals(
         scores = _model_scores(deals, champion)
     slip_champion = load_champion(tracking_uri, registry_uri=registry_uri, model_name=SLIP.model_name)
     _add_slip_scores(scores, deals, slip_champion, warehouse_url)
-    quarter_model = fit_quarter_win_model(read_quarter_win_rows(warehouse_url, before=as_of_date))
+    quarter_model = quarter_win_model_before(warehouse_url, tracking_uri, artifact_root, as_of_date)
     _add_quarter_win_scores(scores, deals, quarter_model, warehouse_url)
     scores.insert(1, "as_of_date", as_of_date)
     scores["scored_at"] = scored_at

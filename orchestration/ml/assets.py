@@ -121,9 +121,13 @@ slip_champion = _build_champion_asset(SLIP_CHAMPION_KEY, SLIP_MODEL_KEY, SLIP)
 def deal_scores(context: dg.AssetExecutionContext, momentum: MomentumResource) -> dg.MaterializeResult:
     """Today's P(win), P(slip) and P(close in quarter) for every open deal from the champions (P(win) falls
     back to the stage probability), with top factors, and P(won inside today's quarter) from the quarter-win
-    model fitted here on the quarters that ended before today (ml/quarter_wins)."""
+    model of the quarters that ended before today (ml/quarter_wins: fitted once per training set, then loaded)."""
     summary = score_open_deals(
-        momentum.url(), momentum.tracking_uri(), as_of_date=as_of_date(context), scored_at=datetime.now(UTC)
+        momentum.url(),
+        momentum.tracking_uri(),
+        artifact_root=momentum.artifact_root(),
+        as_of_date=as_of_date(context),
+        scored_at=datetime.now(UTC),
     )
     context.log.info(str(summary))
     return dg.MaterializeResult(metadata={"summary": str(summary)})

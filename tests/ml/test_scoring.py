@@ -27,9 +27,21 @@ def test_scoring_writes_one_row_per_open_deal_with_p_win_and_factors_in_words(tr
     # GIVEN a champion and today's open deals
     warehouse_url, tracking_uri, marts = trained.warehouse_url, trained.tracking_uri, trained.marts
     # WHEN today's deals are scored twice (a re-run of the morning job)
-    first = score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    first = score_open_deals(
+        warehouse_url,
+        tracking_uri,
+        artifact_root=trained.artifact_root,
+        as_of_date=TODAY,
+        scored_at=SCORED_AT,
+    )
     rows_after_first = _scores(warehouse_url)
-    second = score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    second = score_open_deals(
+        warehouse_url,
+        tracking_uri,
+        artifact_root=trained.artifact_root,
+        as_of_date=TODAY,
+        scored_at=SCORED_AT,
+    )
     rows = _scores(warehouse_url)
     # THEN exactly one row per open deal, the same rows both times (deterministic, replaced not appended)
     assert first.rows_written == second.rows_written == marts.open_deals == len(rows)
@@ -44,9 +56,13 @@ def test_scoring_writes_one_row_per_open_deal_with_p_win_and_factors_in_words(tr
     assert any(word in " ".join(factors) for word in ("no activity in", "contacts engaged", "economic buyer"))
 
 
-def test_without_a_champion_scores_fall_back_to_the_stage_probability(warehouse_url, tracking_uri):
+def test_without_a_champion_scores_fall_back_to_the_stage_probability(
+    warehouse_url, tracking_uri, artifact_root
+):
     marts = build_synthetic_marts(warehouse_url, deals=60)
-    summary = score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    summary = score_open_deals(
+        warehouse_url, tracking_uri, artifact_root=artifact_root, as_of_date=TODAY, scored_at=SCORED_AT
+    )
     rows = _scores(warehouse_url)
     stage = read_deals_to_score(warehouse_url).set_index("opportunity_id")["stage_default_probability"]
     assert summary.score_source == "stage_probability" and summary.rows_written == marts.open_deals == len(
@@ -76,7 +92,13 @@ def test_the_champion_rescores_a_counterfactual_and_matches_the_registered_pyfun
 
 def test_scoring_gives_every_deal_its_probability_of_a_win_inside_the_quarter(trained):
     warehouse_url, tracking_uri = trained.warehouse_url, trained.tracking_uri
-    summary = score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    summary = score_open_deals(
+        warehouse_url,
+        tracking_uri,
+        artifact_root=trained.artifact_root,
+        as_of_date=TODAY,
+        scored_at=SCORED_AT,
+    )
     with psycopg.connect(warehouse_url) as conn:
         rows = conn.execute(
             "select p_won_in_quarter, p_win from ml.deal_scores where as_of_date = %s", (TODAY,)

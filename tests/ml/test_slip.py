@@ -36,7 +36,9 @@ def test_slip_model_learns_from_won_deals_and_scoring_multiplies_it_into_p_close
     # WHEN both models are trained and the open deals scored
     win = _train(train_win_model, warehouse_url, tracking_uri, artifact_root)
     slip = _train(train_slip_model, warehouse_url, tracking_uri, artifact_root)
-    summary = score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    summary = score_open_deals(
+        warehouse_url, tracking_uri, artifact_root=artifact_root, as_of_date=TODAY, scored_at=SCORED_AT
+    )
     # THEN the slip model is its own registered model and experiment, and beats its stage baseline
     assert win.trained and slip.trained, slip.message
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
@@ -68,14 +70,20 @@ def test_rolling_back_the_slip_champion_leaves_the_win_champion_alone(
 
 
 def test_without_a_slip_champion_p_slip_and_p_close_in_quarter_are_null_not_p_win(trained):
-    score_open_deals(trained.warehouse_url, trained.tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    score_open_deals(
+        trained.warehouse_url,
+        trained.tracking_uri,
+        artifact_root=trained.artifact_root,
+        as_of_date=TODAY,
+        scored_at=SCORED_AT,
+    )
     rows = _slip_scores(trained.warehouse_url)
     assert rows and all(row[0] is not None for row in rows)
     assert {row[1:] for row in rows} == {(None, None, None)}
 
 
 def test_scoring_adds_the_slip_columns_to_a_deal_scores_table_created_before_them(
-    warehouse_url, tracking_uri
+    warehouse_url, tracking_uri, artifact_root
 ):
     # GIVEN a deal_scores table as the first release created it (no slip columns)
     build_synthetic_marts(warehouse_url, deals=40)
@@ -84,7 +92,9 @@ def test_scoring_adds_the_slip_columns_to_a_deal_scores_table_created_before_the
         conn.execute("create schema if not exists ml")
         conn.execute(first_release_ddl)
     # WHEN today's deals are scored (no model: the stage probability fallback)
-    score_open_deals(warehouse_url, tracking_uri, as_of_date=TODAY, scored_at=SCORED_AT)
+    score_open_deals(
+        warehouse_url, tracking_uri, artifact_root=artifact_root, as_of_date=TODAY, scored_at=SCORED_AT
+    )
     # THEN the new columns exist and are null
     assert {row[1:] for row in _slip_scores(warehouse_url)} == {(None, None, None)}
 
