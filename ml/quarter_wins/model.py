@@ -12,10 +12,11 @@ of a team-week against what each part won, offline on the same rows): deals date
 the rescaled p_win, 140k with this model; deals dated outside 253k with the stage rates, 135k; with the
 simulator's true probabilities 119k and 120k.
 
-Fitted where it is used and not registered: by the morning job's scoring on the quarters that ended before
+Fitted where it is used and not registered: for the morning job's scoring on the quarters that ended before
 today, and once per quarter by the backtest on those before the quarter began, so both see the same history
-on a quarter's first day. Its settings are fixed (chosen on that backtest); its training figures go with the
-scoring summary and the backtest's MLflow run.
+on a quarter's first day; a fit is logged to MLflow and loaded again while its training rows stay the same
+(ml/quarter_wins/store.py). Its settings are fixed (chosen on that backtest); its training figures go with the
+scoring summary, its own MLflow run and the backtest's.
 """
 
 from __future__ import annotations
