@@ -5,7 +5,8 @@
     disagree. The category follows the probability as written to the CRM (2 decimals; macro
     close_quarter_probability: the quarter-win model's for deals dated inside the scored quarter) through the cuts
     learned in int_forecast_category_thresholds; null without that probability (no quarter-win model for such a
-    deal and no slip champion), never guessed from p_win. A view, as the CRM payloads are: it follows the latest scores without another dbt run.
+    deal and no slip champion), never guessed from p_win. A view, as the CRM payloads are: it follows the latest
+    scores without another dbt run.
 #}
 with open_deals as (
     select opportunity_id, close_date, forecast_category from {{ ref('ml_open_deals__features') }}
@@ -33,9 +34,10 @@ written as (
         open_deals.opportunity_id,
         open_deals.close_date,
         open_deals.forecast_category as rep_forecast_category,
-        round(cast({{ close_quarter_probability('latest_scores',
-            '(' ~ fiscal_quarter_label('open_deals.close_date') ~ ') = (' ~ fiscal_quarter_label('latest_scores.as_of_date') ~ ')')
-        }} as numeric), 2) as close_in_quarter_probability
+        {%- set dated_in_scored_quarter = '(' ~ fiscal_quarter_label('open_deals.close_date') ~ ') = ('
+            ~ fiscal_quarter_label('latest_scores.as_of_date') ~ ')' %}
+        round(cast({{ close_quarter_probability('latest_scores', dated_in_scored_quarter) }} as numeric), 2)
+            as close_in_quarter_probability
     from open_deals
     left join latest_scores on open_deals.opportunity_id = latest_scores.opportunity_id
 ),

@@ -1,7 +1,7 @@
 {#
     The probability cuts that turn a deal's probability of closing inside its close date's fiscal quarter
-    (macro close_quarter_probability) into an AI forecast category, learned from the org's own history so that each AI
-    category is as reliable as the reps' use of it (issue 17, item 4). One row for the as-of date.
+    (macro close_quarter_probability) into an AI forecast category, learned from the org's own history so that
+    each AI category is as reliable as the reps' use of it (issue 17, item 4). One row for the as-of date.
 
     History: snapshots dated inside their close date's quarter, where that quarter ended before the as-of date
     (whether the deal was won inside it is known; nothing from after the as-of date decides it), with the

@@ -7,8 +7,8 @@
     so forecast accuracy is measured backwards (fct_forecast_accuracy).
 
     AI forecast = closed-won to date + open pipeline expected (sum of amount x p_won_in_quarter, else the
-    older estimates: int_forecast_deals_weighted, int_forecast_rep_weeks) + not-yet-created expected (int_not_yet_created_wins_estimated)
-    + pulled-in expected (open deals dated outside the quarter, int_forecast_pull_ins_expected).
+    older estimates: int_forecast_deals_weighted, int_forecast_rep_weeks) + not-yet-created expected
+    (int_not_yet_created_wins_estimated) + pulled-in expected (open deals dated outside the quarter, int_forecast_pull_ins_expected).
 
     Range: the open pipeline's sum of independent won-or-not deals, by the normal approximation
     (mean sum(a p), variance sum(a^2 p (1-p)), z = 1.2816 for the 10th and 90th percentiles),
